@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The one door to Xen. Talks to libxenctrl (domctl, sysctl, memory_op), libxenstore (names)
+ * and the privcmd driver (IOCTL_PRIVCMD_MMAPBATCH_V2) and hands the rest of xdump plain types.
+ *
+ * Guest memory is mapped with the batch ioctl directly rather than through
+ * xenforeignmemory_map(): the library retries paged-out frames (-ENOENT) in an unbounded
+ * loop, and an operator's dump must never hang on a pager that does not answer. The ioctl,
+ * its struct and its per-frame err[] are the ones the library uses (xen/sys/privcmd.h).
+ */
+#include "domain.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xenctrl.h>
+#include <xenstore.h>
+#include <xentoollog.h>
+#include <xen/hvm/save.h>
+#include <xen/sys/privcmd.h>
+
+#include "xdump.h"
+
+/* Exported by libxenctrl 4.17 (VERS_4.17.0) but not declared in its public header. */
+int xc_get_pfn_type_batch(xc_interface *xch, uint32_t dom, unsigned int num, xen_pfn_t *arr);
+
+#define PAGED_RETRIES 64 /* rounds of re-asking for paged-out frames, backing off to 10 ms */
+
+/* A logger that keeps libxenctrl's last complaint for our one-line errors instead of
+   printing it. */
+struct quiet_logger {
+    xentoollog_logger vtable;
+    char last[256];
+};
+
+struct xd_domain {
+    xc_interface *xch;
+    struct quiet_logger log;
+    int privcmd;
+    uint32_t domid;
+    char name[64];
+    char err[512];
+};
+
+struct xd_window {
+    struct xd_domain *d;
+    uint8_t *area; /* XD_BATCH pages of address space owned by the window */
+    uint64_t calls;
+};
+
+static void quiet_vmessage(xentoollog_logger *lg, xentoollog_level level, int errnoval,
+                           const char *context, const char *format, va_list al)
+{
+    struct quiet_logger *q = (struct quiet_logger *)lg;
+    (void)errnoval;
+    (void)context;
+    if (level >= XTL_ERROR)
+        vsnprintf(q->last, sizeof(q->last), format, al);
+}
+
+static void quiet_progress(xentoollog_logger *lg, const char *context, const char *doing_what,
+                           int percent, unsigned long done, unsigned long total)
+{
+    (void)lg, (void)context, (void)doing_what, (void)percent, (void)done, (void)total;
+}
+
+static void quiet_destroy(xentoollog_logger *lg)
+{
+    (void)lg;
+}
+
+static int fail(struct xd_domain *d, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(struct xd_domain *d, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->err, sizeof(d->err), fmt, ap);
+    va_end(ap);
+    return -status;
+}
+
+const char *xd_domain_error(const struct xd_domain *d)
+{
+    return d->err;
+}
+
+/* ---- opening ----------------------------------------------------------------------------- */
+
+static int parse_domid(const char *s, uint32_t *id)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || v >= DOMID_FIRST_RESERVED)
+        return -1;
+    *id = (uint32_t)v;
+    return 0;
+}
+
+/* Reads /local/domain/<id>/name for every domain in xenstore, as xl does. */
+static int lookup_name(struct xd_domain *d, const char *name)
+{
+    struct xs_handle *xs = xs_open(XS_OPEN_READONLY);
+    if (!xs)
+        return fail(d, XDUMP_E_NODOMAIN,
+                    "cannot look up domain '%s': xenstore is not reachable (%s); give its "
+                    "numeric id instead",
+                    name, strerror(errno));
+    unsigned n = 0;
+    char **ids = xs_directory(xs, XBT_NULL, "/local/domain", &n);
+    int found = 0;
+    for (unsigned i = 0; ids && i < n && !found; i++) {
+        char path[64];
+        unsigned len;
+        snprintf(path, sizeof(path), "/local/domain/%s/name", ids[i]);
+        char *v = xs_read(xs, XBT_NULL, path, &len);
+        if (v && !strcmp(v, name) && parse_domid(ids[i], &d->domid) == 0)
+            found = 1;
+        free(v);
+    }
+    free(ids);
+    xs_close(xs);
+    return found ? 0 : fail(d, XDUMP_E_NODOMAIN, "no domain named '%s' (see 'xl list')", name);
+}
+
+/* The name of a domain given by id, best effort: empty when xenstore does not answer. */
+static void read_name(struct xd_domain *d)
+{
+    struct xs_handle *xs = xs_open(XS_OPEN_READONLY);
+    if (!xs)
+        return;
+    char path[64];
+    unsigned len;
+    snprintf(path, sizeof(path), "/local/domain/%u/name", d->domid);
+    char *v = xs_read(xs, XBT_NULL, path, &len);
+    if (v)
+        snprintf(d->name, sizeof(d->name), "%s", v);
+    free(v);
+    xs_close(xs);
+}
+
+int xd_domain_open(const char *spec, struct xd_domain **out, char *err, size_t errlen)
+{
+    struct xd_domain *d = calloc(1, sizeof(*d));
+    int rc;
+    if (!d) {
+        snprintf(err, errlen, "out of memory");
+        return -XDUMP_E_FAIL;
+    }
+    d->privcmd = -1;
+    d->log.vtable = (xentoollog_logger){quiet_vmessage, quiet_progress, quiet_destroy};
+    d->xch = xc_interface_open(&d->log.vtable, &d->log.vtable, 0);
+    if (!d->xch) {
+        rc = fail(d, XDUMP_E_PERM,
+                  "cannot open the Xen control interface (/dev/xen/privcmd): run xdump as "
+                  "root in dom0");
+        goto out;
+    }
+    d->privcmd = open("/dev/xen/privcmd", O_RDWR | O_CLOEXEC);
+    if (d->privcmd < 0)
+        d->privcmd = open("/proc/xen/privcmd", O_RDWR | O_CLOEXEC);
+    if (d->privcmd < 0) {
+        rc = fail(d, XDUMP_E_PERM, "cannot open /dev/xen/privcmd: %s", strerror(errno));
+        goto out;
+    }
+    if (parse_domid(spec, &d->domid) == 0)
+        read_name(d); /* a numeric id needs no xenstore: the name is only for messages */
+    else if ((rc = lookup_name(d, spec)) < 0)
+        goto out;
+    else
+        snprintf(d->name, sizeof(d->name), "%s", spec);
+    if (d->domid == 0) {
+        rc = fail(d, XDUMP_E_NODOMAIN, "domain 0 is the control domain: xdump dumps guests");
+        goto out;
+    }
+    struct xd_dominfo info;
+    if ((rc = xd_domain_info(d, &info)) < 0)
+        goto out;
+    *out = d;
+    return 0;
+out:
+    snprintf(err, errlen, "%s", d->err);
+    xd_domain_close(d);
+    return rc;
+}
+
+void xd_domain_close(struct xd_domain *d)
+{
+    if (!d)
+        return;
+    if (d->privcmd >= 0)
+        close(d->privcmd);
+    if (d->xch)
+        xc_interface_close(d->xch);
+    free(d);
+}
+
+/* ---- what Xen says ------------------------------------------------------------------------ */
+
+int xd_domain_info(struct xd_domain *d, struct xd_dominfo *info)
+{
+    xc_dominfo_t xi;
+    int n = xc_domain_getinfo(d->xch, d->domid, 1, &xi);
+    if (n < 0 && errno == EACCES)
+        return fail(d, XDUMP_E_PERM, "Xen refused to describe domain %u: %s", d->domid,
+                    strerror(errno));
+    if (n != 1 || xi.domid != d->domid)
+        return fail(d, XDUMP_E_DIED, "domain %u does not exist (any more)", d->domid);
+    memset(info, 0, sizeof(*info));
+    info->domid = d->domid;
+    snprintf(info->name, sizeof(info->name), "%s", d->name);
+    uint32_t emu = xi.arch_config.emulation_flags;
+    info->type = !xi.hvm                                                ? XD_PV
+                 : (emu & ~(XEN_X86_EMU_LAPIC | XEN_X86_EMU_VPCI)) == 0 ? XD_PVH
+                                                                        : XD_HVM;
+    memcpy(info->uuid, xi.handle, sizeof(info->uuid));
+    info->paused = xi.paused;
+    info->shutdown = xi.shutdown || xi.crashed; /* libxenctrl moves crash out of shutdown */
+    info->dying = xi.dying;
+    info->shutdown_reason = xi.shutdown_reason;
+    info->tot_pages = xi.nr_pages;
+    info->max_pages = xi.max_memkb / 4;
+    info->paged_pages = xi.nr_paged_pages;
+    info->max_vcpu_id = xi.max_vcpu_id;
+    info->nr_online_vcpus = xi.nr_online_vcpus;
+    info->shared_info_frame = xi.shared_info_frame;
+    return 0;
+}
+
+int xd_domain_pause(struct xd_domain *d)
+{
+    if (xc_domain_pause(d->xch, d->domid))
+        return fail(d, errno == ESRCH ? XDUMP_E_DIED : XDUMP_E_XEN, "cannot pause domain %u: %s",
+                    d->domid, strerror(errno));
+    return 0;
+}
+
+int xd_domain_unpause(struct xd_domain *d)
+{
+    if (xc_domain_unpause(d->xch, d->domid))
+        return fail(d, errno == ESRCH ? XDUMP_E_DIED : XDUMP_E_XEN, "cannot unpause domain %u: %s",
+                    d->domid, strerror(errno));
+    return 0;
+}
+
+static struct xd_seg seg(uint16_t selector, uint64_t base)
+{
+    return (struct xd_seg){.selector = selector, .base = base};
+}
+
+/* Fills the registers of v from Xen's vcpu_guest_context (and, for HVM, the segment state). */
+static void convert_context(const vcpu_guest_context_x86_64_t *c, bool pv, struct xd_vcpu *v)
+{
+    const struct cpu_user_regs_x86_64 *r = &c->user_regs;
+    v->rax = r->rax, v->rbx = r->rbx, v->rcx = r->rcx, v->rdx = r->rdx;
+    v->rsi = r->rsi, v->rdi = r->rdi, v->rbp = r->rbp, v->rsp = r->rsp;
+    v->r8 = r->r8, v->r9 = r->r9, v->r10 = r->r10, v->r11 = r->r11;
+    v->r12 = r->r12, v->r13 = r->r13, v->r14 = r->r14, v->r15 = r->r15;
+    v->rip = r->rip, v->rflags = r->rflags;
+    v->fs_base = c->fs_base;
+    /* In kernel mode a PV guest runs on gs_base_kernel; Xen reports an HVM guest's live GS
+       base as gs_base_user and the swapgs shadow as gs_base_kernel. */
+    v->gs_base = pv ? c->gs_base_kernel : c->gs_base_user;
+    v->kernel_gs_base = pv ? c->gs_base_user : c->gs_base_kernel;
+    for (int i = 0; i < 5; i++)
+        v->cr[i] = c->ctrlreg[i];
+    v->cs = seg(r->cs, 0), v->ds = seg(r->ds, 0), v->es = seg(r->es, 0);
+    v->fs = seg(r->fs, c->fs_base), v->gs = seg(r->gs, v->gs_base), v->ss = seg(r->ss, 0);
+}
+
+static void hvm_segments(const struct hvm_hw_cpu *h, struct xd_vcpu *v)
+{
+#define SEG(dst, p)                                                                                \
+    (v->dst = (struct xd_seg){h->p##_sel, h->p##_limit, h->p##_arbytes, h->p##_base})
+    SEG(cs, cs), SEG(ds, ds), SEG(es, es), SEG(fs, fs), SEG(gs, gs), SEG(ss, ss);
+    SEG(tr, tr), SEG(ldt, ldtr);
+#undef SEG
+    v->gdt = (struct xd_seg){0, h->gdtr_limit, 0, h->gdtr_base};
+    v->idt = (struct xd_seg){0, h->idtr_limit, 0, h->idtr_base};
+    v->cr[0] = h->cr0, v->cr[2] = h->cr2, v->cr[3] = h->cr3, v->cr[4] = h->cr4;
+    v->kernel_gs_base = h->shadow_gs;
+}
+
+int xd_domain_vcpus(struct xd_domain *d, struct xd_vcpu *vcpus, uint32_t n)
+{
+    struct xd_dominfo info;
+    int rc = xd_domain_info(d, &info);
+    if (rc < 0)
+        return rc;
+    bool pv = info.type == XD_PV, hvm_ctx_warned = false;
+    for (uint32_t i = 0; i < n; i++) {
+        struct xd_vcpu *v = &vcpus[i];
+        vcpu_guest_context_any_t ctx;
+        memset(v, 0, sizeof(*v));
+        v->id = i;
+        if (xc_vcpu_getcontext(d->xch, d->domid, i, &ctx)) {
+            if (errno == ENODATA)
+                continue; /* never brought up: no context, no note */
+            return fail(d, errno == ESRCH ? XDUMP_E_DIED : XDUMP_E_XEN,
+                        "cannot read the context of vCPU %u of domain %u: %s", i, d->domid,
+                        strerror(errno));
+        }
+        memcpy(v->ctx, &ctx, sizeof(v->ctx) < sizeof(ctx) ? sizeof(v->ctx) : sizeof(ctx));
+        v->state = (ctx.x64.flags & VGCF_online) ? XD_VCPU_ONLINE : XD_VCPU_DOWN;
+        convert_context(&ctx.x64, pv, v);
+        if (pv)
+            continue;
+        struct hvm_hw_cpu hw;
+        if (xc_domain_hvm_getcontext_partial(d->xch, d->domid, HVM_SAVE_CODE(CPU), (uint16_t)i, &hw,
+                                             sizeof(hw)) == 0)
+            hvm_segments(&hw, v);
+        else if (!hvm_ctx_warned) {
+            hvm_ctx_warned = true;
+            snprintf(d->err, sizeof(d->err),
+                     "Xen gave no HVM CPU context (%s): segment bases, GDTR and IDTR are "
+                     "left out",
+                     strerror(errno));
+        }
+    }
+    return hvm_ctx_warned ? 1 : 0; /* 1: a warning is in xd_domain_error() */
+}
+
+int xd_domain_xen_version(struct xd_domain *d, struct xd_xenver *v)
+{
+    memset(v, 0, sizeof(*v));
+    int ver = xc_version(d->xch, XENVER_version, NULL);
+    if (ver < 0)
+        return fail(d, XDUMP_E_XEN, "cannot read Xen's version: %s", strerror(errno));
+    v->major = (uint32_t)ver >> 16;
+    v->minor = (uint32_t)ver & 0xffff;
+    xen_extraversion_t extra = {0};
+    xen_compile_info_t ci;
+    xen_capabilities_info_t caps = {0};
+    xen_changeset_info_t cs = {0};
+    xen_platform_parameters_t pp = {0};
+    memset(&ci, 0, sizeof(ci));
+    /* The rest is descriptive: a Xen that refuses one leaves it empty. */
+    if (xc_version(d->xch, XENVER_extraversion, &extra) == 0)
+        memcpy(v->extra, extra, sizeof(v->extra));
+    if (xc_version(d->xch, XENVER_compile_info, &ci) == 0) {
+        memcpy(v->compiler, ci.compiler, sizeof(v->compiler));
+        memcpy(v->compile_by, ci.compile_by, sizeof(v->compile_by));
+        memcpy(v->compile_domain, ci.compile_domain, sizeof(v->compile_domain));
+        memcpy(v->compile_date, ci.compile_date, sizeof(v->compile_date));
+    }
+    if (xc_version(d->xch, XENVER_capabilities, &caps) == 0)
+        memcpy(v->capabilities, caps, sizeof(v->capabilities));
+    if (xc_version(d->xch, XENVER_changeset, &cs) == 0)
+        memcpy(v->changeset, cs, sizeof(v->changeset));
+    if (xc_version(d->xch, XENVER_platform_parameters, &pp) == 0)
+        v->virt_start = pp.virt_start;
+    int ps = xc_version(d->xch, XENVER_pagesize, NULL);
+    v->pagesize = ps > 0 ? (uint64_t)ps : XD_PAGE_SIZE;
+    return 0;
+}
+
+int xd_domain_shared_info(struct xd_domain *d, uint8_t page[XD_PAGE_SIZE],
+                          struct xd_p2m_anchors *pv)
+{
+    struct xd_dominfo info;
+    int rc = xd_domain_info(d, &info), err = 0;
+    if (rc < 0)
+        return rc;
+    uint64_t frame = info.shared_info_frame;
+    if ((rc = xd_domain_read_frames(d, &frame, 1, page, &err)) < 0)
+        return rc;
+    if (err)
+        return fail(d, XDUMP_E_XEN, "cannot map the shared_info frame %#llx of domain %u: %s",
+                    (unsigned long long)frame, d->domid, strerror(err));
+    if (pv) {
+        const shared_info_x86_64_t *s = (const shared_info_x86_64_t *)page;
+        pv->max_pfn = s->arch.max_pfn;
+        pv->fll_mfn = s->arch.pfn_to_mfn_frame_list_list;
+        pv->p2m_cr3 = s->arch.p2m_cr3;
+        pv->p2m_vaddr = s->arch.p2m_vaddr;
+        pv->p2m_generation = s->arch.p2m_generation;
+    }
+    return 0;
+}
+
+int xd_domain_max_gpfn(struct xd_domain *d, uint64_t *gpfn)
+{
+    xen_pfn_t g;
+    if (xc_domain_maximum_gpfn(d->xch, d->domid, &g) < 0)
+        return fail(d, errno == ESRCH ? XDUMP_E_DIED : XDUMP_E_XEN,
+                    "cannot read the highest gfn of domain %u: %s", d->domid, strerror(errno));
+    *gpfn = g;
+    return 0;
+}
+
+int xd_domain_max_mfn(struct xd_domain *d, uint64_t *mfn)
+{
+    unsigned long m;
+    if (xc_maximum_ram_page(d->xch, &m) < 0)
+        return fail(d, XDUMP_E_XEN, "cannot read the highest machine frame: %s", strerror(errno));
+    *mfn = m;
+    return 0;
+}
+
+int xd_domain_frames_exist(struct xd_domain *d, const uint64_t *frames, size_t n, uint8_t *present)
+{
+    xen_pfn_t arr[XD_BATCH];
+    if (n > XD_BATCH)
+        return fail(d, XDUMP_E_FAIL, "internal: %zu frames in one page-type query", n);
+    for (size_t i = 0; i < n; i++)
+        arr[i] = frames[i];
+    if (xc_get_pfn_type_batch(d->xch, d->domid, (unsigned)n, arr))
+        return fail(d, errno == ESRCH ? XDUMP_E_DIED : XDUMP_E_XEN,
+                    "cannot ask Xen which frames of domain %u exist: %s", d->domid,
+                    strerror(errno));
+    for (size_t i = 0; i < n; i++)
+        present[i] = (arr[i] & XEN_DOMCTL_PFINFO_LTAB_MASK) != XEN_DOMCTL_PFINFO_XTAB;
+    return 0;
+}
+
+/* ---- mapping ----------------------------------------------------------------------------- */
+
+static void nap(unsigned round)
+{
+    long us = 100L << (round < 7 ? round : 7); /* 100 us doubling to 12.8 ms */
+    struct timespec ts = {0, us * 1000};
+    nanosleep(&ts, NULL);
+}
+
+/* Issues the batch ioctl for frames[0..n) at addr; on -ENOENT retries, a bounded number of
+   times, the frames still paged out. Per-frame results end in err[] (negative errno). */
+static int mmapbatch(struct xd_domain *d, uint8_t *addr, const uint64_t *frames, size_t n, int *err,
+                     uint64_t *calls)
+{
+    privcmd_mmapbatch_v2_t m = {.num = (unsigned)n,
+                                .dom = (domid_t)d->domid,
+                                .addr = (uintptr_t)addr,
+                                .arr = (const xen_pfn_t *)frames,
+                                .err = err};
+    (*calls)++;
+    int rc = ioctl(d->privcmd, IOCTL_PRIVCMD_MMAPBATCH_V2, &m);
+    for (unsigned round = 0; rc < 0 && errno == ENOENT && round < PAGED_RETRIES; round++) {
+        nap(round);
+        rc = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (err[i] != -ENOENT)
+                continue;
+            size_t j = i;
+            while (j < n && err[j] == -ENOENT)
+                j++;
+            privcmd_mmapbatch_v2_t r = {.num = (unsigned)(j - i),
+                                        .dom = (domid_t)d->domid,
+                                        .addr = (uintptr_t)(addr + i * XD_PAGE_SIZE),
+                                        .arr = (const xen_pfn_t *)frames + i,
+                                        .err = err + i};
+            (*calls)++;
+            if (ioctl(d->privcmd, IOCTL_PRIVCMD_MMAPBATCH_V2, &r) < 0) {
+                if (errno != ENOENT)
+                    return -1;
+                rc = -1; /* still some paged out: another round */
+            }
+            i = j;
+        }
+        if (rc < 0)
+            errno = ENOENT;
+    }
+    if (rc < 0 && errno == ENOENT)
+        rc = 0; /* out of patience: those frames stay -ENOENT and are recorded */
+    return rc;
+}
+
+int xd_window_open(struct xd_domain *d, struct xd_window **out)
+{
+    struct xd_window *w = calloc(1, sizeof(*w));
+    if (!w)
+        return fail(d, XDUMP_E_FAIL, "out of memory");
+    /* Own the address range; each batch is mapped over it with MAP_FIXED. */
+    w->area = mmap(NULL, (size_t)XD_BATCH * XD_PAGE_SIZE, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (w->area == MAP_FAILED) {
+        free(w);
+        return fail(d, XDUMP_E_FAIL, "cannot reserve address space: %s", strerror(errno));
+    }
+    w->d = d;
+    *out = w;
+    return 0;
+}
+
+void xd_window_close(struct xd_window *w)
+{
+    if (!w)
+        return;
+    munmap(w->area, (size_t)XD_BATCH * XD_PAGE_SIZE);
+    free(w);
+}
+
+uint64_t xd_window_calls(const struct xd_window *w)
+{
+    return w->calls;
+}
+
+const uint8_t *xd_window_map(struct xd_window *w, const uint64_t *frames, size_t n, int *err,
+                             int *status)
+{
+    struct xd_domain *d = w->d;
+    /* A fresh privcmd VMA over the window (the driver refuses to map over mapped pages). */
+    void *p = mmap(w->area, n * XD_PAGE_SIZE, PROT_READ, MAP_SHARED | MAP_FIXED, d->privcmd, 0);
+    if (p == MAP_FAILED) {
+        *status = fail(d, XDUMP_E_XEN, "cannot map a window of privcmd: %s", strerror(errno));
+        return NULL;
+    }
+    if (mmapbatch(d, w->area, frames, n, err, &w->calls) < 0) {
+        if (errno == EINVAL)
+            *status = fail(d, XDUMP_E_XEN,
+                           "the privcmd driver refused the batch map: it needs "
+                           "IOCTL_PRIVCMD_MMAPBATCH_V2 (Linux >= 3.3)");
+        else
+            *status = fail(d, XDUMP_E_XEN, "mapping frames of domain %u failed: %s", d->domid,
+                           strerror(errno));
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        err[i] = -err[i];
+    return w->area;
+}
+
+int xd_domain_read_frames(struct xd_domain *d, const uint64_t *frames, size_t n, uint8_t *buf,
+                          int *err)
+{
+    uint64_t calls = 0;
+    int *e = calloc(n, sizeof(*e));
+    uint8_t *p = e ? mmap(NULL, n * XD_PAGE_SIZE, PROT_READ, MAP_SHARED, d->privcmd, 0) : NULL;
+    if (!e || p == MAP_FAILED) {
+        free(e);
+        return fail(d, XDUMP_E_FAIL, "cannot map %zu frames: %s", n, strerror(errno));
+    }
+    int rc = mmapbatch(d, p, frames, n, e, &calls);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        err[i] = -e[i];
+        if (e[i] == 0)
+            memcpy(buf + i * XD_PAGE_SIZE, p + i * XD_PAGE_SIZE, XD_PAGE_SIZE);
+        else
+            memset(buf + i * XD_PAGE_SIZE, 0, XD_PAGE_SIZE);
+    }
+    int saved = errno;
+    munmap(p, n * XD_PAGE_SIZE);
+    free(e);
+    if (rc < 0)
+        return fail(d, XDUMP_E_XEN, "mapping frames of domain %u failed: %s", d->domid,
+                    strerror(saved));
+    return 0;
+}

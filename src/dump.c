@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The dump, top to bottom:
+ *   1. open the domain, open the output, pause the domain (unless --live)
+ *   2. read what Xen keeps: vCPU contexts, Xen's version, shared_info
+ *   3. enumerate the frames that exist (p2m.c)
+ *   4. plan the whole file (layout.c) and write its head
+ *   5. copy guest memory: batches of 1024 frames, each mapped with one ioctl; a frame that
+ *      cannot be mapped is written as zeros in its own place and recorded
+ *   6. write the tail: the Xen index, the notes (with the unmappable frames), the raw vCPU
+ *      contexts, shared_info, section headers
+ *   7. check the domain is still there, commit the file, unpause
+ * Every path out unpauses the domain and, on failure, removes the temporary file.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "domain.h"
+#include "elfw.h"
+#include "layout.h"
+#include "notes.h"
+#include "p2m.h"
+#include "sink.h"
+#include "xdump.h"
+
+#define MAX_VCPUS 4096
+
+struct dump {
+    const struct xdump_options *o;
+    struct xdump_result *res;
+    char *err;
+    size_t errlen;
+    struct xd_domain *dom;
+    struct xd_sink *sink;
+    struct xd_window *win;
+    bool paused;
+    struct xd_dominfo info;
+    struct xd_xenver xen;
+    struct xd_vcpu *vcpus;
+    uint32_t nvcpus, nctx;
+    uint8_t shinfo[XD_PAGE_SIZE];
+    bool have_shinfo;
+    struct xd_p2m_anchors anchors;
+    struct xd_frames frames;
+    struct xd_layout_in lin;
+    struct xd_layout lay;
+    struct xd_badrun *bad;
+    size_t nbad, badcap;
+    uint64_t bad_frames;
+    time_t started;
+};
+
+static int fail(struct dump *d, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(struct dump *d, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->err, d->errlen, fmt, ap);
+    va_end(ap);
+    return -status;
+}
+
+/* Carries a module's negative status and message up. */
+static int pass(struct dump *d, int rc, const char *msg)
+{
+    if (rc < 0 && msg != d->err)
+        snprintf(d->err, d->errlen, "%s", msg);
+    return rc;
+}
+
+static void warn(struct dump *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(struct dump *d, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (d->o->warn)
+        d->o->warn(d->o->ctx, line);
+}
+
+/* ---- guest access for p2m.c, through domain.c --------------------------------------------- */
+
+static int ops_read(void *ctx, const uint64_t *frames, size_t n, uint8_t *buf, int *err)
+{
+    return xd_domain_read_frames(ctx, frames, n, buf, err);
+}
+
+static int ops_exist(void *ctx, const uint64_t *frames, size_t n, uint8_t *present)
+{
+    return xd_domain_frames_exist(ctx, frames, n, present);
+}
+
+static int ops_paged(void *ctx, uint64_t *paged)
+{
+    struct xd_dominfo info;
+    int rc = xd_domain_info(ctx, &info);
+    *paged = info.paged_pages;
+    return rc;
+}
+
+static const char *ops_error(void *ctx)
+{
+    return xd_domain_error(ctx);
+}
+
+/* ---- steps --------------------------------------------------------------------------------- */
+
+static int read_state(struct dump *d)
+{
+    int rc;
+    if (d->info.max_vcpu_id >= MAX_VCPUS)
+        return fail(d, XDUMP_E_XEN, "domain %u claims %u vCPUs", d->info.domid,
+                    d->info.max_vcpu_id + 1);
+    d->nvcpus = d->info.max_vcpu_id + 1;
+    d->vcpus = calloc(d->nvcpus, sizeof(*d->vcpus));
+    if (!d->vcpus)
+        return fail(d, XDUMP_E_FAIL, "out of memory");
+    if ((rc = xd_domain_vcpus(d->dom, d->vcpus, d->nvcpus)) < 0)
+        return pass(d, rc, xd_domain_error(d->dom));
+    if (rc > 0)
+        warn(d, "%s", xd_domain_error(d->dom));
+    for (uint32_t i = 0; i < d->nvcpus; i++)
+        d->nctx += d->vcpus[i].state != XD_VCPU_NONE;
+    if ((rc = xd_domain_xen_version(d->dom, &d->xen)) < 0)
+        return pass(d, rc, xd_domain_error(d->dom));
+    bool pv = d->info.type == XD_PV;
+    rc = xd_domain_shared_info(d->dom, d->shinfo, pv ? &d->anchors : NULL);
+    if (rc == -XDUMP_E_XEN && !pv)
+        return 0; /* HVM: Xen does not let shared_info be mapped by frame; nothing lost */
+    if (rc < 0)
+        return pass(d, rc, xd_domain_error(d->dom));
+    d->have_shinfo = true;
+    return 0;
+}
+
+static int enumerate(struct dump *d)
+{
+    struct xd_guest_ops ops = {d->dom, ops_read, ops_exist, ops_paged, ops_error};
+    uint64_t top;
+    int rc;
+    if (d->info.type == XD_PV) {
+        if ((rc = xd_domain_max_mfn(d->dom, &top)) < 0)
+            return pass(d, rc, xd_domain_error(d->dom));
+        rc = xd_p2m_pv(&ops, &d->anchors, top, d->info.tot_pages, &d->frames, d->err, d->errlen);
+    } else {
+        if ((rc = xd_domain_max_gpfn(d->dom, &top)) < 0)
+            return pass(d, rc, xd_domain_error(d->dom));
+        rc = xd_p2m_hvm(&ops, top, &d->frames, d->err, d->errlen);
+    }
+    if (rc < 0)
+        return rc;
+    if (d->frames.invalid_entries)
+        warn(d, "the guest's p2m has %llu entries naming no machine frame; they are left out",
+             (unsigned long long)d->frames.invalid_entries);
+    if (d->frames.paged_missing)
+        warn(d, "%llu frames were still paged out after the retries; they are not in the core",
+             (unsigned long long)d->frames.paged_missing);
+    return 0;
+}
+
+/* A PV guest's CR3 names a machine frame; readers of the core look for a guest-physical
+   address (the raw context keeps the machine frame). */
+static void pv_cr3_to_pfn(struct dump *d)
+{
+    for (uint32_t v = 0; v < d->nvcpus; v++) {
+        uint64_t mfn = d->vcpus[v].cr[3] >> XD_PAGE_SHIFT;
+        if (d->vcpus[v].state == XD_VCPU_NONE)
+            continue;
+        for (size_t r = 0; r < d->frames.nruns; r++) {
+            const struct xd_run *run = &d->frames.runs[r];
+            for (uint64_t i = 0; i < run->count; i++)
+                if (xd_frames_mfn(&d->frames, run, i) == mfn) {
+                    d->vcpus[v].cr[3] = (run->pfn + i) << XD_PAGE_SHIFT;
+                    r = d->frames.nruns;
+                    break;
+                }
+        }
+    }
+}
+
+static int plan(struct dump *d, uint64_t reserve)
+{
+    d->lin = (struct xd_layout_in){.type = d->info.type,
+                                   .frames = &d->frames,
+                                   .nvcpus = d->nvcpus,
+                                   .nctx = d->nctx,
+                                   .have_shinfo = d->have_shinfo,
+                                   .fail_reserve = reserve};
+    if (xd_layout_plan(&d->lin, &d->lay) < 0)
+        return fail(d, XDUMP_E_FAIL, "internal: nothing to lay out");
+    return 0;
+}
+
+static int write_head(struct dump *d, bool rewrite)
+{
+    uint8_t *head = malloc(d->lay.pages_off);
+    if (!head)
+        return fail(d, XDUMP_E_FAIL, "out of memory");
+    xd_elfw_head(&d->lay, &d->lin, head);
+    int rc = rewrite ? xd_sink_rewrite(d->sink, 0, head, d->lay.pages_off)
+                     : xd_sink_write(d->sink, head, d->lay.pages_off);
+    free(head);
+    return pass(d, rc, xd_sink_error(d->sink));
+}
+
+static int record_bad(struct dump *d, uint64_t pfn, int err)
+{
+    d->bad_frames++;
+    struct xd_badrun *last = d->nbad ? &d->bad[d->nbad - 1] : NULL;
+    if (last && last->err == err && last->pfn + last->count == pfn) {
+        last->count++;
+        return 0;
+    }
+    if (d->nbad == d->badcap) {
+        size_t cap = d->badcap ? d->badcap * 2 : 64;
+        struct xd_badrun *b = realloc(d->bad, cap * sizeof(*b));
+        if (!b)
+            return fail(d, XDUMP_E_FAIL, "out of memory");
+        d->bad = b;
+        d->badcap = cap;
+    }
+    d->bad[d->nbad++] = (struct xd_badrun){pfn, 1, err};
+    return 0;
+}
+
+/* After frames failed: is the domain still there? A dead domain is an error, never a core
+   padded with zeros. */
+static int check_alive(struct dump *d, uint64_t done)
+{
+    struct xd_dominfo now;
+    int rc = xd_domain_info(d->dom, &now);
+    if (rc == -XDUMP_E_DIED || (rc == 0 && now.dying))
+        return fail(d, XDUMP_E_DIED,
+                    "domain %u died during the dump (after %llu of %llu pages); no core "
+                    "was written",
+                    d->info.domid, (unsigned long long)done, (unsigned long long)d->frames.npages);
+    return pass(d, rc, xd_domain_error(d->dom));
+}
+
+static int copy_memory(struct dump *d)
+{
+    uint64_t frames[XD_BATCH], pfns[XD_BATCH], done = 0;
+    int errs[XD_BATCH], rc = xd_window_open(d->dom, &d->win);
+    if (rc < 0)
+        return pass(d, rc, xd_domain_error(d->dom));
+    const struct xd_frames *f = &d->frames;
+    size_t r = 0;
+    uint64_t i = 0; /* position inside run r */
+    while (r < f->nruns) {
+        size_t n = 0;
+        for (; n < XD_BATCH && r < f->nruns; n++) {
+            const struct xd_run *run = &f->runs[r];
+            pfns[n] = run->pfn + i;
+            frames[n] = d->info.type == XD_PV ? xd_frames_mfn(f, run, i) : run->pfn + i;
+            if (++i == run->count)
+                r++, i = 0;
+        }
+        if (d->o->stop && *d->o->stop)
+            return fail(d, XDUMP_E_SIGNAL,
+                        "interrupted after %llu of %llu pages; no core "
+                        "was written",
+                        (unsigned long long)done, (unsigned long long)f->npages);
+        const uint8_t *base = xd_window_map(d->win, frames, n, errs, &rc);
+        if (!base) {
+            int alive = check_alive(d, done);
+            return alive < 0 ? alive : pass(d, rc, xd_domain_error(d->dom));
+        }
+        if ((rc = xd_sink_pages(d->sink, base, n, errs)) < 0)
+            return pass(d, rc, xd_sink_error(d->sink));
+        bool failed = false;
+        for (size_t k = 0; k < n; k++)
+            if (errs[k]) {
+                failed = true;
+                if ((rc = record_bad(d, pfns[k], errs[k])) < 0)
+                    return rc;
+            }
+        done += n;
+        if (failed && (rc = check_alive(d, done)) < 0)
+            return rc;
+        if (d->o->progress)
+            d->o->progress(d->o->ctx, done, f->npages);
+    }
+    return 0;
+}
+
+/* The Xen index: .xen_p2m {pfn, mfn} or .xen_pfn, page after page. */
+static int write_index(struct dump *d)
+{
+    uint64_t buf[2 * XD_BATCH];
+    size_t n = 0, per = d->info.type == XD_PV ? 2 : 1;
+    const struct xd_frames *f = &d->frames;
+    for (size_t r = 0; r < f->nruns; r++)
+        for (uint64_t i = 0; i < f->runs[r].count; i++) {
+            buf[n++] = f->runs[r].pfn + i;
+            if (per == 2)
+                buf[n++] = xd_frames_mfn(f, &f->runs[r], i);
+            if (n == 2 * XD_BATCH) {
+                int rc = xd_sink_write(d->sink, buf, n * sizeof(buf[0]));
+                if (rc < 0)
+                    return pass(d, rc, xd_sink_error(d->sink));
+                n = 0;
+            }
+        }
+    int rc = xd_sink_write(d->sink, buf, n * sizeof(buf[0]));
+    return pass(d, rc, xd_sink_error(d->sink));
+}
+
+static int pad_to(struct dump *d, uint64_t off)
+{
+    int rc = xd_sink_zeros(d->sink, off - xd_sink_offset(d->sink));
+    return pass(d, rc, xd_sink_error(d->sink));
+}
+
+static int write_tail(struct dump *d)
+{
+    int rc;
+    if (d->nbad > d->lin.fail_reserve) {
+        /* More runs than room was kept for: a file is re-planned (only the tail moves) and its
+           head rewritten; a stream cannot go back. */
+        if (xd_sink_is_stream(d->sink))
+            return fail(d, XDUMP_E_IO,
+                        "%zu runs of unmappable frames do not fit the room "
+                        "kept in a streamed core (%llu); dump to a file instead",
+                        d->nbad, (unsigned long long)d->lin.fail_reserve);
+        if ((rc = plan(d, d->nbad)) < 0 || (rc = write_head(d, true)) < 0)
+            return rc;
+    }
+    if ((rc = pad_to(d, d->lay.notes_off)) < 0)
+        return rc;
+
+    uint8_t *states = calloc(d->nvcpus, 1);
+    uint8_t *notes = malloc(d->lay.notes_size);
+    if (!states || !notes) {
+        free(states), free(notes);
+        return fail(d, XDUMP_E_FAIL, "out of memory");
+    }
+    for (uint32_t i = 0; i < d->nvcpus; i++)
+        states[i] = (uint8_t)d->vcpus[i].state;
+    struct xd_dumpdesc desc = {
+        .domid = d->info.domid,
+        .type = (uint32_t)d->info.type,
+        .nr_vcpus = d->nvcpus,
+        .tot_pages = d->info.tot_pages,
+        .nr_pages = d->frames.npages,
+        .max_pfn =
+            d->frames.runs[d->frames.nruns - 1].pfn + d->frames.runs[d->frames.nruns - 1].count,
+        .flags = (d->paused ? XD_FLAG_PAUSED : 0) | (d->o->live ? XD_FLAG_LIVE : 0) |
+                 (d->info.shutdown ? XD_FLAG_SHUTDOWN : 0) | XD_FLAG_COMPLETE,
+        .started = (uint64_t)d->started,
+        .shutdown_reason = d->info.shutdown_reason,
+        .xen_version = d->xen.major << 16 | d->xen.minor,
+        .vcpu_state = states};
+    if (d->info.type == XD_PV)
+        desc.max_pfn = d->anchors.max_pfn;
+    memcpy(desc.uuid, d->info.uuid, sizeof(desc.uuid));
+    snprintf(desc.name, sizeof(desc.name), "%s", d->info.name);
+    struct xd_notes_in in = {.vcpus = d->vcpus,
+                             .nvcpus = d->nvcpus,
+                             .type = d->info.type,
+                             .npages = d->frames.npages,
+                             .xen = &d->xen,
+                             .desc = &desc,
+                             .bad = d->bad,
+                             .nbad = d->nbad,
+                             .fail_reserve = d->lin.fail_reserve};
+    xd_notes_encode(&in, notes);
+    rc = xd_sink_write(d->sink, notes, d->lay.notes_size);
+    free(notes);
+    free(states);
+    if (rc < 0)
+        return pass(d, rc, xd_sink_error(d->sink));
+
+    if ((rc = pad_to(d, d->lay.prstatus_off)) < 0)
+        return rc;
+    for (uint32_t i = 0; i < d->nvcpus && rc == 0; i++)
+        if (d->vcpus[i].state != XD_VCPU_NONE)
+            rc = xd_sink_write(d->sink, d->vcpus[i].ctx, XD_CTX_SIZE);
+    if (rc == 0 && d->have_shinfo)
+        rc = xd_sink_write(d->sink, d->shinfo, XD_PAGE_SIZE);
+    uint64_t len;
+    const char *strtab = xd_elfw_shstrtab(&len);
+    if (rc == 0)
+        rc = xd_sink_write(d->sink, strtab, len);
+    if (rc < 0)
+        return pass(d, rc, xd_sink_error(d->sink));
+    if ((rc = pad_to(d, d->lay.shoff)) < 0)
+        return rc;
+    uint8_t sh[7 * 64];
+    xd_elfw_shdrs(&d->lay, &d->lin, sh);
+    rc = xd_sink_write(d->sink, sh, d->lay.shnum * 64);
+    return pass(d, rc, xd_sink_error(d->sink));
+}
+
+static int run(struct dump *d)
+{
+    int rc = xd_domain_open(d->o->domain, &d->dom, d->err, d->errlen);
+    if (rc < 0)
+        return rc == -XDUMP_E_DIED ? -XDUMP_E_NODOMAIN : rc;
+    if ((rc = xd_domain_info(d->dom, &d->info)) < 0)
+        return pass(d, rc, xd_domain_error(d->dom));
+    d->res->domid = d->info.domid;
+    snprintf(d->res->name, sizeof(d->res->name), "%s", d->info.name);
+    if (d->info.dying)
+        return fail(d, XDUMP_E_NODOMAIN, "domain %u is dying: its memory is being released",
+                    d->info.domid);
+    if ((rc = xd_sink_open(d->o->output, d->o->force, &d->sink, d->err, d->errlen)) < 0)
+        return rc;
+    if (!d->o->live) {
+        if ((rc = xd_domain_pause(d->dom)) < 0)
+            return pass(d, rc, xd_domain_error(d->dom));
+        d->paused = true;
+    }
+    if ((rc = read_state(d)) < 0 || (rc = enumerate(d)) < 0)
+        return rc;
+    if (d->info.type == XD_PV)
+        pv_cr3_to_pfn(d);
+    if ((rc = plan(d, xd_layout_fail_reserve(d->frames.npages))) < 0 ||
+        (rc = write_head(d, false)) < 0 || (rc = copy_memory(d)) < 0 || (rc = write_index(d)) < 0 ||
+        (rc = write_tail(d)) < 0 || (rc = check_alive(d, d->frames.npages)) < 0)
+        return rc;
+    d->res->bytes = xd_sink_offset(d->sink);
+    rc = xd_sink_commit(d->sink, d->err, d->errlen);
+    d->sink = NULL;
+    return rc;
+}
+
+int xdump_dump(const struct xdump_options *o, struct xdump_result *res, char *err, size_t errlen)
+{
+    struct dump d = {.o = o, .res = res, .err = err, .errlen = errlen};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    d.started = time(NULL);
+    memset(res, 0, sizeof(*res));
+    int rc = run(&d);
+    if (d.sink)
+        xd_sink_abort(d.sink);
+    if (d.win) {
+        res->map_calls = xd_window_calls(d.win);
+        xd_window_close(d.win);
+    }
+    if (d.paused && xd_domain_unpause(d.dom) < 0 && rc == 0)
+        rc = pass(&d, -XDUMP_E_XEN, xd_domain_error(d.dom));
+    res->pages = d.frames.npages;
+    res->unmappable = d.bad_frames;
+    res->unmappable_runs = d.nbad;
+    res->vcpus_total = d.nvcpus;
+    res->vcpus_with_context = d.nctx;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    res->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    xd_frames_free(&d.frames);
+    free(d.vcpus);
+    free(d.bad);
+    xd_domain_close(d.dom);
+    return rc < 0 ? -rc : XDUMP_OK;
+}
+
+const char *xdump_status_name(int status)
+{
+    static const char *names[] = {"ok",   "fail", "usage", "no-domain", "permission", "output",
+                                  "died", "io",   "xen",   "guest",     "signal",     "bad-core"};
+    return status >= 0 && status < (int)(sizeof(names) / sizeof(names[0])) ? names[status]
+                                                                           : "unknown";
+}

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ELF encoding of the plan. The structures are filled in host form and converted to the
+ * file's (64-bit, little-endian) form by libelf's translators, so the writer is right on any
+ * host. Nothing here does I/O: the bytes go to the sink.
+ */
+#include "elfw.h"
+
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "notes.h"
+
+static const char shstrtab[] = "\0.shstrtab\0.note.Xen\0.xen_prstatus\0.xen_shared_info\0"
+                               ".xen_pages\0.xen_p2m\0.xen_pfn";
+
+const char *xd_elfw_shstrtab(uint64_t *size)
+{
+    *size = sizeof(shstrtab);
+    return shstrtab;
+}
+
+static uint32_t name_of(const char *name)
+{
+    for (size_t i = 1; i < sizeof(shstrtab); i += strlen(shstrtab + i) + 1)
+        if (!strcmp(shstrtab + i, name))
+            return (uint32_t)i;
+    return 0;
+}
+
+/* Host form -> file form (ELFDATA2LSB). */
+static void to_file(void *dst, const void *src, size_t size, Elf_Type type)
+{
+    Elf_Data s = {.d_buf = (void *)src, .d_type = type, .d_size = size, .d_version = EV_CURRENT};
+    Elf_Data d = {.d_buf = dst, .d_type = type, .d_size = size, .d_version = EV_CURRENT};
+    elf_version(EV_CURRENT);
+    elf64_xlatetof(&d, &s, ELFDATA2LSB);
+}
+
+struct vctx {
+    Elf64_Phdr *ph;
+};
+
+static void put_virtual(void *ctx, uint64_t vaddr, uint64_t pfn, uint64_t npages, uint64_t off)
+{
+    struct vctx *v = ctx;
+    *v->ph++ = (Elf64_Phdr){.p_type = PT_LOAD,
+                            .p_flags = PF_R | PF_W | PF_X,
+                            .p_offset = off,
+                            .p_vaddr = vaddr,
+                            .p_paddr = pfn << XD_PAGE_SHIFT,
+                            .p_filesz = npages * XD_PAGE_SIZE,
+                            .p_memsz = npages * XD_PAGE_SIZE};
+}
+
+void xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, uint8_t *buf)
+{
+    memset(buf, 0, l->pages_off);
+    Elf64_Ehdr eh = {.e_type = ET_CORE,
+                     .e_machine = EM_X86_64,
+                     .e_version = EV_CURRENT,
+                     .e_phoff = sizeof(Elf64_Ehdr),
+                     .e_shoff = l->shoff,
+                     .e_ehsize = sizeof(Elf64_Ehdr),
+                     .e_phentsize = sizeof(Elf64_Phdr),
+                     .e_phnum = (uint16_t)(l->phnum < PN_XNUM ? l->phnum : PN_XNUM),
+                     .e_shentsize = sizeof(Elf64_Shdr),
+                     .e_shnum = (uint16_t)l->shnum,
+                     .e_shstrndx = 1};
+    memcpy(eh.e_ident, ELFMAG, SELFMAG);
+    eh.e_ident[EI_CLASS] = ELFCLASS64;
+    eh.e_ident[EI_DATA] = ELFDATA2LSB;
+    eh.e_ident[EI_VERSION] = EV_CURRENT;
+    eh.e_ident[EI_OSABI] = ELFOSABI_NONE;
+    to_file(buf, &eh, sizeof(eh), ELF_T_EHDR);
+
+    Elf64_Phdr *ph = calloc(l->phnum, sizeof(*ph));
+    if (!ph) /* the caller sized buf from the same plan; a failure here is memory */
+        abort();
+    ph[0] = (Elf64_Phdr){
+        .p_type = PT_NOTE, .p_offset = l->notes_off, .p_filesz = l->notes_size, .p_align = 4};
+    const struct xd_frames *f = in->frames;
+    for (size_t i = 0; i < f->nruns; i++) {
+        const struct xd_run *r = &f->runs[i];
+        ph[1 + i] = (Elf64_Phdr){.p_type = PT_LOAD,
+                                 .p_flags = PF_R | PF_W | PF_X,
+                                 .p_offset = l->pages_off + r->page * XD_PAGE_SIZE,
+                                 .p_paddr = r->pfn << XD_PAGE_SHIFT,
+                                 .p_filesz = r->count * XD_PAGE_SIZE,
+                                 .p_memsz = r->count * XD_PAGE_SIZE};
+    }
+    struct vctx v = {ph + 1 + f->nruns};
+    xd_layout_vpieces(l, in, put_virtual, &v);
+    to_file(buf + sizeof(Elf64_Ehdr), ph, l->phnum * sizeof(*ph), ELF_T_PHDR);
+    free(ph);
+}
+
+void xd_elfw_shdrs(const struct xd_layout *l, const struct xd_layout_in *in, uint8_t *buf)
+{
+    Elf64_Shdr sh[7] = {{0}};
+    size_t n = 0;
+    sh[n++] = (Elf64_Shdr){.sh_info = l->phnum >= PN_XNUM ? (uint32_t)l->phnum : 0};
+    sh[n++] = (Elf64_Shdr){.sh_name = name_of(".shstrtab"),
+                           .sh_type = SHT_STRTAB,
+                           .sh_offset = l->shstrtab_off,
+                           .sh_size = l->shstrtab_size,
+                           .sh_addralign = 1};
+    sh[n++] = (Elf64_Shdr){.sh_name = name_of(".note.Xen"),
+                           .sh_type = SHT_NOTE,
+                           .sh_offset = l->xen_notes_off,
+                           .sh_size = l->xen_notes_size,
+                           .sh_addralign = 4};
+    sh[n++] = (Elf64_Shdr){.sh_name = name_of(".xen_prstatus"),
+                           .sh_type = SHT_PROGBITS,
+                           .sh_offset = l->prstatus_off,
+                           .sh_size = (uint64_t)in->nctx * XD_CTX_SIZE,
+                           .sh_addralign = 8,
+                           .sh_entsize = XD_CTX_SIZE};
+    if (l->shinfo_off)
+        sh[n++] = (Elf64_Shdr){.sh_name = name_of(".xen_shared_info"),
+                               .sh_type = SHT_PROGBITS,
+                               .sh_offset = l->shinfo_off,
+                               .sh_size = XD_PAGE_SIZE,
+                               .sh_addralign = 8,
+                               .sh_entsize = XD_PAGE_SIZE};
+    sh[n++] = (Elf64_Shdr){.sh_name = name_of(".xen_pages"),
+                           .sh_type = SHT_PROGBITS,
+                           .sh_offset = l->pages_off,
+                           .sh_size = l->npages * XD_PAGE_SIZE,
+                           .sh_addralign = XD_PAGE_SIZE,
+                           .sh_entsize = XD_PAGE_SIZE};
+    sh[n++] = (Elf64_Shdr){.sh_name = name_of(in->type == XD_PV ? ".xen_p2m" : ".xen_pfn"),
+                           .sh_type = SHT_PROGBITS,
+                           .sh_offset = l->index_off,
+                           .sh_size = l->npages * l->index_entsize,
+                           .sh_addralign = 8,
+                           .sh_entsize = l->index_entsize};
+    to_file(buf, sh, n * sizeof(sh[0]), ELF_T_SHDR);
+}

@@ -1,0 +1,1841 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * info: reading a core back (see info.h).
+ *
+ * xd_core_open() reads in this order, each step trusting only what the previous ones checked:
+ * the raw ELF header and section header 0 (so that a truncated file is named as such before
+ * libelf sees it), the program and section header tables (libelf), the notes (our own bounded
+ * parser over pread: libelf's note iterator wants the whole segment in memory), and for a
+ * Xen-format core its vCPU contexts and page index. Then it cross-checks the counts and keeps
+ * what disagrees as warnings: a reader of a possibly damaged core should show all it can.
+ */
+#include "info.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CORE_PAGE_SHIFT 12
+#define CORE_PAGE_SIZE (UINT64_C(1) << CORE_PAGE_SHIFT)
+
+#define EHDR_SIZE 64
+#define PHDR_SIZE 56
+#define SHDR_SIZE 64
+
+/* Notes, docs/FORMAT.md. */
+#define NOTE_HDR 12
+#define PRSTATUS_SIZE 336
+#define PRSTATUS_PID 32
+#define PRSTATUS_REG 112
+#define PRSTATUS_NREG 27
+#define QEMU_SIZE 440
+#define QEMU_MIN 432 /* up to and including cr[5]; kernel_gs_base came later in QEMU */
+#define QEMU_RIP 136
+#define QEMU_SEGS 152 /* ten {u32 selector, limit, flags, pad; u64 base}: cs ds es fs gs ss ... */
+#define QEMU_SEG_SIZE 24
+#define QEMU_GDT 8 /* index of gdt among the ten, idt next */
+#define QEMU_CR 392
+#define QEMU_KGS 432
+#define XEN_NT_NONE 0x2000000
+#define XEN_NT_HEADER 0x2000001
+#define XEN_NT_VERSION 0x2000002
+#define XEN_NT_FORMAT 0x2000003
+#define XEN_MAGIC_PV UINT64_C(0xF00FEBED)
+#define XEN_MAGIC_HVM UINT64_C(0xF00FEBEE)
+#define XEN_HEADER_SIZE 32
+#define XEN_VERSION_SIZE 1280
+#define XEN_VERSION_EXTRA 16
+#define XEN_VERSION_CHANGESET 1200
+#define XDUMP_NT_UNMAPPABLE 1
+#define XDUMP_NT_DESCRIPTION 2
+#define XDUMP_NT_PADDING 3
+#define DESC_FIXED 176
+#define UNMAPPABLE_ENTRY 24
+#define VMCOREINFO_READ 65536 /* OSRELEASE is near the start; the rest is not needed */
+
+/*
+ * Xen's vcpu_guest_context_t on x86-64 (.xen_prstatus), from /usr/include/xen/arch-x86/xen.h
+ * and xen-x86_64.h (Xen 4.17), measured with offsetof (gcc -std=gnu11 -D__XEN_TOOLS__):
+ * fpu_ctxt 512 bytes, flags at 512, user_regs (struct cpu_user_regs, 200 bytes) at 520 with
+ * r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rax rcx rdx rsi rdi as 15 u64 from +0, rip +0x80,
+ * cs (u16) +0x88, rflags +0x90, rsp +0x98, ss +0xa0, es +0xa8, ds +0xb0, fs +0xb8, gs +0xc0;
+ * ctrlreg[8] at 4984 (cr3 at 5008); fs_base 5144, gs_base_kernel 5152, gs_base_user 5160.
+ */
+#define XEN_CTX_SIZE 5168
+#define XEN_CTX_FLAGS 512
+#define XEN_CTX_REGS 520
+#define XEN_REG_RIP 0x80
+#define XEN_REG_CS 0x88
+#define XEN_REG_RFLAGS 0x90
+#define XEN_REG_RSP 0x98
+#define XEN_REG_SS 0xa0
+#define XEN_REG_ES 0xa8
+#define XEN_REG_DS 0xb0
+#define XEN_REG_FS 0xb8
+#define XEN_REG_GS 0xc0
+#define XEN_CTX_CTRLREG 4984
+#define XEN_CTX_FS_BASE 5144
+#define XEN_CTX_GS_BASE_KERNEL 5152
+#define XEN_VGCF_ONLINE (UINT64_C(1) << 5)
+#define XEN_INVALID_PFN UINT64_MAX /* an index slot Xen's dumper did not fill */
+
+/* Bounds on what a core may hold, far above any real guest. */
+#define MAX_VCPUS 65536
+#define MAX_NOTES (1u << 20)
+#define MAX_WARNINGS 32
+#define INDEX_CHUNK 4096 /* index entries read at once */
+
+struct xd_core {
+    char *path;
+    struct xd_core_info info;
+    struct xd_core_run *runs;
+    size_t runs_cap;
+    struct xd_core_unmappable *unmappable;
+    size_t unmappable_cap;
+    struct xd_core_vcpu *vcpus;
+    char *warnings[MAX_WARNINGS + 1];
+    size_t nwarnings;
+    uint64_t warnings_dropped;
+    bool unmappable_unsorted;  /* runs overlap or go backwards */
+    bool runs_unsorted;        /* physical runs overlap or go backwards */
+};
+
+/* A known section: where its bytes are. */
+struct section {
+    bool present;
+    uint32_t type;
+    uint64_t offset, size, entsize;
+};
+
+/* A "QEMU" note, matched to the i-th "CORE" note. */
+struct qemu_state {
+    uint64_t cr[5];
+    uint64_t kernel_gs_base, gdt_base, idt_base, rip;
+};
+
+/* What xd_core_open gathers on the way. */
+struct reader {
+    const char *path;
+    int fd;
+    uint64_t size;
+    bool whole; /* section headers end exactly at EOF: the file was not cut short */
+    char *err;
+    size_t errlen;
+    Elf *elf;
+    struct xd_core *c;
+
+    uint64_t phoff, shoff;
+    size_t phnum, shnum, shstrndx;
+    size_t nnote_segments;
+    bool first_is_note;
+
+    struct section note_xen, prstatus, shared_info, pages, p2m, pfn;
+
+    uint8_t *vcpu_state; /* the description's array, desc nr_vcpus bytes */
+    uint32_t desc_nr_vcpus;
+    struct xd_core_vcpu *ctxs; /* one per "CORE" NT_PRSTATUS note, in note order */
+    size_t nctxs, ctxs_cap;
+    struct qemu_state *qemu; /* one per "QEMU" note, in note order */
+    size_t nqemu, qemu_cap;
+};
+
+/* ---- errors and warnings ------------------------------------------------------------------ */
+
+__attribute__((format(printf, 3, 4))) static int fail(struct reader *r, int code,
+                                                      const char *fmt, ...)
+{
+    if (r->err && r->errlen) {
+        int n = snprintf(r->err, r->errlen, "%s: ", r->path);
+        if (n >= 0 && (size_t)n < r->errlen) {
+            va_list ap;
+            va_start(ap, fmt);
+            vsnprintf(r->err + n, r->errlen - (size_t)n, fmt, ap);
+            va_end(ap);
+        }
+    }
+    return code;
+}
+
+__attribute__((format(printf, 2, 3))) static void warn(struct reader *r, const char *fmt, ...)
+{
+    struct xd_core *c = r->c;
+    if (c->nwarnings >= MAX_WARNINGS) {
+        c->warnings_dropped++;
+        return;
+    }
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    char *copy = strdup(line);
+    if (copy)
+        c->warnings[c->nwarnings++] = copy;
+}
+
+/* ---- reading ------------------------------------------------------------------------------ */
+
+static uint16_t le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+    return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+/* Checks that [off, off + len) lies in the file; `what` names it for the message. */
+static int in_file(struct reader *r, uint64_t off, uint64_t len, const char *what)
+{
+    if (len > UINT64_MAX - off)
+        return fail(r, XD_E_CORRUPT, "%s: offset %" PRIu64 " + size %" PRIu64 " overflows", what,
+                    off, len);
+    if (off + len <= r->size)
+        return 0;
+    if (r->whole)
+        return fail(r, XD_E_CORRUPT,
+                    "%s (bytes %" PRIu64 "..%" PRIu64 ") lies past the end of the file (%" PRIu64
+                    " bytes), though the section headers end it intact",
+                    what, off, off + len, r->size);
+    return fail(r, XD_E_TRUNCATED,
+                "truncated: %s ends at byte %" PRIu64 " but the file has only %" PRIu64 " bytes",
+                what, off + len, r->size);
+}
+
+/* Reads [off, off + len) exactly, after checking it lies in the file. */
+static int read_at(struct reader *r, uint64_t off, void *buf, size_t len, const char *what)
+{
+    int rc = in_file(r, off, len, what);
+    if (rc)
+        return rc;
+    uint8_t *p = buf;
+    while (len) {
+        ssize_t n = pread(r->fd, p, len, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return fail(r, XD_E_OPEN, "read error at byte %" PRIu64 ": %s", off, strerror(errno));
+        if (n == 0)
+            return fail(r, XD_E_TRUNCATED, "truncated: the file shrank to byte %" PRIu64
+                        " while being read", off);
+        p += n;
+        off += (uint64_t)n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Grows *arr (element size `size`) to hold at least n + 1 elements. */
+static int grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    if (ncap > SIZE_MAX / size)
+        return -1;
+    void *p = realloc(*arr, ncap * size);
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
+static int nomem(struct reader *r)
+{
+    return fail(r, XD_E_NOMEM, "out of memory");
+}
+
+/* Copies a fixed-size char field of the file into a NUL-terminated string (dst: len + 1). */
+static void copy_field(char *dst, const uint8_t *src, size_t len)
+{
+    size_t n = strnlen((const char *)src, len);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* ---- ELF header and header tables ---------------------------------------------------------- */
+
+static const char *elf_type_name(unsigned t)
+{
+    switch (t) {
+    case ET_NONE:
+        return "no file type";
+    case ET_REL:
+        return "a relocatable object";
+    case ET_EXEC:
+        return "an executable";
+    case ET_DYN:
+        return "a shared object or PIE executable";
+    default:
+        return "an unknown file type";
+    }
+}
+
+/* The ELF header, read raw: says what the file is before libelf is asked anything. */
+static int check_ehdr(struct reader *r, uint8_t *h)
+{
+    static const uint8_t magic[4] = {0x7f, 'E', 'L', 'F'};
+    if (r->size == 0)
+        return fail(r, XD_E_NOTCORE, "empty file (0 bytes): not a core");
+    size_t n = r->size < EHDR_SIZE ? (size_t)r->size : EHDR_SIZE;
+    int rc = read_at(r, 0, h, n, "ELF header");
+    if (rc)
+        return rc;
+    if (memcmp(h, magic, n < 4 ? n : 4) != 0)
+        return fail(r, XD_E_NOTCORE, "not an ELF file (no ELF magic): not a core");
+    if (n < EHDR_SIZE)
+        return fail(r, XD_E_TRUNCATED,
+                    "truncated: %zu bytes, shorter than an ELF header (64 bytes)", n);
+    if (h[EI_CLASS] == ELFCLASS32)
+        return fail(r, XD_E_NOTCORE, "32-bit ELF file (ELFCLASS32): not an x86-64 core");
+    if (h[EI_CLASS] != ELFCLASS64)
+        return fail(r, XD_E_NOTCORE, "unknown ELF class %u: not a core", h[EI_CLASS]);
+    if (h[EI_DATA] != ELFDATA2LSB)
+        return fail(r, XD_E_NOTCORE, "big-endian or unknown ELF data encoding %u: not an "
+                    "x86-64 core", h[EI_DATA]);
+    if (h[EI_VERSION] != EV_CURRENT || le32(h + 20) != EV_CURRENT)
+        return fail(r, XD_E_NOTCORE, "unknown ELF version: not a core");
+    unsigned type = le16(h + 16), machine = le16(h + 18);
+    if (type != ET_CORE)
+        return fail(r, XD_E_NOTCORE, "ELF file but %s (e_type %u), not a core",
+                    elf_type_name(type), type);
+    if (machine != EM_X86_64)
+        return fail(r, XD_E_NOTCORE, "ELF core for machine %u, not x86-64 (%u)", machine,
+                    EM_X86_64);
+    if (le16(h + 52) < EHDR_SIZE)
+        return fail(r, XD_E_CORRUPT, "ELF header size e_ehsize %u is below 64", le16(h + 52));
+    return 0;
+}
+
+/* Program and section header counts and tables: in the file, and consistent. */
+static int check_tables(struct reader *r, const uint8_t *h)
+{
+    r->phoff = le64(h + 32);
+    r->shoff = le64(h + 40);
+    unsigned e_phnum = le16(h + 56), e_shnum = le16(h + 60), e_shstrndx = le16(h + 62);
+    uint64_t shnum = e_shnum, phnum = e_phnum, shstrndx = e_shstrndx;
+
+    if (r->shoff) {
+        if (le16(h + 58) != SHDR_SIZE)
+            return fail(r, XD_E_CORRUPT, "e_shentsize %u, not 64", le16(h + 58));
+        uint8_t s0[SHDR_SIZE];
+        int rc = read_at(r, r->shoff, s0, sizeof(s0), "section header 0");
+        if (rc)
+            return rc;
+        if (e_shnum == 0)
+            shnum = le64(s0 + 32); /* sh_size */
+        if (e_phnum == PN_XNUM)
+            phnum = le32(s0 + 44); /* sh_info */
+        if (e_shstrndx == SHN_XINDEX)
+            shstrndx = le32(s0 + 40); /* sh_link */
+        if (shnum > (UINT64_MAX - r->shoff) / SHDR_SIZE)
+            return fail(r, XD_E_CORRUPT, "%" PRIu64 " section headers: the table's size "
+                        "overflows", shnum);
+        r->whole = shnum && r->shoff + shnum * SHDR_SIZE == r->size;
+        rc = in_file(r, r->shoff, shnum * SHDR_SIZE, "the section header table");
+        if (rc)
+            return rc;
+    } else {
+        if (e_phnum == PN_XNUM)
+            return fail(r, XD_E_CORRUPT, "e_phnum is PN_XNUM but there is no section header 0 "
+                        "to hold the count");
+        shnum = 0;
+    }
+    if (shnum && shstrndx >= shnum)
+        return fail(r, XD_E_CORRUPT, "section name table index %" PRIu64 " >= %" PRIu64
+                    " sections", shstrndx, shnum);
+    if (phnum) {
+        if (le16(h + 54) != PHDR_SIZE)
+            return fail(r, XD_E_CORRUPT, "e_phentsize %u, not 56", le16(h + 54));
+        if (r->phoff == 0)
+            return fail(r, XD_E_CORRUPT, "%" PRIu64 " program headers at offset 0", phnum);
+        char what[64];
+        snprintf(what, sizeof(what), "the program header table (%" PRIu64 " entries)", phnum);
+        int rc = in_file(r, r->phoff, phnum * PHDR_SIZE, what);
+        if (rc)
+            return rc;
+        if (phnum > INT32_MAX) /* gelf_getphdr takes an int */
+            return fail(r, XD_E_UNSUPPORTED, "%" PRIu64 " program headers", phnum);
+    }
+    r->phnum = (size_t)phnum;
+    r->shnum = (size_t)shnum;
+    r->shstrndx = (size_t)shstrndx;
+    return 0;
+}
+
+/* libelf over the checked file; its counts must agree with ours. */
+static int open_elf(struct reader *r)
+{
+    elf_version(EV_CURRENT);
+    r->elf = elf_begin(r->fd, ELF_C_READ, NULL);
+    if (!r->elf)
+        return fail(r, XD_E_CORRUPT, "libelf cannot read it: %s", elf_errmsg(-1));
+    size_t n;
+    if (elf_getphdrnum(r->elf, &n) != 0 || n != r->phnum)
+        return fail(r, XD_E_CORRUPT, "libelf counts a different number of program headers "
+                    "(%s)", elf_errmsg(-1));
+    if (r->shnum && (elf_getshdrnum(r->elf, &n) != 0 || n != r->shnum))
+        return fail(r, XD_E_CORRUPT, "libelf counts a different number of sections (%s)",
+                    elf_errmsg(-1));
+    if (r->shnum && (elf_getshdrstrndx(r->elf, &n) != 0 || n != r->shstrndx))
+        return fail(r, XD_E_CORRUPT, "libelf finds a different section name table (%s)",
+                    elf_errmsg(-1));
+    return 0;
+}
+
+/* ---- program headers ---------------------------------------------------------------------- */
+
+static int add_run(struct reader *r, uint64_t pfn, uint64_t count)
+{
+    struct xd_core *c = r->c;
+    size_t n = c->info.nr_runs;
+    if (grow((void **)&c->runs, &c->runs_cap, n, sizeof(*c->runs)))
+        return nomem(r);
+    c->runs[n] = (struct xd_core_run){pfn, count};
+    c->info.nr_runs = n + 1;
+    c->info.nr_pages += count;
+    return 0;
+}
+
+static int add_note_segment(struct reader *r, size_t i, const GElf_Phdr *ph);
+
+static int scan_phdrs(struct reader *r)
+{
+    uint64_t next_pfn = 0; /* physical runs must start at or after this */
+    size_t other = 0;
+    for (size_t i = 0; i < r->phnum; i++) {
+        GElf_Phdr ph;
+        if (!gelf_getphdr(r->elf, (int)i, &ph))
+            return fail(r, XD_E_CORRUPT, "program header %zu: %s", i, elf_errmsg(-1));
+        if (i == 0)
+            r->first_is_note = ph.p_type == PT_NOTE;
+        char what[64];
+        snprintf(what, sizeof(what), "segment %zu", i);
+        if (ph.p_type == PT_NOTE) {
+            int rc = in_file(r, ph.p_offset, ph.p_filesz, what);
+            if (rc)
+                return rc;
+            rc = add_note_segment(r, i, &ph);
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (ph.p_type != PT_LOAD) {
+            other += ph.p_type != PT_NULL;
+            continue;
+        }
+        int rc = in_file(r, ph.p_offset, ph.p_filesz, what);
+        if (rc)
+            return rc;
+        if (ph.p_vaddr != 0) {
+            r->c->info.nr_virtual++;
+            continue;
+        }
+        if (ph.p_filesz != ph.p_memsz)
+            warn(r, "segment %zu: p_filesz %" PRIu64 " != p_memsz %" PRIu64
+                 " (pages beyond p_filesz are not in the file)", i, ph.p_filesz, ph.p_memsz);
+        if ((ph.p_paddr | ph.p_filesz) & (CORE_PAGE_SIZE - 1))
+            warn(r, "segment %zu: p_paddr 0x%" PRIx64 " or p_filesz %" PRIu64
+                 " is not page aligned", i, ph.p_paddr, ph.p_filesz);
+        if (ph.p_filesz == 0)
+            continue;
+        uint64_t pfn = ph.p_paddr >> CORE_PAGE_SHIFT;
+        uint64_t count = (ph.p_filesz + CORE_PAGE_SIZE - 1) >> CORE_PAGE_SHIFT;
+        if (pfn < next_pfn && !r->c->runs_unsorted) {
+            r->c->runs_unsorted = true;
+            warn(r, "segment %zu: pfn 0x%" PRIx64 " overlaps or precedes the run before it "
+                 "(physical runs must be pfn ascending)", i, pfn);
+        }
+        next_pfn = pfn + count < pfn ? UINT64_MAX : pfn + count;
+        rc = add_run(r, pfn, count);
+        if (rc)
+            return rc;
+    }
+    if (other)
+        warn(r, "%zu program headers are neither PT_NOTE nor PT_LOAD", other);
+    return 0;
+}
+
+/* ---- sections ----------------------------------------------------------------------------- */
+
+static struct section *known_section(struct reader *r, const char *name)
+{
+    static const struct {
+        const char *name;
+        size_t field;
+    } known[] = {
+        {".note.Xen", offsetof(struct reader, note_xen)},
+        {".xen_prstatus", offsetof(struct reader, prstatus)},
+        {".xen_shared_info", offsetof(struct reader, shared_info)},
+        {".xen_pages", offsetof(struct reader, pages)},
+        {".xen_p2m", offsetof(struct reader, p2m)},
+        {".xen_pfn", offsetof(struct reader, pfn)},
+    };
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        if (strcmp(name, known[i].name) == 0)
+            return (struct section *)((char *)r + known[i].field);
+    return NULL;
+}
+
+static int scan_sections(struct reader *r)
+{
+    for (size_t i = 1; i < r->shnum; i++) {
+        Elf_Scn *scn = elf_getscn(r->elf, i);
+        GElf_Shdr sh;
+        if (!scn || !gelf_getshdr(scn, &sh))
+            return fail(r, XD_E_CORRUPT, "section %zu: %s", i, elf_errmsg(-1));
+        char what[64];
+        snprintf(what, sizeof(what), "section %zu", i);
+        if (sh.sh_type != SHT_NOBITS) {
+            int rc = in_file(r, sh.sh_offset, sh.sh_size, what);
+            if (rc)
+                return rc;
+        }
+        const char *name = elf_strptr(r->elf, r->shstrndx, sh.sh_name);
+        if (!name) {
+            warn(r, "section %zu has no readable name (%s)", i, elf_errmsg(-1));
+            continue;
+        }
+        struct section *s = known_section(r, name);
+        if (!s)
+            continue;
+        if (s->present) {
+            warn(r, "section %s appears twice; the first is used", name);
+            continue;
+        }
+        if (sh.sh_type == SHT_NOBITS)
+            return fail(r, XD_E_CORRUPT, "section %s is SHT_NOBITS: it has no bytes", name);
+        *s = (struct section){true, sh.sh_type, sh.sh_offset, sh.sh_size, sh.sh_entsize};
+    }
+    return 0;
+}
+
+/* ---- notes -------------------------------------------------------------------------------- */
+
+static void read_regs(struct xd_core_regs *g, const uint8_t *p)
+{
+    uint64_t v[PRSTATUS_NREG];
+    for (size_t i = 0; i < PRSTATUS_NREG; i++)
+        v[i] = le64(p + 8 * i);
+    *g = (struct xd_core_regs){
+        .r15 = v[0], .r14 = v[1], .r13 = v[2], .r12 = v[3], .rbp = v[4], .rbx = v[5],
+        .r11 = v[6], .r10 = v[7], .r9 = v[8], .r8 = v[9], .rax = v[10], .rcx = v[11],
+        .rdx = v[12], .rsi = v[13], .rdi = v[14], .orig_rax = v[15], .rip = v[16],
+        .cs = v[17], .eflags = v[18], .rsp = v[19], .ss = v[20], .fs_base = v[21],
+        .gs_base = v[22], .ds = v[23], .es = v[24], .fs = v[25], .gs = v[26],
+    };
+}
+
+/* "CORE" NT_PRSTATUS: a vCPU's registers, pr_pid = vCPU id + 1. */
+static int note_prstatus(struct reader *r, size_t idx, uint64_t off, uint32_t descsz)
+{
+    if (descsz != PRSTATUS_SIZE)
+        warn(r, "note %zu: NT_PRSTATUS of %" PRIu32 " bytes, not 336 (gdb ignores it)", idx,
+             descsz);
+    if (descsz < PRSTATUS_REG + 8 * PRSTATUS_NREG)
+        return 0;
+    uint8_t d[PRSTATUS_SIZE];
+    int rc = read_at(r, off, d, PRSTATUS_REG + 8 * PRSTATUS_NREG, "an NT_PRSTATUS note");
+    if (rc)
+        return rc;
+    int32_t pid = (int32_t)le32(d + PRSTATUS_PID);
+    if (pid <= 0) {
+        warn(r, "note %zu: NT_PRSTATUS with pr_pid %" PRId32 " (must be vCPU id + 1); skipped",
+             idx, pid);
+        return 0;
+    }
+    if (r->nctxs >= MAX_VCPUS)
+        return fail(r, XD_E_CORRUPT, "more than %d NT_PRSTATUS notes", MAX_VCPUS);
+    if (grow((void **)&r->ctxs, &r->ctxs_cap, r->nctxs, sizeof(*r->ctxs)))
+        return nomem(r);
+    struct xd_core_vcpu *v = &r->ctxs[r->nctxs++];
+    *v = (struct xd_core_vcpu){.id = (uint32_t)pid - 1, .id_known = true,
+                               .state = XD_CORE_VCPU_UNKNOWN, .has_regs = true};
+    read_regs(&v->regs, d + PRSTATUS_REG);
+    return 0;
+}
+
+/* "QEMU" type 0: QEMUCPUState v1 (control registers, descriptor tables). */
+static int note_qemu(struct reader *r, size_t idx, uint64_t off, uint32_t descsz)
+{
+    if (descsz < QEMU_MIN) {
+        warn(r, "note %zu: QEMU CPU state of %" PRIu32 " bytes, below %d; skipped", idx,
+             descsz, QEMU_MIN);
+        return 0;
+    }
+    uint8_t d[QEMU_SIZE];
+    size_t n = descsz < QEMU_SIZE ? descsz : QEMU_SIZE;
+    int rc = read_at(r, off, d, n, "a QEMU note");
+    if (rc)
+        return rc;
+    if (le32(d) != 1) {
+        warn(r, "note %zu: QEMU CPU state version %" PRIu32 ", not 1; skipped", idx, le32(d));
+        return 0;
+    }
+    if (r->nqemu >= MAX_VCPUS)
+        return fail(r, XD_E_CORRUPT, "more than %d QEMU notes", MAX_VCPUS);
+    if (grow((void **)&r->qemu, &r->qemu_cap, r->nqemu, sizeof(*r->qemu)))
+        return nomem(r);
+    struct qemu_state *q = &r->qemu[r->nqemu++];
+    for (size_t i = 0; i < 5; i++)
+        q->cr[i] = le64(d + QEMU_CR + 8 * i);
+    q->gdt_base = le64(d + QEMU_SEGS + QEMU_SEG_SIZE * QEMU_GDT + 16);
+    q->idt_base = le64(d + QEMU_SEGS + QEMU_SEG_SIZE * (QEMU_GDT + 1) + 16);
+    q->kernel_gs_base = n >= QEMU_SIZE ? le64(d + QEMU_KGS) : 0;
+    q->rip = le64(d + QEMU_RIP);
+    return 0;
+}
+
+/* The four "Xen" notes of Xen's dump-core format. */
+static int note_xen(struct reader *r, size_t idx, uint32_t type, uint64_t off, uint32_t descsz)
+{
+    struct xd_core_info *in = &r->c->info;
+    uint8_t d[XEN_VERSION_SIZE];
+    int rc;
+    switch (type) {
+    case XEN_NT_NONE:
+        return 0;
+    case XEN_NT_HEADER:
+        if (descsz < XEN_HEADER_SIZE)
+            return fail(r, XD_E_CORRUPT, "note %zu: Xen header note of %" PRIu32
+                        " bytes, below 32", idx, descsz);
+        if (in->has_xen_header) {
+            warn(r, "note %zu: a second Xen header note; the first is used", idx);
+            return 0;
+        }
+        if ((rc = read_at(r, off, d, XEN_HEADER_SIZE, "the Xen header note")))
+            return rc;
+        in->has_xen_header = true;
+        in->xen_magic = le64(d);
+        in->xen_nr_vcpus = le64(d + 8);
+        in->xen_nr_pages = le64(d + 16);
+        in->xen_page_size = le64(d + 24);
+        return 0;
+    case XEN_NT_VERSION:
+        if (descsz < XEN_VERSION_CHANGESET + 64) {
+            warn(r, "note %zu: Xen version note of %" PRIu32 " bytes, below 1264; skipped",
+                 idx, descsz);
+            return 0;
+        }
+        if (in->has_xen_version)
+            return 0;
+        if ((rc = read_at(r, off, d, XEN_VERSION_CHANGESET + 64, "the Xen version note")))
+            return rc;
+        in->has_xen_version = true;
+        in->xen_major = le64(d);
+        in->xen_minor = le64(d + 8);
+        copy_field(in->xen_extra, d + XEN_VERSION_EXTRA, 16);
+        copy_field(in->xen_changeset, d + XEN_VERSION_CHANGESET, 64);
+        return 0;
+    case XEN_NT_FORMAT:
+        if (descsz < 8)
+            return fail(r, XD_E_CORRUPT, "note %zu: Xen format-version note of %" PRIu32
+                        " bytes, below 8", idx, descsz);
+        if ((rc = read_at(r, off, d, 8, "the Xen format-version note")))
+            return rc;
+        in->has_xen_format_version = true;
+        in->xen_format_version = le64(d);
+        return 0;
+    default:
+        warn(r, "note %zu: unknown Xen note type 0x%" PRIx32, idx, type);
+        return 0;
+    }
+}
+
+/* "XDUMP" type 2: how the dump was taken, and each vCPU's state. */
+static int note_description(struct reader *r, size_t idx, uint64_t off, uint32_t descsz)
+{
+    struct xd_core_info *in = &r->c->info;
+    if (in->has_description)
+        return fail(r, XD_E_CORRUPT, "note %zu: a second XDUMP dump-description note", idx);
+    uint8_t d[DESC_FIXED];
+    if (descsz < DESC_FIXED)
+        return fail(r, XD_E_CORRUPT, "note %zu: XDUMP dump description of %" PRIu32
+                    " bytes, below 176", idx, descsz);
+    int rc = read_at(r, off, d, DESC_FIXED, "the XDUMP dump description");
+    if (rc)
+        return rc;
+    uint32_t version = le32(d);
+    if (version != 1)
+        return fail(r, XD_E_UNSUPPORTED, "XDUMP dump description version %" PRIu32
+                    " (this xdump reads version 1)", version);
+    uint32_t nr_vcpus = le32(d + 12);
+    if (nr_vcpus > MAX_VCPUS)
+        return fail(r, XD_E_CORRUPT, "XDUMP dump description: nr_vcpus %" PRIu32
+                    " exceeds %d", nr_vcpus, MAX_VCPUS);
+    if (descsz - DESC_FIXED < nr_vcpus)
+        return fail(r, XD_E_CORRUPT, "XDUMP dump description: %" PRIu32 " bytes hold no "
+                    "vcpu_state for its %" PRIu32 " vCPUs", descsz, nr_vcpus);
+    if (descsz - DESC_FIXED > nr_vcpus)
+        warn(r, "XDUMP dump description: %" PRIu32 " bytes, more than 176 + nr_vcpus (%" PRIu32
+             ")", descsz, nr_vcpus);
+    r->vcpu_state = malloc(nr_vcpus ? nr_vcpus : 1);
+    if (!r->vcpu_state)
+        return nomem(r);
+    if (nr_vcpus &&
+        (rc = read_at(r, off + DESC_FIXED, r->vcpu_state, nr_vcpus, "the vcpu_state array")))
+        return rc;
+    r->desc_nr_vcpus = nr_vcpus;
+    in->has_description = true;
+    in->domid = le32(d + 4);
+    in->domain_type = (int)le32(d + 8);
+    memcpy(in->uuid, d + 16, 16);
+    copy_field(in->name, d + 32, 64);
+    in->tot_pages = le64(d + 96);
+    in->desc_nr_pages = le64(d + 104);
+    in->max_pfn = le64(d + 112);
+    in->flags = le64(d + 120);
+    in->started = le64(d + 128);
+    in->shutdown_reason = le32(d + 136);
+    in->desc_xen_version = le32(d + 140);
+    copy_field(in->xdump_version, d + 144, 32);
+    if (in->domain_type < XD_CORE_DOM_PV || in->domain_type > XD_CORE_DOM_PVH) {
+        warn(r, "XDUMP dump description: unknown domain_type %d", in->domain_type);
+        in->domain_type = XD_CORE_DOM_UNKNOWN;
+    }
+    return 0;
+}
+
+/* "XDUMP" type 1: runs of frames that could not be read, with their errno. */
+static int note_unmappable(struct reader *r, size_t idx, uint64_t off, uint32_t descsz)
+{
+    struct xd_core *c = r->c;
+    struct xd_core_info *in = &c->info;
+    if (in->has_unmappable_note)
+        return fail(r, XD_E_CORRUPT, "note %zu: a second XDUMP unmappable-frames note", idx);
+    if (descsz % UNMAPPABLE_ENTRY)
+        return fail(r, XD_E_CORRUPT, "note %zu: XDUMP unmappable-frames note of %" PRIu32
+                    " bytes, not a multiple of 24", idx, descsz);
+    in->has_unmappable_note = true;
+    uint64_t prev_end = 0;
+    uint8_t buf[UNMAPPABLE_ENTRY * 256];
+    for (uint32_t done = 0; done < descsz;) {
+        uint32_t chunk = descsz - done < sizeof(buf) ? descsz - done : (uint32_t)sizeof(buf);
+        int rc = read_at(r, off + done, buf, chunk, "the unmappable-frames note");
+        if (rc)
+            return rc;
+        for (uint32_t k = 0; k < chunk; k += UNMAPPABLE_ENTRY) {
+            size_t i = in->nr_unmappable_runs;
+            const uint8_t *e = buf + k;
+            struct xd_core_unmappable u = {le64(e), le64(e + 8), (int32_t)le32(e + 16)};
+            if (u.nr_frames == 0 || u.nr_frames > UINT64_MAX - u.first_pfn)
+                return fail(r, XD_E_CORRUPT, "unmappable-frames entry %zu: pfn 0x%" PRIx64
+                            " + %" PRIu64 " frames is empty or overflows", i, u.first_pfn,
+                            u.nr_frames);
+            if (u.err <= 0)
+                warn(r, "unmappable-frames entry %zu: errno %" PRId32 " is not positive", i,
+                     u.err);
+            if (le32(e + 20) != 0)
+                warn(r, "unmappable-frames entry %zu: reserved field is 0x%" PRIx32 ", not 0",
+                     i, le32(e + 20));
+            if (i && u.first_pfn < prev_end && !c->unmappable_unsorted) {
+                c->unmappable_unsorted = true;
+                warn(r, "unmappable-frames entry %zu: pfn 0x%" PRIx64 " overlaps or precedes "
+                     "the run before it (runs must be pfn ascending)", i, u.first_pfn);
+            }
+            prev_end = u.first_pfn + u.nr_frames;
+            if (grow((void **)&c->unmappable, &c->unmappable_cap, i, sizeof(u)))
+                return nomem(r);
+            c->unmappable[i] = u;
+            in->nr_unmappable_runs = i + 1;
+            in->unmappable_frames = u.nr_frames > UINT64_MAX - in->unmappable_frames
+                                        ? UINT64_MAX
+                                        : in->unmappable_frames + u.nr_frames;
+        }
+        done += chunk;
+    }
+    return 0;
+}
+
+/* "VMCOREINFO": only the kernel release is shown. */
+static int note_vmcoreinfo(struct reader *r, uint64_t off, uint32_t descsz)
+{
+    size_t n = descsz < VMCOREINFO_READ ? descsz : VMCOREINFO_READ;
+    char *d = malloc(n + 1);
+    if (!d)
+        return nomem(r);
+    int rc = read_at(r, off, d, n, "the VMCOREINFO note");
+    if (rc == 0) {
+        d[n] = '\0';
+        static const char key[] = "OSRELEASE=";
+        for (char *line = d; line && *line;) {
+            char *eol = strchr(line, '\n');
+            if (strncmp(line, key, sizeof(key) - 1) == 0) {
+                const char *v = line + sizeof(key) - 1;
+                size_t len = eol ? (size_t)(eol - v) : strlen(v);
+                if (len >= sizeof(r->c->info.osrelease))
+                    len = sizeof(r->c->info.osrelease) - 1;
+                memcpy(r->c->info.osrelease, v, len);
+                r->c->info.osrelease[len] = '\0';
+                break;
+            }
+            line = eol ? eol + 1 : NULL;
+        }
+    }
+    free(d);
+    return rc;
+}
+
+static bool name_is(const char *name, uint32_t namesz, const char *want)
+{
+    return namesz == strlen(want) + 1 && memcmp(name, want, namesz) == 0;
+}
+
+static int dispatch_note(struct reader *r, size_t idx, const char *name, uint32_t namesz,
+                         uint32_t type, uint64_t off, uint32_t descsz)
+{
+    if (name_is(name, namesz, "CORE"))
+        return type == NT_PRSTATUS ? note_prstatus(r, idx, off, descsz) : 0;
+    if (name_is(name, namesz, "QEMU"))
+        return type == 0 ? note_qemu(r, idx, off, descsz) : 0;
+    if (name_is(name, namesz, "Xen"))
+        return note_xen(r, idx, type, off, descsz);
+    if (name_is(name, namesz, "VMCOREINFO"))
+        return note_vmcoreinfo(r, off, descsz);
+    if (!name_is(name, namesz, "XDUMP"))
+        return 0;
+    switch (type) {
+    case XDUMP_NT_UNMAPPABLE:
+        return note_unmappable(r, idx, off, descsz);
+    case XDUMP_NT_DESCRIPTION:
+        return note_description(r, idx, off, descsz);
+    case XDUMP_NT_PADDING:
+        return 0;
+    default:
+        warn(r, "note %zu: unknown XDUMP note type %" PRIu32, idx, type);
+        return 0;
+    }
+}
+
+static uint64_t pad4(uint64_t n)
+{
+    return (n + 3) & ~UINT64_C(3);
+}
+
+/* Walks the notes in [off, off + len) (already checked to lie in the file). Each note costs
+   one or two small reads; at most MAX_NOTES notes. */
+static int parse_notes(struct reader *r, uint64_t off, uint64_t len, const char *where)
+{
+    uint64_t pos = 0;
+    size_t idx = 0;
+    while (len - pos >= NOTE_HDR) {
+        uint8_t h[NOTE_HDR];
+        int rc = read_at(r, off + pos, h, NOTE_HDR, where);
+        if (rc)
+            return rc;
+        uint32_t namesz = le32(h), descsz = le32(h + 4), type = le32(h + 8);
+        uint64_t desc = pos + NOTE_HDR + pad4(namesz);
+        if (desc > len || descsz > len - desc)
+            return fail(r, XD_E_CORRUPT, "%s: note %zu at byte %" PRIu64 " (namesz %" PRIu32
+                        ", descsz %" PRIu32 ") runs past the end of the notes (%" PRIu64
+                        " bytes)", where, idx, off + pos, namesz, descsz, len);
+        char name[16] = "";
+        if (namesz <= sizeof(name) &&
+            (rc = read_at(r, off + pos + NOTE_HDR, name, namesz, where)))
+            return rc;
+        if (namesz <= sizeof(name) &&
+            (rc = dispatch_note(r, idx, name, namesz, type, off + desc, descsz)))
+            return rc;
+        if (++idx > MAX_NOTES)
+            return fail(r, XD_E_CORRUPT, "%s: more than %u notes", where, MAX_NOTES);
+        pos = desc + pad4(descsz); /* may pass len when the last descriptor is unpadded */
+        if (pos > len)
+            pos = len;
+    }
+    if (pos < len) {
+        uint8_t tail[NOTE_HDR] = {0};
+        int rc = read_at(r, off + pos, tail, (size_t)(len - pos), where);
+        if (rc)
+            return rc;
+        for (size_t i = 0; i < len - pos; i++)
+            if (tail[i]) {
+                warn(r, "%s: %" PRIu64 " stray bytes after the last note", where, len - pos);
+                break;
+            }
+    }
+    return 0;
+}
+
+static int add_note_segment(struct reader *r, size_t i, const GElf_Phdr *ph)
+{
+    r->nnote_segments++;
+    char where[64];
+    snprintf(where, sizeof(where), "PT_NOTE segment %zu", i);
+    return parse_notes(r, ph->p_offset, ph->p_filesz, where);
+}
+
+/* ---- vCPUs -------------------------------------------------------------------------------- */
+
+static struct xd_core_vcpu *find_vcpu(struct xd_core_vcpu *v, size_t n, uint32_t id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i].id == id)
+            return &v[i];
+    return NULL;
+}
+
+/* The vCPU list: the description's (states) merged with the NT_PRSTATUS notes (registers) and
+   the QEMU notes (control registers, matched by order). */
+static int build_vcpus(struct reader *r)
+{
+    struct xd_core *c = r->c;
+    size_t n = r->c->info.has_description ? r->desc_nr_vcpus : 0;
+    size_t cap = n + r->nctxs;
+    c->vcpus = calloc(cap ? cap : 1, sizeof(*c->vcpus));
+    if (!c->vcpus)
+        return nomem(r);
+    for (size_t i = 0; i < n; i++) {
+        struct xd_core_vcpu *v = &c->vcpus[i];
+        v->id = (uint32_t)i;
+        v->id_known = true;
+        v->raw_state = r->vcpu_state[i];
+        v->state = v->raw_state <= XD_CORE_VCPU_DOWN ? v->raw_state : XD_CORE_VCPU_INVALID;
+        if (v->state == XD_CORE_VCPU_INVALID)
+            warn(r, "vCPU %zu: vcpu_state %u is not 0, 1 or 2", i, v->raw_state);
+    }
+    if (r->nqemu && r->nqemu != r->nctxs)
+        warn(r, "%zu QEMU notes for %zu NT_PRSTATUS notes: they must pair up", r->nqemu,
+             r->nctxs);
+    size_t extra = 0; /* vCPUs without a description entry, after the n described */
+    for (size_t k = 0; k < r->nctxs; k++) {
+        const struct xd_core_vcpu *ctx = &r->ctxs[k];
+        struct xd_core_vcpu *v =
+            ctx->id < n ? &c->vcpus[ctx->id] : find_vcpu(c->vcpus + n, extra, ctx->id);
+        if (v && v->has_regs)
+            return fail(r, XD_E_CORRUPT, "two NT_PRSTATUS notes for vCPU %" PRIu32, ctx->id);
+        if (!v) {
+            if (c->info.has_description)
+                warn(r, "NT_PRSTATUS note for vCPU %" PRIu32 ", beyond the description's %zu "
+                     "vCPUs", ctx->id, n);
+            v = &c->vcpus[n + extra++];
+            *v = *ctx;
+        } else {
+            v->has_regs = true;
+            v->regs = ctx->regs;
+        }
+        if (k < r->nqemu) {
+            const struct qemu_state *q = &r->qemu[k];
+            v->has_cr = v->has_qemu = true;
+            memcpy(v->cr, q->cr, sizeof(v->cr));
+            v->kernel_gs_base = q->kernel_gs_base;
+            v->gdt_base = q->gdt_base;
+            v->idt_base = q->idt_base;
+            if (q->rip != v->regs.rip)
+                warn(r, "vCPU %" PRIu32 ": rip 0x%" PRIx64 " in NT_PRSTATUS but 0x%" PRIx64
+                     " in its QEMU note", v->id, v->regs.rip, q->rip);
+        }
+    }
+    c->info.nr_vcpus = n + extra;
+    for (size_t i = 0; i < n; i++) {
+        const struct xd_core_vcpu *v = &c->vcpus[i];
+        if (v->state == XD_CORE_VCPU_NEVER_UP && v->has_regs)
+            warn(r, "vCPU %zu: never brought up, yet it has an NT_PRSTATUS note", i);
+        if ((v->state == XD_CORE_VCPU_ONLINE || v->state == XD_CORE_VCPU_DOWN) && !v->has_regs)
+            warn(r, "vCPU %zu: %s, but it has no NT_PRSTATUS note", i,
+                 xd_core_vcpu_state_name(v->state));
+    }
+    return 0;
+}
+
+/* Xen format: registers from Xen's own vcpu_guest_context records. */
+static int xen_contexts(struct reader *r)
+{
+    struct xd_core *c = r->c;
+    const struct section *s = &r->prstatus;
+    if (!s->present)
+        return 0;
+    if (s->size % XEN_CTX_SIZE)
+        return fail(r, XD_E_CORRUPT, ".xen_prstatus: %" PRIu64 " bytes, not a multiple of "
+                    "vcpu_guest_context's 5168", s->size);
+    uint64_t n = s->size / XEN_CTX_SIZE;
+    if (n > MAX_VCPUS)
+        return fail(r, XD_E_CORRUPT, ".xen_prstatus: %" PRIu64 " contexts, more than %d", n,
+                    MAX_VCPUS);
+    c->vcpus = calloc(n ? n : 1, sizeof(*c->vcpus));
+    uint8_t *ctx = malloc(XEN_CTX_SIZE);
+    if (!c->vcpus || !ctx) {
+        free(ctx);
+        return nomem(r);
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        int rc = read_at(r, s->offset + i * XEN_CTX_SIZE, ctx, XEN_CTX_SIZE, ".xen_prstatus");
+        if (rc) {
+            free(ctx);
+            return rc;
+        }
+        struct xd_core_vcpu *v = &c->vcpus[i];
+        const uint8_t *u = ctx + XEN_CTX_REGS;
+        uint64_t g[15];
+        for (size_t k = 0; k < 15; k++)
+            g[k] = le64(u + 8 * k);
+        v->id = (uint32_t)i;
+        v->state = le64(ctx + XEN_CTX_FLAGS) & XEN_VGCF_ONLINE ? XD_CORE_VCPU_ONLINE
+                                                                : XD_CORE_VCPU_DOWN;
+        v->has_regs = v->has_cr = true;
+        v->regs = (struct xd_core_regs){
+            .r15 = g[0], .r14 = g[1], .r13 = g[2], .r12 = g[3], .rbp = g[4], .rbx = g[5],
+            .r11 = g[6], .r10 = g[7], .r9 = g[8], .r8 = g[9], .rax = g[10], .rcx = g[11],
+            .rdx = g[12], .rsi = g[13], .rdi = g[14], .orig_rax = g[10],
+            .rip = le64(u + XEN_REG_RIP), .cs = le16(u + XEN_REG_CS),
+            .eflags = le64(u + XEN_REG_RFLAGS), .rsp = le64(u + XEN_REG_RSP),
+            .ss = le16(u + XEN_REG_SS), .es = le16(u + XEN_REG_ES), .ds = le16(u + XEN_REG_DS),
+            .fs = le16(u + XEN_REG_FS), .gs = le16(u + XEN_REG_GS),
+            .fs_base = le64(ctx + XEN_CTX_FS_BASE),
+            .gs_base = le64(ctx + XEN_CTX_GS_BASE_KERNEL),
+        };
+        for (size_t k = 0; k < 5; k++)
+            v->cr[k] = le64(ctx + XEN_CTX_CTRLREG + 8 * k);
+    }
+    free(ctx);
+    c->info.nr_vcpus = (size_t)n;
+    return 0;
+}
+
+/* Xen format: the page runs, from the .xen_pfn / .xen_p2m index (pfn first in each entry). */
+static int xen_index(struct reader *r)
+{
+    struct xd_core *c = r->c;
+    bool pv = r->p2m.present;
+    const struct section *s = pv ? &r->p2m : &r->pfn;
+    const char *name = pv ? ".xen_p2m" : ".xen_pfn";
+    if (r->p2m.present && r->pfn.present)
+        warn(r, "both .xen_p2m and .xen_pfn are present; .xen_p2m is used");
+    if (!s->present)
+        return 0;
+    unsigned esize = pv ? 16 : 8;
+    if (s->size % esize)
+        return fail(r, XD_E_CORRUPT, "%s: %" PRIu64 " bytes, not a multiple of %u", name,
+                    s->size, esize);
+    uint64_t n = s->size / esize;
+    uint8_t *buf = malloc((size_t)INDEX_CHUNK * esize);
+    if (!buf)
+        return nomem(r);
+    uint64_t prev_end = 0; /* pfn after the last run */
+    for (uint64_t i = 0; i < n; i += INDEX_CHUNK) {
+        size_t m = n - i < INDEX_CHUNK ? (size_t)(n - i) : INDEX_CHUNK;
+        int rc = read_at(r, s->offset + i * esize, buf, m * esize, name);
+        for (size_t k = 0; !rc && k < m; k++) {
+            uint64_t pfn = le64(buf + k * esize);
+            size_t nr = c->info.nr_runs;
+            if (pfn == XEN_INVALID_PFN) {
+                c->info.xen_invalid++;
+            } else if (nr && pfn == prev_end) {
+                c->runs[nr - 1].count++;
+                c->info.nr_pages++;
+                prev_end++;
+            } else {
+                if (nr && pfn < prev_end && !c->runs_unsorted) {
+                    c->runs_unsorted = true;
+                    warn(r, "%s entry %" PRIu64 ": pfn 0x%" PRIx64 " is not ascending", name,
+                         i + k, pfn);
+                }
+                rc = add_run(r, pfn, 1);
+                prev_end = pfn + 1;
+            }
+        }
+        if (rc) {
+            free(buf);
+            return rc;
+        }
+    }
+    free(buf);
+    return 0;
+}
+
+/* ---- cross-checks ------------------------------------------------------------------------- */
+
+/* Is [pfn, pfn + n) inside the (sorted) physical runs? */
+static bool covered(const struct xd_core *c, uint64_t pfn, uint64_t n)
+{
+    size_t lo = 0, hi = c->info.nr_runs;
+    while (lo < hi) { /* first run ending after pfn */
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->runs[mid].pfn + c->runs[mid].count <= pfn)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; n && i < c->info.nr_runs; i++) {
+        const struct xd_core_run *run = &c->runs[i];
+        if (run->pfn > pfn)
+            return false;
+        uint64_t have = run->pfn + run->count - pfn;
+        if (have >= n)
+            return true;
+        pfn += have;
+        n -= have;
+    }
+    return n == 0;
+}
+
+static void check_xen_notes(struct reader *r)
+{
+    const struct xd_core_info *in = &r->c->info;
+    if (!in->has_xen_header) {
+        warn(r, "no Xen header note (Xen dump-core readers need it)");
+        return;
+    }
+    if (in->xen_magic != XEN_MAGIC_PV && in->xen_magic != XEN_MAGIC_HVM)
+        warn(r, "Xen header magic 0x%" PRIx64 " is neither PV nor HVM", in->xen_magic);
+    if (in->xen_nr_pages != in->nr_pages + in->xen_invalid)
+        warn(r, "Xen header says %" PRIu64 " pages, the file holds %" PRIu64, in->xen_nr_pages,
+             in->nr_pages + in->xen_invalid);
+    if (r->pages.present && r->pages.size / CORE_PAGE_SIZE != in->xen_nr_pages)
+        warn(r, ".xen_pages holds %" PRIu64 " pages, the Xen header says %" PRIu64,
+             r->pages.size / CORE_PAGE_SIZE, in->xen_nr_pages);
+    if (r->prstatus.present && r->prstatus.size / XEN_CTX_SIZE != in->xen_nr_vcpus)
+        warn(r, ".xen_prstatus holds %" PRIu64 " contexts, the Xen header says %" PRIu64,
+             r->prstatus.size / XEN_CTX_SIZE, in->xen_nr_vcpus);
+    if (!in->has_xen_format_version)
+        warn(r, "no Xen format-version note");
+}
+
+static void check_xdump(struct reader *r)
+{
+    struct xd_core *c = r->c;
+    const struct xd_core_info *in = &c->info;
+    if (r->nnote_segments != 1 || !r->first_is_note)
+        warn(r, "%zu PT_NOTE segments; the format has one, as program header 0",
+             r->nnote_segments);
+    if (in->has_description && in->desc_nr_pages != in->nr_pages)
+        warn(r, "the description says %" PRIu64 " pages, the physical segments hold %" PRIu64,
+             in->desc_nr_pages, in->nr_pages);
+    if (in->has_xen_header && in->xen_nr_vcpus != r->nctxs)
+        warn(r, "the Xen header says %" PRIu64 " vCPU contexts, there are %zu NT_PRSTATUS "
+             "notes", in->xen_nr_vcpus, r->nctxs);
+    if (in->has_description && in->has_xen_header) {
+        bool pv = in->domain_type == XD_CORE_DOM_PV;
+        if (in->xen_magic != (pv ? XEN_MAGIC_PV : XEN_MAGIC_HVM))
+            warn(r, "domain type %s but Xen header magic 0x%" PRIx64,
+                 xd_core_domain_type_name(in->domain_type), in->xen_magic);
+    }
+    if (in->has_description && in->has_xen_version &&
+        in->desc_xen_version != (uint32_t)(in->xen_major << 16 | (in->xen_minor & 0xffff)))
+        warn(r, "the description says Xen %" PRIu32 ".%" PRIu32 ", the Xen note %" PRIu64
+             ".%" PRIu64, in->desc_xen_version >> 16, in->desc_xen_version & 0xffff,
+             in->xen_major, in->xen_minor);
+    if (in->has_description && !in->has_unmappable_note)
+        warn(r, "no XDUMP unmappable-frames note: failed frames are not recorded");
+    if ((in->flags & XD_CORE_F_PAUSED) && (in->flags & XD_CORE_F_LIVE))
+        warn(r, "flags say both paused by xdump and --live");
+    if (r->pages.present && r->pages.size / CORE_PAGE_SIZE != in->nr_pages)
+        warn(r, ".xen_pages holds %" PRIu64 " pages, the physical segments %" PRIu64,
+             r->pages.size / CORE_PAGE_SIZE, in->nr_pages);
+    if (!c->runs_unsorted && !c->unmappable_unsorted)
+        for (size_t i = 0; i < in->nr_unmappable_runs; i++) {
+            const struct xd_core_unmappable *u = &c->unmappable[i];
+            if (!covered(c, u->first_pfn, u->nr_frames)) {
+                warn(r, "unmappable pfns 0x%" PRIx64 "+%" PRIu64 " are not all in the "
+                     "physical segments (they must keep their place, as zeros)",
+                     u->first_pfn, u->nr_frames);
+                break;
+            }
+        }
+}
+
+/* ---- open / close ------------------------------------------------------------------------- */
+
+static int read_core(struct reader *r)
+{
+    uint8_t ehdr[EHDR_SIZE];
+    int rc;
+    if ((rc = check_ehdr(r, ehdr)) || (rc = check_tables(r, ehdr)) || (rc = open_elf(r)))
+        return rc;
+    struct xd_core_info *in = &r->c->info;
+    in->file_size = r->size;
+    in->phnum = r->phnum;
+    in->shnum = r->shnum;
+    if ((rc = scan_sections(r)) || (rc = scan_phdrs(r)))
+        return rc;
+    if (r->phnum) {
+        in->format = in->has_description ? XD_CORE_XDUMP : XD_CORE_ELF;
+        if ((rc = build_vcpus(r)))
+            return rc;
+        if (in->format == XD_CORE_XDUMP)
+            check_xdump(r);
+        if (in->format == XD_CORE_XDUMP || in->has_xen_header)
+            check_xen_notes(r);
+    } else {
+        if (!r->note_xen.present)
+            return fail(r, XD_E_NOTCORE, "ELF core with neither program headers nor a "
+                        ".note.Xen section: nothing to read");
+        in->format = XD_CORE_XEN;
+        if ((rc = parse_notes(r, r->note_xen.offset, r->note_xen.size, "section .note.Xen")))
+            return rc;
+        if (!in->has_xen_header)
+            return fail(r, XD_E_CORRUPT, "Xen dump-core format without a Xen header note");
+        if ((rc = xen_contexts(r)) || (rc = xen_index(r)))
+            return rc;
+        if (!r->p2m.present && !r->pfn.present && r->pages.present && r->pages.size)
+            warn(r, ".xen_pages without a .xen_p2m or .xen_pfn index");
+        check_xen_notes(r);
+    }
+    if (in->has_xen_format_version && in->xen_format_version != 1)
+        return fail(r, XD_E_UNSUPPORTED, "Xen dump-core format version %" PRIu64
+                    " (this xdump reads version 1)", in->xen_format_version);
+    if (in->has_xen_header && in->xen_page_size != CORE_PAGE_SIZE)
+        return fail(r, XD_E_UNSUPPORTED, "page size %" PRIu64 " in the Xen header, not 4096",
+                    in->xen_page_size);
+    if (!in->domain_type && in->has_xen_header)
+        in->domain_type = in->xen_magic == XEN_MAGIC_PV    ? XD_CORE_DOM_PV
+                          : in->xen_magic == XEN_MAGIC_HVM ? XD_CORE_DOM_HVM
+                                                           : XD_CORE_DOM_UNKNOWN;
+    if (r->c->warnings_dropped) {
+        char line[64];
+        snprintf(line, sizeof(line), "... and %" PRIu64 " more warnings",
+                 r->c->warnings_dropped);
+        r->c->warnings[r->c->nwarnings] = strdup(line);
+        if (r->c->warnings[r->c->nwarnings])
+            r->c->nwarnings++;
+    }
+    return 0;
+}
+
+int xd_core_open(const char *path, struct xd_core **out, char *err, size_t errlen)
+{
+    struct reader r = {.path = path, .fd = -1, .err = err, .errlen = errlen};
+    if (err && errlen)
+        err[0] = '\0';
+    *out = NULL;
+    r.c = calloc(1, sizeof(*r.c));
+    if (!r.c || !(r.c->path = strdup(path))) {
+        free(r.c);
+        return fail(&r, XD_E_NOMEM, "out of memory");
+    }
+    int rc;
+    struct stat st;
+    r.fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (r.fd < 0 || fstat(r.fd, &st) != 0)
+        rc = fail(&r, XD_E_OPEN, "cannot open: %s", strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        rc = fail(&r, XD_E_OPEN, "not a regular file");
+    else {
+        r.size = (uint64_t)st.st_size;
+        rc = read_core(&r);
+    }
+    if (r.elf)
+        elf_end(r.elf);
+    if (r.fd >= 0)
+        close(r.fd);
+    free(r.vcpu_state);
+    free(r.ctxs);
+    free(r.qemu);
+    if (rc) {
+        xd_core_close(r.c);
+        return rc;
+    }
+    *out = r.c;
+    return 0;
+}
+
+void xd_core_close(struct xd_core *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->nwarnings; i++)
+        free(c->warnings[i]);
+    free(c->runs);
+    free(c->unmappable);
+    free(c->vcpus);
+    free(c->path);
+    free(c);
+}
+
+/* ---- printing ----------------------------------------------------------------------------- */
+
+#define LIST_ALL 16 /* lists longer than this show their first and last LIST_END entries */
+#define LIST_END 6
+
+static bool listed(size_t i, size_t n)
+{
+    return n <= LIST_ALL || i < LIST_END || i >= n - LIST_END;
+}
+
+/* File bytes for a terminal: printable ASCII as is, anything else as \xNN. */
+static void put_human(FILE *f, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p >= 0x20 && *p < 0x7f)
+            putc(*p, f);
+        else
+            fprintf(f, "\\x%02x", *p);
+    }
+}
+
+/* Length of the valid UTF-8 sequence at p (2..4), or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+    unsigned cp;
+    size_t n;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf)
+        n = 2, cp = p[0] & 0x1f;
+    else if (p[0] >= 0xe0 && p[0] <= 0xef)
+        n = 3, cp = p[0] & 0x0f;
+    else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+        n = 4, cp = p[0] & 0x07;
+    else
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80) /* also stops at the NUL */
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3f);
+    }
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+        return 0;
+    return n;
+}
+
+/* A JSON string: escapes quotes, backslashes and controls; invalid UTF-8 becomes U+FFFD. */
+static void put_json_str(FILE *f, const char *s)
+{
+    putc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n;
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p++);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(f, "\\u%04x", *p++);
+        else if (*p < 0x80)
+            putc(*p++, f);
+        else if ((n = utf8_len(p)) != 0) {
+            fwrite(p, 1, n, f);
+            p += n;
+        } else {
+            fputs("\\ufffd", f);
+            p++;
+        }
+    }
+    putc('"', f);
+}
+
+static void format_uuid(char out[37], const uint8_t u[16])
+{
+    char *p = out;
+    for (int i = 0; i < 16; i++) {
+        p += sprintf(p, "%02x", u[i]);
+        if (i == 3 || i == 5 || i == 7 || i == 9)
+            *p++ = '-';
+    }
+}
+
+/* "2024-05-01 12:34:56 UTC", or false when t is 0 or not representable. */
+static bool format_time(char *out, size_t len, uint64_t t)
+{
+    if (t == 0 || t > (uint64_t)INT32_MAX * 64)
+        return false;
+    time_t tt = (time_t)t;
+    struct tm tm;
+    return gmtime_r(&tt, &tm) && strftime(out, len, "%Y-%m-%d %H:%M:%S UTC", &tm) > 0;
+}
+
+static const char *shutdown_name(uint32_t reason)
+{
+    static const char *const names[] = {"poweroff", "reboot", "suspend", "crash", "watchdog",
+                                        "soft_reset"};
+    return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : NULL;
+}
+
+static const char *format_name(enum xd_core_format fmt)
+{
+    switch (fmt) {
+    case XD_CORE_XDUMP:
+        return "xdump";
+    case XD_CORE_ELF:
+        return "elf";
+    case XD_CORE_XEN:
+        return "xen";
+    }
+    return "unknown";
+}
+
+/* "4.17.7-pre" from the Xen note, "4.17" from the description, or "" when neither says. */
+static void xen_version_string(const struct xd_core_info *in, char *out, size_t len)
+{
+    if (in->has_xen_version)
+        snprintf(out, len, "%" PRIu64 ".%" PRIu64 "%s", in->xen_major, in->xen_minor,
+                 in->xen_extra);
+    else if (in->has_description && in->desc_xen_version)
+        snprintf(out, len, "%" PRIu32 ".%" PRIu32, in->desc_xen_version >> 16,
+                 in->desc_xen_version & 0xffff);
+    else
+        out[0] = '\0';
+}
+
+static void human_pfns(FILE *f, uint64_t pfn, uint64_t n, const char *unit)
+{
+    char range[48];
+    if (n == 1)
+        snprintf(range, sizeof(range), "pfn 0x%" PRIx64, pfn);
+    else
+        snprintf(range, sizeof(range), "pfn 0x%" PRIx64 "-0x%" PRIx64, pfn, pfn + n - 1);
+    fprintf(f, "            %-34s %10" PRIu64 " %s%s", range, n, unit, n == 1 ? " " : "s");
+}
+
+static void human_taken(const struct xd_core *c, FILE *f)
+{
+    const struct xd_core_info *in = &c->info;
+    if (!in->has_description) {
+        fprintf(f, "taken:      unknown (%s)\n",
+                in->format == XD_CORE_XEN ? "Xen dump-core format: no dump description"
+                                          : "no XDUMP dump-description note");
+        return;
+    }
+    const char *how = in->flags & XD_CORE_F_LIVE     ? "live (--live: the domain kept running)"
+                      : in->flags & XD_CORE_F_PAUSED ? "paused by xdump"
+                                                     : "not paused by xdump";
+    fprintf(f, "taken:      %s, by xdump ", how);
+    put_human(f, in->xdump_version[0] ? in->xdump_version : "(version unknown)");
+    putc('\n', f);
+    if (in->flags & XD_CORE_F_SHUTDOWN) {
+        const char *why = shutdown_name(in->shutdown_reason);
+        if (why)
+            fprintf(f, "state:      shut down (%s)\n", why);
+        else
+            fprintf(f, "state:      shut down (reason %" PRIu32 ")\n", in->shutdown_reason);
+    } else {
+        fputs("state:      running\n", f);
+    }
+    char when[64];
+    fprintf(f, "started:    %s\n", format_time(when, sizeof(when), in->started) ? when : "unknown");
+    if (in->flags & XD_CORE_F_COMPLETE)
+        fputs("complete:   yes\n", f);
+    else
+        fputs("complete:   NO - the dump did not finish: memory is missing from this core\n", f);
+}
+
+static void human_vcpus(const struct xd_core *c, FILE *f)
+{
+    size_t count[4] = {0}, unknown = 0;
+    for (size_t i = 0; i < c->info.nr_vcpus; i++) {
+        int s = c->vcpus[i].state;
+        if (s >= 0 && s <= XD_CORE_VCPU_DOWN)
+            count[s]++;
+        else
+            unknown++;
+    }
+    fprintf(f, "vcpus:      %zu (%zu online, %zu down, %zu never brought up", c->info.nr_vcpus,
+            count[XD_CORE_VCPU_ONLINE], count[XD_CORE_VCPU_DOWN],
+            count[XD_CORE_VCPU_NEVER_UP]);
+    if (unknown)
+        fprintf(f, ", %zu unknown", unknown);
+    fputs(")\n", f);
+    if (c->info.format == XD_CORE_XEN && c->info.nr_vcpus)
+        fputs("            (Xen's format does not record vCPU ids: contexts in order)\n", f);
+    for (size_t i = 0; i < c->info.nr_vcpus; i++) {
+        const struct xd_core_vcpu *v = &c->vcpus[i];
+        char label[32];
+        snprintf(label, sizeof(label), "%s %" PRIu32, v->id_known ? "vcpu" : "context", v->id);
+        fprintf(f, "  %-12s %-16s", label, xd_core_vcpu_state_name(v->state));
+        if (v->has_regs)
+            fprintf(f, " rip 0x%016" PRIx64 "  rsp 0x%016" PRIx64, v->regs.rip, v->regs.rsp);
+        if (v->has_cr)
+            fprintf(f, "  cr3 0x%" PRIx64, v->cr[3]);
+        else if (v->has_regs)
+            fputs("  cr3 -", f);
+        putc('\n', f);
+    }
+}
+
+static void human_unmappable(const struct xd_core *c, FILE *f)
+{
+    const struct xd_core_info *in = &c->info;
+    if (in->format == XD_CORE_XEN) {
+        fputs("unmappable: Xen dump-core format (xl dump-core): no unmappable-frame record\n", f);
+        return;
+    }
+    if (!in->has_unmappable_note) {
+        fputs("unmappable: not recorded (no XDUMP unmappable-frames note)\n", f);
+        return;
+    }
+    if (!in->nr_unmappable_runs) {
+        fputs("unmappable: none (every frame was read)\n", f);
+        return;
+    }
+    fprintf(f, "unmappable: %" PRIu64 " frames in %zu runs (zeros in the file)\n",
+            in->unmappable_frames, in->nr_unmappable_runs);
+    for (size_t i = 0; i < in->nr_unmappable_runs; i++) {
+        if (!listed(i, in->nr_unmappable_runs)) {
+            if (i == LIST_END)
+                fprintf(f, "            ... %zu more runs ...\n",
+                        in->nr_unmappable_runs - 2 * LIST_END);
+            continue;
+        }
+        const struct xd_core_unmappable *u = &c->unmappable[i];
+        human_pfns(f, u->first_pfn, u->nr_frames, "frame");
+        const char *name = xd_core_errno_name(u->err);
+        if (name)
+            fprintf(f, "  %s (%s)\n", name, strerror(u->err));
+        else
+            fprintf(f, "  errno %" PRId32 "\n", u->err);
+    }
+}
+
+static void print_human(const struct xd_core *c, FILE *f)
+{
+    const struct xd_core_info *in = &c->info;
+    if (in->has_description && !(in->flags & XD_CORE_F_COMPLETE))
+        fputs("*** INCOMPLETE CORE: the dump did not finish; memory is missing from this file "
+              "***\n",
+              f);
+    fputs("file:       ", f);
+    put_human(f, c->path);
+    static const char *const kinds[] = {"", "xdump core", "ELF core (not written by xdump)",
+                                        "Xen dump-core format (xl dump-core)"};
+    fprintf(f, "\nformat:     %s; %" PRIu64 " bytes, %zu program headers, %zu sections\n",
+            kinds[in->format], in->file_size, in->phnum, in->shnum);
+    fputs("domain:     ", f);
+    if (in->has_description) {
+        char uuid[37];
+        format_uuid(uuid, in->uuid);
+        fprintf(f, "%" PRIu32 " \"", in->domid);
+        put_human(f, in->name);
+        fprintf(f, "\", %s, uuid %s\n", xd_core_domain_type_name(in->domain_type), uuid);
+    } else {
+        fprintf(f, "%s (id, name and uuid not recorded)\n",
+                xd_core_domain_type_name(in->domain_type));
+    }
+    char ver[128];
+    xen_version_string(in, ver, sizeof(ver));
+    fputs("xen:        ", f);
+    put_human(f, ver[0] ? ver : "unknown");
+    putc('\n', f);
+    human_taken(c, f);
+    fprintf(f, "pages:      %" PRIu64 " in the file, %zu runs", in->nr_pages, in->nr_runs);
+    if (in->has_description)
+        fprintf(f, " (Xen tot_pages %" PRIu64 ", max_pfn 0x%" PRIx64 ")", in->tot_pages,
+                in->max_pfn);
+    putc('\n', f);
+    for (size_t i = 0; i < in->nr_runs; i++) {
+        if (!listed(i, in->nr_runs)) {
+            if (i == LIST_END)
+                fprintf(f, "            ... %zu more runs ...\n", in->nr_runs - 2 * LIST_END);
+            continue;
+        }
+        human_pfns(f, c->runs[i].pfn, c->runs[i].count, "page");
+        putc('\n', f);
+    }
+    if (in->xen_invalid)
+        fprintf(f, "            %" PRIu64 " index slots invalid: frames Xen's dumper skipped "
+                "(zeros in the file)\n", in->xen_invalid);
+    if (in->format != XD_CORE_XEN)
+        fprintf(f, "virtual:    %zu segments\n", in->nr_virtual);
+    human_vcpus(c, f);
+    human_unmappable(c, f);
+    if (in->osrelease[0]) {
+        fputs("kernel:     ", f);
+        put_human(f, in->osrelease);
+        fputs(" (VMCOREINFO)\n", f);
+    }
+    for (size_t i = 0; i < c->nwarnings; i++) {
+        fputs("warning:    ", f);
+        put_human(f, c->warnings[i]);
+        putc('\n', f);
+    }
+}
+
+/* ---- JSON --------------------------------------------------------------------------------- */
+
+static void json_u64(FILE *f, const char *key, uint64_t v, bool hex)
+{
+    fprintf(f, "\"%s\":%" PRIu64, key, v);
+    if (hex)
+        fprintf(f, ",\"%s_hex\":\"0x%" PRIx64 "\"", key, v);
+}
+
+static void json_str_or_null(FILE *f, const char *key, const char *s, bool present)
+{
+    fprintf(f, "\"%s\":", key);
+    if (present)
+        put_json_str(f, s);
+    else
+        fputs("null", f);
+}
+
+static void json_domain(const struct xd_core *c, FILE *f)
+{
+    const struct xd_core_info *in = &c->info;
+    char uuid[37] = "";
+    if (in->has_description)
+        format_uuid(uuid, in->uuid);
+    fputs("\"domain\":{", f);
+    if (in->has_description)
+        fprintf(f, "\"id\":%" PRIu32 ",", in->domid);
+    else
+        fputs("\"id\":null,", f);
+    json_str_or_null(f, "name", in->name, in->has_description);
+    fprintf(f, ",\"type\":\"%s\",", xd_core_domain_type_name(in->domain_type));
+    json_str_or_null(f, "uuid", uuid, in->has_description);
+    fputs("},", f);
+
+    char ver[128];
+    xen_version_string(in, ver, sizeof(ver));
+    fputs("\"xen\":{", f);
+    json_str_or_null(f, "version", ver, ver[0] != '\0');
+    fputc(',', f);
+    json_str_or_null(f, "changeset", in->xen_changeset, in->has_xen_version);
+    fprintf(f, ",\"format_version\":");
+    if (in->has_xen_format_version)
+        fprintf(f, "%" PRIu64, in->xen_format_version);
+    else
+        fputs("null", f);
+    fputs("},", f);
+}
+
+static void json_taken(const struct xd_core *c, FILE *f)
+{
+    const struct xd_core_info *in = &c->info;
+    if (!in->has_description) {
+        fputs("\"xdump_version\":null,\"taken\":null,\"complete\":null,", f);
+        return;
+    }
+    json_str_or_null(f, "xdump_version", in->xdump_version, true);
+    char when[64];
+    bool has_time = format_time(when, sizeof(when), in->started);
+    bool shut = in->flags & XD_CORE_F_SHUTDOWN;
+    const char *why = shutdown_name(in->shutdown_reason);
+    fprintf(f, ",\"taken\":{\"paused\":%s,\"live\":%s,\"shut_down\":%s,\"shutdown_reason\":",
+            in->flags & XD_CORE_F_PAUSED ? "true" : "false",
+            in->flags & XD_CORE_F_LIVE ? "true" : "false", shut ? "true" : "false");
+    if (shut && why)
+        fprintf(f, "\"%s\"", why);
+    else if (shut)
+        fprintf(f, "%" PRIu32, in->shutdown_reason);
+    else
+        fputs("null", f);
+    fprintf(f, ",\"flags\":%" PRIu64 ",", in->flags);
+    json_u64(f, "started", in->started, false);
+    fputc(',', f);
+    json_str_or_null(f, "started_utc", when, has_time);
+    fprintf(f, "},\"complete\":%s,", in->flags & XD_CORE_F_COMPLETE ? "true" : "false");
+}
+
+static void json_vcpus(const struct xd_core *c, FILE *f)
+{
+    fputs("\"vcpus\":[", f);
+    for (size_t i = 0; i < c->info.nr_vcpus; i++) {
+        const struct xd_core_vcpu *v = &c->vcpus[i];
+        fprintf(f, "%s{\"index\":%zu,\"id\":", i ? "," : "", i);
+        if (v->id_known)
+            fprintf(f, "%" PRIu32, v->id);
+        else
+            fputs("null", f);
+        fprintf(f, ",\"state\":\"%s\"", xd_core_vcpu_state_name(v->state));
+        if (v->has_regs) {
+            fputc(',', f);
+            json_u64(f, "rip", v->regs.rip, true);
+            fputc(',', f);
+            json_u64(f, "rsp", v->regs.rsp, true);
+        }
+        if (v->has_cr) {
+            fputc(',', f);
+            json_u64(f, "cr3", v->cr[3], true);
+        }
+        fputc('}', f);
+    }
+    fputs("],", f);
+}
+
+static void json_unmappable(const struct xd_core *c, FILE *f)
+{
+    const struct xd_core_info *in = &c->info;
+    fprintf(f, "\"unmappable\":{\"recorded\":%s,", in->has_unmappable_note ? "true" : "false");
+    json_u64(f, "frames", in->unmappable_frames, false);
+    fprintf(f, ",\"nr_runs\":%zu,\"runs\":[", in->nr_unmappable_runs);
+    for (size_t i = 0; i < in->nr_unmappable_runs; i++) {
+        const struct xd_core_unmappable *u = &c->unmappable[i];
+        fputs(i ? ",{" : "{", f);
+        json_u64(f, "first_pfn", u->first_pfn, true);
+        fputc(',', f);
+        json_u64(f, "nr_frames", u->nr_frames, false);
+        fprintf(f, ",\"errno\":%" PRId32 ",", u->err);
+        const char *name = xd_core_errno_name(u->err);
+        json_str_or_null(f, "errno_name", name ? name : "", name != NULL);
+        fputc('}', f);
+    }
+    fputs("]},", f);
+}
+
+static void print_json(const struct xd_core *c, FILE *f)
+{
+    const struct xd_core_info *in = &c->info;
+    fputc('{', f);
+    json_str_or_null(f, "file", c->path, true);
+    fprintf(f, ",\"format\":\"%s\",", format_name(in->format));
+    json_u64(f, "file_size", in->file_size, false);
+    fprintf(f, ",\"phnum\":%zu,\"shnum\":%zu,", in->phnum, in->shnum);
+    json_domain(c, f);
+    json_taken(c, f);
+    json_u64(f, "pages", in->nr_pages, false);
+    fputc(',', f);
+    if (in->has_description) {
+        json_u64(f, "tot_pages", in->tot_pages, false);
+        fputc(',', f);
+        json_u64(f, "max_pfn", in->max_pfn, true);
+    } else {
+        fputs("\"tot_pages\":null,\"max_pfn\":null", f);
+    }
+    fprintf(f, ",\"nr_runs\":%zu,\"runs\":[", in->nr_runs);
+    for (size_t i = 0; i < in->nr_runs; i++) {
+        fputs(i ? ",{" : "{", f);
+        json_u64(f, "pfn", c->runs[i].pfn, true);
+        fputc(',', f);
+        json_u64(f, "count", c->runs[i].count, false);
+        fputc('}', f);
+    }
+    fputs("],", f);
+    json_u64(f, "xen_invalid_index_entries", in->xen_invalid, false);
+    fprintf(f, ",\"virtual_segments\":%zu,", in->nr_virtual);
+    json_vcpus(c, f);
+    json_unmappable(c, f);
+    json_str_or_null(f, "osrelease", in->osrelease, in->osrelease[0] != '\0');
+    fputs(",\"warnings\":[", f);
+    for (size_t i = 0; i < c->nwarnings; i++) {
+        if (i)
+            fputc(',', f);
+        put_json_str(f, c->warnings[i]);
+    }
+    fputs("]}\n", f);
+}
+
+int xd_core_print(const struct xd_core *c, FILE *f, bool json)
+{
+    if (json)
+        print_json(c, f);
+    else
+        print_human(c, f);
+    return ferror(f) || fflush(f) ? -1 : 0;
+}
+
+/* ---- accessors ---------------------------------------------------------------------------- */
+
+const struct xd_core_info *xd_core_info(const struct xd_core *c)
+{
+    return &c->info;
+}
+
+const char *xd_core_path(const struct xd_core *c)
+{
+    return c->path;
+}
+
+const struct xd_core_run *xd_core_runs(const struct xd_core *c, size_t *n)
+{
+    *n = c->info.nr_runs;
+    return c->runs;
+}
+
+const struct xd_core_unmappable *xd_core_unmappable(const struct xd_core *c, size_t *n)
+{
+    *n = c->info.nr_unmappable_runs;
+    return c->unmappable;
+}
+
+const struct xd_core_vcpu *xd_core_vcpus(const struct xd_core *c, size_t *n)
+{
+    *n = c->info.nr_vcpus;
+    return c->vcpus;
+}
+
+size_t xd_core_nwarnings(const struct xd_core *c)
+{
+    return c->nwarnings;
+}
+
+const char *xd_core_warning(const struct xd_core *c, size_t i)
+{
+    return i < c->nwarnings ? c->warnings[i] : NULL;
+}
+
+const char *xd_core_domain_type_name(int type)
+{
+    switch (type) {
+    case XD_CORE_DOM_PV:
+        return "PV";
+    case XD_CORE_DOM_HVM:
+        return "HVM";
+    case XD_CORE_DOM_PVH:
+        return "PVH";
+    default:
+        return "unknown";
+    }
+}
+
+const char *xd_core_vcpu_state_name(int state)
+{
+    switch (state) {
+    case XD_CORE_VCPU_NEVER_UP:
+        return "never brought up";
+    case XD_CORE_VCPU_ONLINE:
+        return "online";
+    case XD_CORE_VCPU_DOWN:
+        return "down";
+    case XD_CORE_VCPU_INVALID:
+        return "invalid";
+    default:
+        return "unknown";
+    }
+}
+
+const char *xd_core_strerror(int code)
+{
+    switch (code) {
+    case 0:
+        return "ok";
+    case XD_E_OPEN:
+        return "cannot open";
+    case XD_E_NOTCORE:
+        return "not a core";
+    case XD_E_TRUNCATED:
+        return "truncated";
+    case XD_E_CORRUPT:
+        return "corrupt";
+    case XD_E_UNSUPPORTED:
+        return "unsupported";
+    case XD_E_NOMEM:
+        return "out of memory";
+    default:
+        return "unknown error";
+    }
+}
+
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+const char *xd_core_errno_name(int err)
+{
+    return err > 0 ? strerrorname_np(err) : NULL;
+}
+#else
+const char *xd_core_errno_name(int err)
+{
+    /* The errnos a foreign map can report, and a few more. */
+    static const struct {
+        int err;
+        const char *name;
+    } names[] = {
+        {EPERM, "EPERM"},   {ENOENT, "ENOENT"}, {ESRCH, "ESRCH"},   {EINTR, "EINTR"},
+        {EIO, "EIO"},       {ENXIO, "ENXIO"},   {E2BIG, "E2BIG"},   {EBADF, "EBADF"},
+        {EAGAIN, "EAGAIN"}, {ENOMEM, "ENOMEM"}, {EACCES, "EACCES"}, {EFAULT, "EFAULT"},
+        {EBUSY, "EBUSY"},   {EEXIST, "EEXIST"}, {ENODEV, "ENODEV"}, {EINVAL, "EINVAL"},
+        {ENOSPC, "ENOSPC"}, {ERANGE, "ERANGE"}, {ENOSYS, "ENOSYS"}, {ENODATA, "ENODATA"},
+        {EOVERFLOW, "EOVERFLOW"}, {EOPNOTSUPP, "EOPNOTSUPP"}, {ETIMEDOUT, "ETIMEDOUT"},
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (names[i].err == err)
+            return names[i].name;
+    return NULL;
+}
+#endif

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The file plan (docs/FORMAT.md, "Layout"). Pure arithmetic: no I/O, no Xen. */
+#include "layout.h"
+
+#include <elf.h>
+
+#include "elfw.h"
+#include "notes.h"
+
+static uint64_t align(uint64_t v, uint64_t a)
+{
+    return (v + a - 1) / a * a;
+}
+
+uint64_t xd_layout_fail_reserve(uint64_t npages)
+{
+    return 64 + npages / 512;
+}
+
+/* The run holding pfn (binary search), or NULL. */
+static const struct xd_run *run_of(const struct xd_frames *f, uint64_t pfn, uint64_t *page)
+{
+    size_t lo = 0, hi = f->nruns;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct xd_run *r = &f->runs[mid];
+        if (pfn < r->pfn)
+            hi = mid;
+        else if (pfn >= r->pfn + r->count)
+            lo = mid + 1;
+        else {
+            *page = r->page + (pfn - r->pfn);
+            return r;
+        }
+    }
+    return NULL;
+}
+
+uint64_t xd_layout_pfn_offset(const struct xd_layout *l, const struct xd_frames *f, uint64_t pfn)
+{
+    uint64_t page;
+    return run_of(f, pfn, &page) ? l->pages_off + page * XD_PAGE_SIZE : 0;
+}
+
+void xd_layout_vpieces(const struct xd_layout *l, const struct xd_layout_in *in, xd_vpiece_fn fn,
+                       void *ctx)
+{
+    for (size_t i = 0; i < in->nvranges; i++) {
+        const struct xd_vrange *v = &in->vranges[i];
+        for (uint64_t k = 0; k < v->npages;) {
+            uint64_t page;
+            const struct xd_run *r = run_of(in->frames, v->pfn + k, &page);
+            if (!r) { /* a page the file does not hold: leave it out of every segment */
+                k++;
+                continue;
+            }
+            uint64_t n = r->pfn + r->count - (v->pfn + k);
+            if (n > v->npages - k)
+                n = v->npages - k;
+            fn(ctx, v->vaddr + k * XD_PAGE_SIZE, v->pfn + k, n, l->pages_off + page * XD_PAGE_SIZE);
+            k += n;
+        }
+    }
+}
+
+static void count_piece(void *ctx, uint64_t vaddr, uint64_t pfn, uint64_t npages, uint64_t off)
+{
+    (void)vaddr, (void)pfn, (void)npages, (void)off;
+    (*(uint64_t *)ctx)++;
+}
+
+int xd_layout_plan(const struct xd_layout_in *in, struct xd_layout *l)
+{
+    const struct xd_frames *f = in->frames;
+    if (!f || !f->npages)
+        return -1;
+    *l = (struct xd_layout){0};
+    l->npages = f->npages;
+    l->nphys = f->nruns;
+    xd_layout_vpieces(l, in, count_piece, &l->nvirt);
+    l->phnum = 1 + l->nphys + l->nvirt;
+    l->pages_off = align(sizeof(Elf64_Ehdr) + l->phnum * sizeof(Elf64_Phdr), XD_PAGE_SIZE);
+    l->index_off = l->pages_off + l->npages * XD_PAGE_SIZE;
+    l->index_entsize = in->type == XD_PV ? 16 : 8;
+
+    l->notes_off = align(l->index_off + l->npages * l->index_entsize, 8);
+    /* The notes' size depends only on counts: vCPUs with a context, vCPUs, reserved room. */
+    l->notes_size = xd_notes_size(in->nctx, in->nvcpus, in->fail_reserve, &l->xen_notes_off,
+                                  &l->xen_notes_size, &l->fail_off);
+    l->xen_notes_off += l->notes_off;
+    l->fail_off += l->notes_off;
+
+    l->prstatus_off = align(l->notes_off + l->notes_size, 8);
+    uint64_t end = l->prstatus_off + (uint64_t)in->nctx * XD_CTX_SIZE;
+    l->shinfo_off = in->have_shinfo ? end : 0;
+    end += in->have_shinfo ? XD_PAGE_SIZE : 0;
+    l->shstrtab_off = end;
+    xd_elfw_shstrtab(&l->shstrtab_size);
+    l->shnum = 6 + (in->have_shinfo ? 1 : 0);
+    l->shoff = align(l->shstrtab_off + l->shstrtab_size, 8);
+    l->file_size = l->shoff + l->shnum * sizeof(Elf64_Shdr);
+    return 0;
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Plain types that the modules hand each other: frame runs, vCPU registers, what Xen says of a
+ * domain. No Xen header, no ELF header: domain.c translates Xen's structures into these.
+ */
+#ifndef XD_MODEL_H
+#define XD_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define XD_PAGE_SHIFT 12
+#define XD_PAGE_SIZE (UINT64_C(1) << XD_PAGE_SHIFT) /* same text as pagewalk.h */
+#define XD_CTX_SIZE 5168u                           /* Xen's vcpu_guest_context_t on x86-64 */
+#define XD_BATCH 1024u                              /* frames per map call */
+
+enum xd_domtype { XD_PV = 1, XD_HVM = 2, XD_PVH = 3 };
+
+/* A run of present pfns. Pages are numbered in pfn order across runs: `page` is the number
+   of the run's first page - its place in the file's page data and, for PV, in mfns[]. */
+struct xd_run {
+    uint64_t pfn;
+    uint64_t count;
+    uint64_t page;
+};
+
+/* Which frames exist: runs sorted by pfn, and for PV their machine frames. */
+struct xd_frames {
+    struct xd_run *runs;
+    size_t nruns, cap;
+    uint64_t *mfns; /* PV only: one per present pfn, run after run */
+    uint64_t mfn_cap;
+    uint64_t npages;
+    uint64_t invalid_entries; /* PV p2m entries that were rejected (out of range, duplicates) */
+    uint64_t paged_missing;   /* HVM frames still paged out after the retries */
+};
+
+/* Segment register as QEMU's CPU-state note holds it. */
+struct xd_seg {
+    uint32_t selector, limit, flags;
+    uint64_t base;
+};
+
+enum xd_vcpu_state { XD_VCPU_NONE = 0, XD_VCPU_ONLINE = 1, XD_VCPU_DOWN = 2 };
+
+struct xd_vcpu {
+    uint32_t id;
+    int state; /* enum xd_vcpu_state; NONE: Xen has no context (never brought up) */
+    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rip, rflags;
+    uint64_t fs_base, gs_base, kernel_gs_base;
+    uint64_t cr[5];
+    struct xd_seg cs, ds, es, fs, gs, ss, ldt, tr, gdt, idt; /* selectors, and bases if known */
+    uint8_t ctx[XD_CTX_SIZE];                                /* Xen's raw vcpu_guest_context_t */
+};
+
+/* Xen's version, as its dump-core note carries it. */
+struct xd_xenver {
+    uint32_t major, minor;
+    char extra[16];
+    char compiler[64], compile_by[16], compile_domain[32], compile_date[32];
+    char capabilities[1024];
+    char changeset[64];
+    uint64_t virt_start;
+    uint64_t pagesize;
+};
+
+/* What Xen says of a domain. */
+struct xd_dominfo {
+    uint32_t domid;
+    char name[64];
+    int type; /* enum xd_domtype */
+    uint8_t uuid[16];
+    bool paused, shutdown, dying;
+    unsigned shutdown_reason;
+    uint64_t tot_pages, max_pages, paged_pages;
+    uint32_t max_vcpu_id, nr_online_vcpus;
+    uint64_t shared_info_frame;
+};
+
+/* PV p2m anchors from shared_info.arch. */
+struct xd_p2m_anchors {
+    uint64_t max_pfn;
+    uint64_t fll_mfn; /* pfn_to_mfn_frame_list_list */
+    uint64_t p2m_cr3; /* 0: no linear list */
+    uint64_t p2m_vaddr;
+    uint64_t p2m_generation;
+};
+
+/* A run of frames that could not be mapped, and why (positive errno). */
+struct xd_badrun {
+    uint64_t pfn, count;
+    int32_t err;
+};
+
+#endif

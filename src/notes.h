@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Note payloads of the core (docs/FORMAT.md, "Notes"): sizes first, then the bytes. */
+#ifndef XD_NOTES_H
+#define XD_NOTES_H
+
+#include "model.h"
+
+#define XD_PRSTATUS_SIZE 336
+#define XD_QEMU_CPUSTATE_SIZE 440
+#define XD_XEN_VERSION_SIZE 1280
+#define XD_DUMPDESC_SIZE 176 /* plus one byte per vCPU */
+#define XD_BADRUN_SIZE 24
+
+/* The XDUMP dump-description note's flags. */
+#define XD_FLAG_PAUSED 1u
+#define XD_FLAG_LIVE 2u
+#define XD_FLAG_SHUTDOWN 4u
+#define XD_FLAG_COMPLETE 8u
+
+struct xd_dumpdesc {
+    uint32_t domid, type, nr_vcpus;
+    uint8_t uuid[16];
+    char name[64];
+    uint64_t tot_pages, nr_pages, max_pfn, flags, started;
+    uint32_t shutdown_reason, xen_version;
+    const uint8_t *vcpu_state; /* nr_vcpus entries, enum xd_vcpu_state */
+};
+
+/* Everything the PT_NOTE segment holds. */
+struct xd_notes_in {
+    const struct xd_vcpu *vcpus; /* nvcpus; those with state NONE get no note */
+    uint32_t nvcpus;
+    int type; /* enum xd_domtype */
+    uint64_t npages;
+    const struct xd_xenver *xen;
+    const struct xd_dumpdesc *desc;
+    const struct xd_badrun *bad; /* the unmappable runs */
+    size_t nbad;
+    uint64_t fail_reserve; /* room kept for unmappable runs (>= nbad) */
+};
+
+/* Bytes of one note with a name of namesz bytes (NUL included) and descsz bytes. */
+uint64_t xd_note_size(uint64_t namesz, uint64_t descsz);
+
+/* Size of the notes segment for nctx vCPUs with a context out of nvcpus, with room for
+   fail_reserve unmappable runs. The Xen notes' offset and size within it, and the unmappable
+   note's offset, are returned through the pointers (may be NULL). */
+uint64_t xd_notes_size(uint32_t nctx, uint32_t nvcpus, uint64_t fail_reserve, uint64_t *xen_off,
+                       uint64_t *xen_size, uint64_t *fail_off);
+
+/* Encodes the notes segment into buf (xd_notes_size() bytes). in->nbad must be <=
+   in->fail_reserve. */
+void xd_notes_encode(const struct xd_notes_in *in, uint8_t *buf);
+
+/* Single payloads, for tests: NT_PRSTATUS and QEMU's CPU state of one vCPU. */
+void xd_note_prstatus(const struct xd_vcpu *v, uint8_t out[XD_PRSTATUS_SIZE]);
+void xd_note_qemu_cpustate(const struct xd_vcpu *v, uint8_t out[XD_QEMU_CPUSTATE_SIZE]);
+
+#endif

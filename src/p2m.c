@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Which frames exist: the PV p2m (list or tree) and the HVM gfn space. See p2m.h. */
+#include "p2m.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xdump.h"
+
+#define ENTRIES 512u /* 64-bit entries per page */
+#define INVALID_ENTRY (~0ull)
+#define FOREIGN_OR_IDENTITY (3ull << 62) /* Linux marks non-RAM p2m entries with these */
+#define PTE_PRESENT 1ull
+#define PTE_PSE 0x80ull
+#define PTE_FRAME 0x000ffffffffff000ull
+#define KNOWN_EMPTY 8  /* leaf frames remembered as holding no valid entry */
+#define PAGED_ROUNDS 8 /* HVM: re-ask for paged-out frames this many times */
+
+static int fail(char *err, size_t errlen, int status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail(char *err, size_t errlen, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -status;
+}
+
+int xd_frames_add(struct xd_frames *f, uint64_t pfn, bool with_mfn, uint64_t mfn)
+{
+    struct xd_run *last = f->nruns ? &f->runs[f->nruns - 1] : NULL;
+    if (last && pfn < last->pfn + last->count)
+        return -XDUMP_E_FAIL; /* callers add in ascending order */
+    if (with_mfn) {
+        if (f->npages == f->mfn_cap) {
+            uint64_t cap = f->mfn_cap ? f->mfn_cap * 2 : 4096;
+            uint64_t *m = realloc(f->mfns, cap * sizeof(*m));
+            if (!m)
+                return -XDUMP_E_FAIL;
+            f->mfns = m;
+            f->mfn_cap = cap;
+        }
+        f->mfns[f->npages] = mfn;
+    }
+    f->npages++;
+    if (last && pfn == last->pfn + last->count) {
+        last->count++;
+        return 0;
+    }
+    if (f->nruns == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 64;
+        struct xd_run *r = realloc(f->runs, cap * sizeof(*r));
+        if (!r)
+            return -XDUMP_E_FAIL;
+        f->runs = r;
+        f->cap = cap;
+    }
+    f->runs[f->nruns++] = (struct xd_run){pfn, 1, f->npages - 1};
+    return 0;
+}
+
+void xd_frames_free(struct xd_frames *f)
+{
+    free(f->runs);
+    free(f->mfns);
+    memset(f, 0, sizeof(*f));
+}
+
+/* ---- PV ------------------------------------------------------------------------------------ */
+
+struct pv {
+    const struct xd_guest_ops *ops;
+    struct xd_frames *out;
+    uint64_t max_pfn, max_mfn, limit;
+    uint64_t leaves_read;        /* bounded by limit too: a guest cannot own more p2m pages */
+    uint64_t empty[KNOWN_EMPTY]; /* leaf frames seen with no valid entry (Linux's p2m_missing) */
+    unsigned nempty;
+    char *err;
+    size_t errlen;
+    /* A batch of leaves to read: leaf index and its frame. */
+    uint64_t leaf_idx[XD_BATCH], leaf_mfn[XD_BATCH];
+    size_t nleaves;
+    uint8_t buf[XD_BATCH * XD_PAGE_SIZE];
+    int ferr[XD_BATCH];
+};
+
+static bool known_empty(const struct pv *p, uint64_t mfn)
+{
+    for (unsigned i = 0; i < p->nempty; i++)
+        if (p->empty[i] == mfn)
+            return true;
+    return false;
+}
+
+static int read_one(struct pv *p, uint64_t mfn, uint8_t *page, const char *what)
+{
+    int e = 0;
+    int rc = p->ops->read_frames(p->ops->ctx, &mfn, 1, page, &e);
+    if (rc < 0)
+        return fail(p->err, p->errlen, -rc, "%s", p->ops->error(p->ops->ctx));
+    if (e)
+        return fail(p->err, p->errlen, XDUMP_E_GUEST,
+                    "the guest's p2m names frame %#llx for its %s, which cannot be read (%s)",
+                    (unsigned long long)mfn, what, strerror(e));
+    return 0;
+}
+
+/* Reads the pending leaves and records their entries. */
+static int flush_leaves(struct pv *p)
+{
+    if (!p->nleaves)
+        return 0;
+    int rc = p->ops->read_frames(p->ops->ctx, p->leaf_mfn, p->nleaves, p->buf, p->ferr);
+    if (rc < 0)
+        return fail(p->err, p->errlen, -rc, "%s", p->ops->error(p->ops->ctx));
+    for (size_t l = 0; l < p->nleaves; l++) {
+        if (p->ferr[l])
+            return fail(p->err, p->errlen, XDUMP_E_GUEST,
+                        "p2m page %#llx (pfns %#llx..) cannot be read: %s",
+                        (unsigned long long)p->leaf_mfn[l],
+                        (unsigned long long)p->leaf_idx[l] * ENTRIES, strerror(p->ferr[l]));
+        const uint64_t *e = (const uint64_t *)(p->buf + l * XD_PAGE_SIZE);
+        unsigned valid = 0;
+        for (unsigned k = 0; k < ENTRIES; k++) {
+            uint64_t pfn = p->leaf_idx[l] * ENTRIES + k;
+            if (pfn >= p->max_pfn)
+                break;
+            if (e[k] == INVALID_ENTRY || (e[k] & FOREIGN_OR_IDENTITY))
+                continue;
+            if (e[k] > p->max_mfn) { /* not a machine frame at all: the guest is lying */
+                p->out->invalid_entries++;
+                continue;
+            }
+            if (p->out->npages >= p->limit)
+                return fail(p->err, p->errlen, XDUMP_E_GUEST,
+                            "the guest's p2m lists more frames than the domain owns (%llu); "
+                            "it is corrupt",
+                            (unsigned long long)p->limit);
+            if (xd_frames_add(p->out, pfn, true, e[k]) < 0)
+                return fail(p->err, p->errlen, XDUMP_E_FAIL, "out of memory");
+            valid++;
+        }
+        if (!valid && p->nempty < KNOWN_EMPTY && !known_empty(p, p->leaf_mfn[l]))
+            p->empty[p->nempty++] = p->leaf_mfn[l];
+    }
+    p->nleaves = 0;
+    return 0;
+}
+
+static int add_leaf(struct pv *p, uint64_t idx, uint64_t mfn)
+{
+    if (mfn == 0 || mfn == INVALID_ENTRY || mfn > p->max_mfn || known_empty(p, mfn))
+        return 0;
+    if (++p->leaves_read > p->limit)
+        return fail(p->err, p->errlen, XDUMP_E_GUEST,
+                    "the guest's p2m names more p2m pages than the domain owns; it is corrupt");
+    p->leaf_idx[p->nleaves] = idx;
+    p->leaf_mfn[p->nleaves++] = mfn;
+    return p->nleaves == XD_BATCH ? flush_leaves(p) : 0;
+}
+
+/* The page tables' view of the list: one cached table per level. */
+struct table_cache {
+    uint64_t mfn[5];
+    uint64_t e[5][ENTRIES];
+};
+
+static int table(struct pv *p, struct table_cache *c, int level, uint64_t mfn, const uint64_t **out)
+{
+    if (c->mfn[level] != mfn) {
+        c->mfn[level] = ~0ull;
+        int rc = read_one(p, mfn, (uint8_t *)c->e[level], "page tables");
+        if (rc < 0)
+            return rc;
+        c->mfn[level] = mfn;
+    }
+    *out = c->e[level];
+    return 0;
+}
+
+/* Walks the linear list: leaf j of the p2m is the page at p2m_vaddr + j * 4096. Absent
+   table entries skip the whole range they cover. */
+static int walk_list(struct pv *p, const struct xd_p2m_anchors *a)
+{
+    struct table_cache *c = malloc(sizeof(*c));
+    if (!c)
+        return fail(p->err, p->errlen, XDUMP_E_FAIL, "out of memory");
+    memset(c->mfn, 0xff, sizeof(c->mfn));
+    uint64_t nleaves = (p->max_pfn + ENTRIES - 1) / ENTRIES, root = a->p2m_cr3 >> 12;
+    int rc = 0;
+    if (a->p2m_vaddr & (XD_PAGE_SIZE - 1))
+        rc = fail(p->err, p->errlen, XDUMP_E_GUEST,
+                  "the guest's p2m list address %#llx is "
+                  "not page aligned",
+                  (unsigned long long)a->p2m_vaddr);
+    for (uint64_t j = 0; rc == 0 && j < nleaves;) {
+        uint64_t va = a->p2m_vaddr + j * XD_PAGE_SIZE, frame = root;
+        const uint64_t *t;
+        int level;
+        for (level = 4; level >= 1; level--) {
+            unsigned shift = 12 + 9 * (unsigned)(level - 1);
+            if ((rc = table(p, c, level, frame, &t)) < 0)
+                break;
+            uint64_t e = t[(va >> shift) & 511];
+            if (!(e & PTE_PRESENT)) { /* nothing mapped here: skip to the next entry's range */
+                uint64_t span = (1ull << shift) - (va & ((1ull << shift) - 1));
+                j += span / XD_PAGE_SIZE;
+                break;
+            }
+            frame = (e & PTE_FRAME) >> 12;
+            if (level > 1 && level < 4 && (e & PTE_PSE)) { /* a large page holds leaves */
+                frame += (va >> 12) & ((1ull << (shift - 12)) - 1);
+                level = 0;
+                break;
+            }
+        }
+        if (rc < 0)
+            break;
+        if (level == 0) { /* frame is leaf j */
+            rc = add_leaf(p, j, frame);
+            j++;
+        }
+    }
+    free(c);
+    return rc < 0 ? rc : flush_leaves(p);
+}
+
+/* Walks the 3-level tree: frame-list-list -> frame lists -> leaves. */
+static int walk_tree(struct pv *p, const struct xd_p2m_anchors *a)
+{
+    static uint64_t fll[ENTRIES], fl[ENTRIES];
+    uint64_t nleaves = (p->max_pfn + ENTRIES - 1) / ENTRIES;
+    uint64_t nfl = (nleaves + ENTRIES - 1) / ENTRIES;
+    if (nfl > ENTRIES)
+        return fail(p->err, p->errlen, XDUMP_E_GUEST,
+                    "the guest's p2m tree cannot address %llu pfns",
+                    (unsigned long long)p->max_pfn);
+    int rc = read_one(p, a->fll_mfn, (uint8_t *)fll, "p2m frame-list-list");
+    for (uint64_t k = 0; rc == 0 && k < nfl; k++) {
+        if (fll[k] == 0 || fll[k] == INVALID_ENTRY || fll[k] > p->max_mfn)
+            continue;
+        if ((rc = read_one(p, fll[k], (uint8_t *)fl, "p2m frame list")) < 0)
+            break;
+        for (uint64_t i = 0; rc == 0 && i < ENTRIES && k * ENTRIES + i < nleaves; i++)
+            rc = add_leaf(p, k * ENTRIES + i, fl[i]);
+    }
+    return rc < 0 ? rc : flush_leaves(p);
+}
+
+int xd_p2m_pv(const struct xd_guest_ops *ops, const struct xd_p2m_anchors *a, uint64_t max_mfn,
+              uint64_t tot_pages, struct xd_frames *out, char *err, size_t errlen)
+{
+    if (a->max_pfn == 0 || a->max_pfn > XD_P2M_MAX_PFNS)
+        return fail(err, errlen, XDUMP_E_GUEST,
+                    "the guest's p2m size (shared_info max_pfn = %#llx) is not credible",
+                    (unsigned long long)a->max_pfn);
+    struct pv *p = calloc(1, sizeof(*p));
+    if (!p)
+        return fail(err, errlen, XDUMP_E_FAIL, "out of memory");
+    *p = (struct pv){.ops = ops,
+                     .out = out,
+                     .max_pfn = a->max_pfn,
+                     .max_mfn = max_mfn,
+                     .limit = tot_pages + (tot_pages / 8 > 1024 ? tot_pages / 8 : 1024),
+                     .err = err,
+                     .errlen = errlen};
+    int rc = a->p2m_cr3 ? walk_list(p, a) : walk_tree(p, a);
+    free(p);
+    if (rc == 0 && out->npages == 0)
+        rc = fail(err, errlen, XDUMP_E_GUEST, "the guest's p2m lists no frame at all");
+    return rc;
+}
+
+/* ---- HVM ----------------------------------------------------------------------------------- */
+
+static int scan_gfns(const struct xd_guest_ops *ops, uint64_t max_gpfn, struct xd_frames *out,
+                     char *err, size_t errlen)
+{
+    uint64_t gfns[XD_BATCH];
+    uint8_t present[XD_BATCH];
+    for (uint64_t base = 0; base <= max_gpfn; base += XD_BATCH) {
+        size_t n = max_gpfn - base + 1 < XD_BATCH ? (size_t)(max_gpfn - base + 1) : XD_BATCH;
+        for (size_t i = 0; i < n; i++)
+            gfns[i] = base + i;
+        int rc = ops->frames_exist(ops->ctx, gfns, n, present);
+        if (rc < 0)
+            return fail(err, errlen, -rc, "%s", ops->error(ops->ctx));
+        for (size_t i = 0; i < n; i++)
+            if (present[i] && xd_frames_add(out, gfns[i], false, 0) < 0)
+                return fail(err, errlen, XDUMP_E_FAIL, "out of memory");
+    }
+    return 0;
+}
+
+int xd_p2m_hvm(const struct xd_guest_ops *ops, uint64_t max_gpfn, struct xd_frames *out, char *err,
+               size_t errlen)
+{
+    if (max_gpfn >= XD_P2M_MAX_PFNS)
+        return fail(err, errlen, XDUMP_E_GUEST, "the domain's highest gfn %#llx is not credible",
+                    (unsigned long long)max_gpfn);
+    /* Xen answers "no page" for a frame that is paged out (and starts paging it in). A scan
+       is only complete if it began with nothing paged out; otherwise scan again, a bounded
+       number of times, while the pager brings the frames back. */
+    uint64_t paged = 0;
+    int rc = ops->paged_pages(ops->ctx, &paged);
+    for (unsigned round = 0; rc == 0; round++) {
+        xd_frames_free(out);
+        if ((rc = scan_gfns(ops, max_gpfn, out, err, errlen)) < 0)
+            return rc;
+        if (paged == 0 || round == PAGED_ROUNDS)
+            break;
+        struct timespec ts = {0, 1000000L << round}; /* 1 ms doubling */
+        nanosleep(&ts, NULL);
+        rc = ops->paged_pages(ops->ctx, &paged);
+    }
+    if (rc < 0)
+        return fail(err, errlen, -rc, "%s", ops->error(ops->ctx));
+    out->paged_missing = paged;
+    return out->npages ? 0 : fail(err, errlen, XDUMP_E_GUEST, "the domain has no memory");
+}

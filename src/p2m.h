@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Which frames exist. PV guests publish their pfn -> mfn map (the p2m) in their own memory:
+ * the linear list at p2m_vaddr (mapped through the page tables at p2m_cr3) or the 3-level
+ * frame-list tree. HVM/PVH guests are asked about (getpageframeinfo3) gfn by gfn in batches.
+ * Guest memory is untrusted: every entry is validated, every loop bounded.
+ * No Xen calls here: frames are read through xd_guest_ops, so this is tested without Xen.
+ */
+#ifndef XD_P2M_H
+#define XD_P2M_H
+
+#include "model.h"
+
+struct xd_guest_ops {
+    void *ctx;
+    /* Reads frames[0..n) (n <= XD_BATCH) into buf; err[i] = 0 or a positive errno. Returns 0
+       or a negative XDUMP_E_* status. */
+    int (*read_frames)(void *ctx, const uint64_t *frames, size_t n, uint8_t *buf, int *err);
+    /* present[i] = whether frame i exists (n <= XD_BATCH). */
+    int (*frames_exist)(void *ctx, const uint64_t *frames, size_t n, uint8_t *present);
+    /* Frames of the domain currently paged out (HVM memory paging). */
+    int (*paged_pages)(void *ctx, uint64_t *paged);
+    /* Last error message of the above. */
+    const char *(*error)(void *ctx);
+};
+
+/* Upper bound on the pfn space we accept from a guest: 2^36 frames (256 TiB). */
+#define XD_P2M_MAX_PFNS (1ull << 36)
+
+/* PV: enumerates through the guest's p2m. max_mfn bounds valid entries; tot_pages bounds how
+   many present frames the guest may claim. Returns 0 or a negative XDUMP_E_* with a message. */
+int xd_p2m_pv(const struct xd_guest_ops *ops, const struct xd_p2m_anchors *a, uint64_t max_mfn,
+              uint64_t tot_pages, struct xd_frames *out, char *err, size_t errlen);
+
+/* HVM/PVH: enumerates gfns 0..max_gpfn that exist. */
+int xd_p2m_hvm(const struct xd_guest_ops *ops, uint64_t max_gpfn, struct xd_frames *out, char *err,
+               size_t errlen);
+
+/* Appends pfn (and its mfn, for PV; pass `with_mfn` false for HVM) in ascending order. */
+int xd_frames_add(struct xd_frames *f, uint64_t pfn, bool with_mfn, uint64_t mfn);
+void xd_frames_free(struct xd_frames *f);
+/* The mfn of the i-th page of run r (PV). */
+static inline uint64_t xd_frames_mfn(const struct xd_frames *f, const struct xd_run *r, uint64_t i)
+{
+    return f->mfns[r->page + i];
+}
+
+#endif

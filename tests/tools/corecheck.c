@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * corecheck WORLD DOMID CORE - the tests' oracle: compares every page of a core with the
+ * simulated domain's memory, read straight from xensim's world (never through xdump's code).
+ *
+ * Two views are checked, each when the core has it:
+ *   xen   the Xen dump-core sections: .xen_pages indexed by .xen_pfn (HVM) or .xen_p2m (PV)
+ *   phys  ELF PT_LOADs with p_vaddr == 0, located by p_paddr (xdump's physical segments)
+ * Frames an "XDUMP" note lists as unmappable must be zero in the core.
+ * Output: key=value lines (xen.pages_ok=..., phys.pages_bad=..., ...); exit 0 if read.
+ */
+#include "world.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define INVALID (~0ull)
+#define XEN_HDR 0x2000001
+#define MAX_FAIL 65536
+
+struct failrun {
+    uint64_t pfn, count;
+    int32_t err;
+    uint32_t reserved;
+};
+
+static struct failrun fails[MAX_FAIL];
+static size_t nfails;
+static uint64_t fail_frames;
+
+static int is_unmappable(uint64_t pfn)
+{
+    for (size_t i = 0; i < nfails; i++)
+        if (pfn >= fails[i].pfn && pfn - fails[i].pfn < fails[i].count)
+            return 1;
+    return 0;
+}
+
+static int zero_page(const uint8_t *p)
+{
+    for (unsigned i = 0; i < XS_PAGE_SIZE; i++)
+        if (p[i])
+            return 0;
+    return 1;
+}
+
+struct tally {
+    uint64_t ok, bad, pad, unmappable_zero, unmappable_bad, dup, gmfn_bad, hole;
+};
+
+/* One page of the core claimed to be `pfn`. */
+static void check_page(struct xsim_handle *h, struct xsim_domain *d, uint64_t pfn, const uint8_t *p,
+                       struct tally *t, uint8_t *seen, uint64_t seen_len)
+{
+    static uint8_t want[XS_PAGE_SIZE];
+    uint64_t rank;
+    if (!xsim_pfn_rank(h, d, pfn, &rank)) {
+        t->hole++;
+        return;
+    }
+    if (rank < seen_len) {
+        if (seen[rank])
+            t->dup++;
+        seen[rank] = 1;
+    }
+    if (is_unmappable(pfn)) {
+        if (zero_page(p))
+            t->unmappable_zero++;
+        else
+            t->unmappable_bad++;
+        return;
+    }
+    xsim_read_page(h, d, pfn, want);
+    if (memcmp(want, p, XS_PAGE_SIZE) == 0)
+        t->ok++;
+    else
+        t->bad++;
+}
+
+static uint64_t count_missing(const uint8_t *seen, uint64_t n)
+{
+    uint64_t m = 0;
+    for (uint64_t i = 0; i < n; i++)
+        m += !seen[i];
+    return m;
+}
+
+static Elf_Scn *section(Elf *e, const char *name, GElf_Shdr *sh)
+{
+    size_t shstrndx;
+    if (elf_getshdrstrndx(e, &shstrndx))
+        return NULL;
+    for (Elf_Scn *s = elf_nextscn(e, NULL); s; s = elf_nextscn(e, s)) {
+        if (!gelf_getshdr(s, sh))
+            continue;
+        const char *n = elf_strptr(e, shstrndx, sh->sh_name);
+        if (n && !strcmp(n, name))
+            return s;
+    }
+    return NULL;
+}
+
+/* NT_PRSTATUS registers, in gdb's order, against the world's vCPU contexts. */
+static uint64_t prs_ok, prs_bad, prs_count;
+static char prs_ids[1024];
+
+static void check_prstatus(struct xsim_handle *h, struct xsim_domain *d, const uint8_t *desc,
+                           uint32_t descsz)
+{
+    struct xsim_dommap *m = xsim_dommap(h, d);
+    int32_t pid;
+    prs_count++;
+    memcpy(&pid, desc + 32, 4);
+    if (descsz != 336 || !m || pid < 1 || (uint32_t)pid > d->max_vcpu_id + 1) {
+        prs_bad++;
+        return;
+    }
+    size_t l = strlen(prs_ids);
+    snprintf(prs_ids + l, sizeof(prs_ids) - l, "%s%d", l ? "," : "", pid - 1);
+    /* vcpu_guest_context: 512 bytes of FPU state, 8 of flags, then cpu_user_regs, whose first
+       15 words are r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rax rcx rdx rsi rdi - pr_reg's order -
+       and rip at word 17, rsp at word 20 (after error_code/entry_vector and cs/flags). */
+    const uint8_t *ctx = m->vcpus[pid - 1].ctx, *regs = ctx + 520;
+    uint64_t want[27], got[27];
+    memcpy(got, desc + 112, sizeof(got));
+    memcpy(want, regs, 15 * 8);
+    memcpy(&want[16], regs + 16 * 8, 8); /* rip */
+    memcpy(&want[19], regs + 19 * 8, 8); /* rsp */
+    int ok = !memcmp(want, got, 15 * 8) && want[16] == got[16] && want[19] == got[19];
+    ok ? prs_ok++ : prs_bad++;
+}
+
+static void read_fail_note(const uint8_t *img, size_t len, uint64_t off, uint64_t size,
+                           struct xsim_handle *h, struct xsim_domain *d)
+{
+    uint64_t pos = off;
+    while (pos + 12 <= off + size && pos + 12 <= len) {
+        uint32_t namesz, descsz, type;
+        memcpy(&namesz, img + pos, 4);
+        memcpy(&descsz, img + pos + 4, 4);
+        memcpy(&type, img + pos + 8, 4);
+        uint64_t name = pos + 12, desc = name + ((namesz + 3) & ~3u);
+        if (desc + descsz > len)
+            break;
+        if (namesz == 5 && !memcmp(img + name, "CORE", 5) && type == 1)
+            check_prstatus(h, d, img + desc, descsz);
+        if (namesz == 6 && !memcmp(img + name, "XDUMP", 6) && type == 1)
+            for (uint64_t i = 0; i + 24 <= descsz && nfails < MAX_FAIL; i += 24) {
+                memcpy(&fails[nfails], img + desc + i, 24);
+                fail_frames += fails[nfails++].count;
+            }
+        pos = desc + ((descsz + 3) & ~3u);
+    }
+}
+
+static void print_tally(const char *view, const struct tally *t, uint64_t missing)
+{
+    printf("%s.pages_ok=%llu\n%s.pages_bad=%llu\n%s.pages_pad=%llu\n%s.pages_dup=%llu\n"
+           "%s.pages_hole=%llu\n%s.unmappable_zero=%llu\n%s.unmappable_bad=%llu\n"
+           "%s.pfns_missing=%llu\n",
+           view, (unsigned long long)t->ok, view, (unsigned long long)t->bad, view,
+           (unsigned long long)t->pad, view, (unsigned long long)t->dup, view,
+           (unsigned long long)t->hole, view, (unsigned long long)t->unmappable_zero, view,
+           (unsigned long long)t->unmappable_bad, view, (unsigned long long)missing);
+}
+
+static int check_xen(struct xsim_handle *h, struct xsim_domain *d, Elf *e, const uint8_t *img,
+                     size_t len)
+{
+    GElf_Shdr pages, index;
+    int pv = 1;
+    if (!section(e, ".xen_pages", &pages))
+        return 0;
+    if (!section(e, ".xen_p2m", &index)) {
+        pv = 0;
+        if (!section(e, ".xen_pfn", &index)) {
+            printf("xen.error=no index section\n");
+            return 0;
+        }
+    }
+    uint64_t esz = pv ? 16 : 8, n = index.sh_size / esz;
+    if (pages.sh_offset + n * XS_PAGE_SIZE > len || index.sh_offset + n * esz > len) {
+        printf("xen.error=sections beyond the end of the file\n");
+        return 0;
+    }
+    struct tally t = {0};
+    uint8_t *seen = calloc(d->nr_frames + 1, 1);
+    for (uint64_t j = 0; j < n; j++) {
+        uint64_t pfn, gmfn = 0, want;
+        memcpy(&pfn, img + index.sh_offset + j * esz, 8);
+        if (pv)
+            memcpy(&gmfn, img + index.sh_offset + j * esz + 8, 8);
+        const uint8_t *p = img + pages.sh_offset + j * XS_PAGE_SIZE;
+        if (pfn == INVALID) {
+            t.pad++;
+            continue;
+        }
+        if (pv && (!xsim_pfn_to_frame(h, d, pfn, &want) || want != gmfn))
+            t.gmfn_bad++;
+        check_page(h, d, pfn, p, &t, seen, d->nr_frames);
+    }
+    GElf_Shdr nsh;
+    if (section(e, ".note.Xen", &nsh) && nsh.sh_offset + nsh.sh_size <= len) {
+        /* the header note (type 0x2000001): {magic, nr_vcpus, nr_pages, page_size} */
+        for (uint64_t pos = nsh.sh_offset; pos + 12 <= nsh.sh_offset + nsh.sh_size;) {
+            uint32_t nsz, dsz, type;
+            memcpy(&nsz, img + pos, 4), memcpy(&dsz, img + pos + 4, 4);
+            memcpy(&type, img + pos + 8, 4);
+            uint64_t desc = pos + 12 + ((nsz + 3) & ~3u);
+            if (type == XEN_HDR && dsz == 32 && desc + 32 <= len) {
+                uint64_t h4[4];
+                memcpy(h4, img + desc, 32);
+                printf("xen.magic=%#llx\nxen.nr_vcpus=%llu\nxen.nr_pages=%llu\n",
+                       (unsigned long long)h4[0], (unsigned long long)h4[1],
+                       (unsigned long long)h4[2]);
+            }
+            pos = desc + ((dsz + 3) & ~3u);
+        }
+    }
+    printf("xen.format=%s\nxen.entries=%llu\nxen.gmfn_bad=%llu\n", pv ? "p2m" : "pfn",
+           (unsigned long long)n, (unsigned long long)t.gmfn_bad);
+    print_tally("xen", &t, count_missing(seen, d->nr_frames));
+    free(seen);
+    return 1;
+}
+
+static void check_phys(struct xsim_handle *h, struct xsim_domain *d, Elf *e, const uint8_t *img,
+                       size_t len)
+{
+    size_t phnum;
+    if (elf_getphdrnum(e, &phnum) || phnum == 0) {
+        printf("phys.segments=0\n");
+        return;
+    }
+    struct tally t = {0};
+    uint8_t *seen = calloc(d->nr_frames + 1, 1);
+    uint64_t segs = 0;
+    for (size_t i = 0; i < phnum; i++) {
+        GElf_Phdr ph;
+        if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD || ph.p_vaddr != 0)
+            continue;
+        segs++;
+        if (ph.p_offset + ph.p_filesz > len || ph.p_filesz != ph.p_memsz ||
+            (ph.p_paddr | ph.p_filesz) % XS_PAGE_SIZE) {
+            printf("phys.error=segment %zu is malformed or beyond the end of the file\n", i);
+            continue;
+        }
+        for (uint64_t k = 0; k < ph.p_filesz / XS_PAGE_SIZE; k++)
+            check_page(h, d, ph.p_paddr / XS_PAGE_SIZE + k, img + ph.p_offset + k * XS_PAGE_SIZE,
+                       &t, seen, d->nr_frames);
+    }
+    printf("phys.segments=%llu\n", (unsigned long long)segs);
+    if (segs)
+        print_tally("phys", &t, count_missing(seen, d->nr_frames));
+    free(seen);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "usage: corecheck WORLD DOMID CORE\n");
+        return 2;
+    }
+    struct xsim_handle *h = xsim_open(argv[1]);
+    struct xsim_domain *d = NULL;
+    if (h) /* the domain may be gone by now (a test that killed it): look it up by id */
+        for (uint32_t i = 0; i < h->w->nr_domains; i++)
+            if (h->w->dom[i].domid == (uint32_t)strtoul(argv[2], NULL, 0))
+                d = &h->w->dom[i];
+    if (!d) {
+        fprintf(stderr, "corecheck: no domain %s in world %s\n", argv[2], argv[1]);
+        return 2;
+    }
+    int fd = open(argv[3], O_RDONLY);
+    off_t len = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
+    elf_version(EV_CURRENT);
+    Elf *e = len > 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
+    char *img = e ? elf_rawfile(e, NULL) : NULL;
+    if (!img) {
+        fprintf(stderr, "corecheck: %s: not an ELF file (%s)\n", argv[3],
+                len < 0 ? strerror(errno) : elf_errmsg(-1));
+        return 2;
+    }
+    GElf_Ehdr eh;
+    gelf_getehdr(e, &eh);
+    printf("elf.type=%u\nelf.phnum=%u\nelf.shnum=%u\n", eh.e_type, eh.e_phnum, eh.e_shnum);
+    size_t phnum = 0;
+    elf_getphdrnum(e, &phnum);
+    for (size_t i = 0; i < phnum; i++) {
+        GElf_Phdr ph;
+        if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_NOTE)
+            read_fail_note((const uint8_t *)img, (size_t)len, ph.p_offset, ph.p_filesz, h, d);
+    }
+    printf("unmappable.runs=%zu\nunmappable.frames=%llu\n", nfails,
+           (unsigned long long)fail_frames);
+    for (size_t i = 0; i < nfails; i++)
+        printf("unmappable.run=%#llx,%llu,%d\n", (unsigned long long)fails[i].pfn,
+               (unsigned long long)fails[i].count, fails[i].err);
+    printf("prstatus.count=%llu\nprstatus.ok=%llu\nprstatus.bad=%llu\nprstatus.vcpus=%s\n",
+           (unsigned long long)prs_count, (unsigned long long)prs_ok, (unsigned long long)prs_bad,
+           prs_ids);
+    check_xen(h, d, e, (const uint8_t *)img, (size_t)len);
+    check_phys(h, d, e, (const uint8_t *)img, (size_t)len);
+    elf_end(e);
+    close(fd);
+    xsim_close(h);
+    return 0;
+}

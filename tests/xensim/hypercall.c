@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The simulated hypervisor. Each handler answers as Xen 4.17 does for the cases a dom0
+ * toolstack meets; anything else is logged and answered -ENOSYS, so a test sees it.
+ */
+#include "hypercall.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include <xen/xen.h>
+#include <xen/domctl.h>
+#include <xen/memory.h>
+#include <xen/sched.h>
+#include <xen/sysctl.h>
+#include <xen/version.h>
+
+#ifndef MEMOP_CMD_MASK
+#define MEMOP_CMD_MASK ((1u << 6) - 1) /* the sub-op; higher bits carry extent starts */
+#endif
+
+#define XS_XEN_MAJOR 4
+#define XS_XEN_MINOR 17
+
+static long unknown(struct xsim_handle *h, const char *what, unsigned op, unsigned sub)
+{
+    XS_ADD(&h->w->unknown, 1);
+    xsim_log(h, "unknown %s op=%u sub=%u: -ENOSYS", what, op, sub);
+    return -ENOSYS;
+}
+
+static void count(uint64_t *arr, size_t n, unsigned idx)
+{
+    XS_ADD(&arr[idx < n ? idx : n - 1], 1);
+}
+
+/* ---- domain info --------------------------------------------------------------------------- */
+
+static uint64_t paged_pages(struct xsim_handle *h, const struct xsim_domain *d)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < d->nr_faults; i++) {
+        const struct xsim_fault *f = &d->faults[i];
+        if (f->kind != XS_FAULT_PAGED)
+            continue;
+        for (uint64_t k = 0; k < f->count; k++)
+            if (XS_LOAD(&h->w->paged_attempts[f->paged_slot + k]) < f->retries)
+                n++;
+    }
+    return n;
+}
+
+static void fill_info(struct xsim_handle *h, const struct xsim_domain *d,
+                      struct xen_domctl_getdomaininfo *info)
+{
+    memset(info, 0, sizeof(*info));
+    int life = XS_LOAD(&d->life);
+    uint32_t flags = 0;
+    info->domain = (domid_t)d->domid;
+    if (d->type != XS_PV)
+        flags |= XEN_DOMINF_hvm_guest | XEN_DOMINF_hap;
+    if (life == XS_DYING)
+        flags |= XEN_DOMINF_dying;
+    if (life == XS_SHUTDOWN)
+        flags |=
+            XEN_DOMINF_shutdown | ((uint32_t)XS_LOAD(&d->shutdown_reason) & XEN_DOMINF_shutdownmask)
+                                      << XEN_DOMINF_shutdownshift;
+    if (XS_LOAD(&d->pause_count) > 0)
+        flags |= XEN_DOMINF_paused;
+    else if (life == XS_RUNNING)
+        flags |= XEN_DOMINF_blocked;
+    info->flags = flags;
+    info->tot_pages = d->tot_pages;
+    info->max_pages = d->max_pages;
+    info->paged_pages = paged_pages(h, d);
+    info->shared_info_frame = d->shinfo_mfn;
+    info->nr_online_vcpus = d->nr_online_vcpus;
+    info->max_vcpu_id = d->max_vcpu_id;
+    info->ssidref = d->ssidref;
+    memcpy(info->handle, d->handle, sizeof(info->handle));
+    info->gpaddr_bits = 52;
+    if (d->type == XS_HVM)
+        info->arch_config.emulation_flags = XEN_X86_EMU_ALL;
+    else if (d->type == XS_PVH)
+        info->arch_config.emulation_flags = XEN_X86_EMU_LAPIC;
+}
+
+/* The first live domain with id >= domid (Xen's getdomaininfo semantics). */
+static struct xsim_domain *domain_from(struct xsim_handle *h, uint32_t domid)
+{
+    struct xsim_domain *best = NULL;
+    for (uint32_t i = 0; i < h->w->nr_domains; i++) {
+        struct xsim_domain *d = &h->w->dom[i];
+        if (XS_LOAD(&d->life) == XS_GONE || d->domid < domid)
+            continue;
+        if (!best || d->domid < best->domid)
+            best = d;
+    }
+    return best;
+}
+
+/* ---- domctl -------------------------------------------------------------------------------- */
+
+static long pfinfo3(struct xsim_handle *h, struct xsim_domain *d, struct xen_domctl *dc)
+{
+    uint64_t num = dc->u.getpageframeinfo3.num;
+    xen_pfn_t *arr = dc->u.getpageframeinfo3.array.p;
+    if (num > 1024)
+        return -E2BIG;
+    XS_ADD(&d->c.pfinfo_calls, 1);
+    for (uint64_t i = 0; i < num; i++) {
+        uint64_t pfn;
+        xen_pfn_t type = XEN_DOMCTL_PFINFO_NOTAB;
+        if (!xsim_frame_to_pfn(h, d, arr[i], &pfn))
+            type = XEN_DOMCTL_PFINFO_XTAB;
+        /* A paged-out frame has no page yet: Xen answers XTAB, and the lookup (P2M_ALLOC)
+           starts paging it in - one step of its way back, like a mapping attempt. */
+        for (uint32_t k = 0; type != XEN_DOMCTL_PFINFO_XTAB && k < d->nr_faults; k++) {
+            const struct xsim_fault *f = &d->faults[k];
+            if (f->kind != XS_FAULT_PAGED || pfn < f->pfn || pfn - f->pfn >= f->count)
+                continue;
+            uint32_t *tries = &h->w->paged_attempts[f->paged_slot + (pfn - f->pfn)];
+            if (XS_LOAD(tries) < f->retries) {
+                XS_ADD(tries, 1);
+                type = XEN_DOMCTL_PFINFO_XTAB;
+            }
+        }
+        arr[i] = type;
+    }
+    return 0;
+}
+
+static long vcpucontext(struct xsim_handle *h, struct xsim_domain *d, struct xen_domctl *dc)
+{
+    uint32_t vcpu = dc->u.vcpucontext.vcpu;
+    if (vcpu > d->max_vcpu_id)
+        return -EINVAL;
+    struct xsim_dommap *m = xsim_dommap(h, d);
+    if (!m)
+        return -EIO;
+    const struct xsim_vcpu *v = &m->vcpus[vcpu];
+    if (v->err)
+        return -v->err;
+    if (dc->u.vcpucontext.ctxt.p)
+        memcpy(dc->u.vcpucontext.ctxt.p, v->ctx, sizeof(v->ctx));
+    return 0;
+}
+
+static long pause_domain(struct xsim_domain *d, int delta)
+{
+    int32_t old = XS_LOAD(&d->pause_count), want;
+    do {
+        want = old + delta;
+        if (want > 255)
+            return -EOVERFLOW;
+        if (want < 0)
+            return -EINVAL;
+    } while (!__atomic_compare_exchange_n(&d->pause_count, &old, want, false, __ATOMIC_ACQ_REL,
+                                          __ATOMIC_ACQUIRE));
+    XS_ADD(delta > 0 ? &d->c.pause_calls : &d->c.unpause_calls, 1);
+    return 0;
+}
+
+static long domctl(struct xsim_handle *h, struct xen_domctl *dc)
+{
+    if (dc->interface_version != XEN_DOMCTL_INTERFACE_VERSION)
+        return -EACCES;
+    count(h->w->domctl, 128, dc->cmd);
+    if (dc->cmd == XEN_DOMCTL_getdomaininfo) {
+        struct xsim_domain *d = domain_from(h, dc->domain);
+        if (!d)
+            return -ESRCH;
+        fill_info(h, d, &dc->u.getdomaininfo);
+        dc->domain = (domid_t)d->domid;
+        return 0;
+    }
+    struct xsim_domain *d = xsim_domain(h, dc->domain);
+    if (!d)
+        return -ESRCH;
+    switch (dc->cmd) {
+    case XEN_DOMCTL_pausedomain:
+        return dc->domain == 0 ? -EINVAL : pause_domain(d, +1);
+    case XEN_DOMCTL_unpausedomain:
+        return pause_domain(d, -1);
+    case XEN_DOMCTL_getvcpucontext:
+        return vcpucontext(h, d, dc);
+    case XEN_DOMCTL_get_address_size:
+        dc->u.address_size.size = 64;
+        return 0;
+    case XEN_DOMCTL_getpageframeinfo3:
+        return pfinfo3(h, d, dc);
+    case XEN_DOMCTL_destroydomain:
+        XS_STORE(&d->life, XS_GONE);
+        xsim_log(h, "dom%u destroyed", d->domid);
+        return 0;
+    case XEN_DOMCTL_getvcpuinfo: {
+        uint32_t v = dc->u.getvcpuinfo.vcpu;
+        struct xsim_dommap *m = xsim_dommap(h, d);
+        if (v > d->max_vcpu_id || !m)
+            return -EINVAL;
+        memset(&dc->u.getvcpuinfo, 0, sizeof(dc->u.getvcpuinfo));
+        dc->u.getvcpuinfo.vcpu = v;
+        dc->u.getvcpuinfo.online = m->vcpus[v].online;
+        dc->u.getvcpuinfo.blocked = 1;
+        return 0;
+    }
+    default:
+        return unknown(h, "domctl", dc->cmd, 0);
+    }
+}
+
+/* ---- sysctl -------------------------------------------------------------------------------- */
+
+static long sysctl(struct xsim_handle *h, struct xen_sysctl *sc)
+{
+    if (sc->interface_version != XEN_SYSCTL_INTERFACE_VERSION)
+        return -EACCES;
+    count(h->w->sysctl, 128, sc->cmd);
+    if (sc->cmd != XEN_SYSCTL_getdomaininfolist)
+        return unknown(h, "sysctl", sc->cmd, 0);
+    struct xen_sysctl_getdomaininfolist *l = &sc->u.getdomaininfolist;
+    xen_domctl_getdomaininfo_t *out = l->buffer.p;
+    uint32_t n = 0;
+    for (uint32_t id = l->first_domain; n < l->max_domains;) {
+        struct xsim_domain *d = domain_from(h, id);
+        if (!d)
+            break;
+        if (out)
+            fill_info(h, d, &out[n]);
+        n++;
+        id = d->domid + 1;
+    }
+    l->num_domains = n;
+    return 0;
+}
+
+/* ---- memory_op, xen_version, multicall ----------------------------------------------------- */
+
+static long memory_op(struct xsim_handle *h, uint64_t cmd, void *arg)
+{
+    count(h->w->memory_op, 64, (unsigned)(cmd & MEMOP_CMD_MASK));
+    switch (cmd & MEMOP_CMD_MASK) {
+    case XENMEM_maximum_ram_page:
+        return (long)h->w->max_mfn;
+    case XENMEM_maximum_gpfn:
+    case XENMEM_current_reservation:
+    case XENMEM_maximum_reservation: {
+        struct xsim_domain *d = xsim_domain(h, *(domid_t *)arg);
+        if (!d)
+            return -ESRCH;
+        if ((cmd & MEMOP_CMD_MASK) == XENMEM_maximum_gpfn)
+            return (long)d->max_gpfn;
+        return (long)((cmd & MEMOP_CMD_MASK) == XENMEM_current_reservation ? d->tot_pages
+                                                                           : d->max_pages);
+    }
+    default:
+        return unknown(h, "memory_op", 12, (unsigned)cmd);
+    }
+}
+
+static long xen_version(struct xsim_handle *h, uint64_t cmd, void *arg)
+{
+    switch (cmd) {
+    case XENVER_version:
+        return (XS_XEN_MAJOR << 16) | XS_XEN_MINOR;
+    case XENVER_extraversion:
+        memset(arg, 0, sizeof(xen_extraversion_t));
+        strcpy(arg, ".7-xensim");
+        return 0;
+    case XENVER_compile_info: {
+        xen_compile_info_t *ci = arg;
+        memset(ci, 0, sizeof(*ci));
+        strcpy(ci->compiler, "xensim");
+        strcpy(ci->compile_by, "xdump");
+        strcpy(ci->compile_domain, "tests");
+        strcpy(ci->compile_date, "simulated");
+        return 0;
+    }
+    case XENVER_capabilities:
+        memset(arg, 0, sizeof(xen_capabilities_info_t));
+        strcpy(arg, "xen-3.0-x86_64 hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64");
+        return 0;
+    case XENVER_changeset:
+        memset(arg, 0, sizeof(xen_changeset_info_t));
+        strcpy(arg, "xensim");
+        return 0;
+    case XENVER_platform_parameters:
+        ((xen_platform_parameters_t *)arg)->virt_start = 0xffff800000000000ull;
+        return 0;
+    case XENVER_get_features:
+        ((xen_feature_info_t *)arg)->submap = 0;
+        return 0;
+    case XENVER_pagesize:
+        return XS_PAGE_SIZE;
+    default:
+        return unknown(h, "xen_version", 17, (unsigned)cmd);
+    }
+}
+
+long xsim_hypercall(struct xsim_handle *h, uint64_t op, const uint64_t arg[5])
+{
+    count(h->w->hypercalls, 64, (unsigned)op);
+    switch (op) {
+    case __HYPERVISOR_domctl:
+        return domctl(h, (struct xen_domctl *)(uintptr_t)arg[0]);
+    case __HYPERVISOR_sysctl:
+        return sysctl(h, (struct xen_sysctl *)(uintptr_t)arg[0]);
+    case __HYPERVISOR_memory_op:
+        return memory_op(h, arg[0], (void *)(uintptr_t)arg[1]);
+    case __HYPERVISOR_xen_version:
+        return xen_version(h, arg[0], (void *)(uintptr_t)arg[1]);
+    case __HYPERVISOR_multicall: {
+        multicall_entry_t *mc = (multicall_entry_t *)(uintptr_t)arg[0];
+        for (uint64_t i = 0; i < arg[1]; i++) {
+            uint64_t a[5];
+            memcpy(a, mc[i].args, sizeof(a));
+            mc[i].result = (xen_ulong_t)xsim_hypercall(h, mc[i].op, a);
+        }
+        return 0;
+    }
+    default:
+        return unknown(h, "hypercall", (unsigned)op, 0);
+    }
+}
+
+/* ---- mapping ------------------------------------------------------------------------------- */
+
+static void delay(uint64_t ns)
+{
+    struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+    while (ns && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+/* Applies the domain's injected faults to pfn: 0, or the -errno the frame answers. */
+static int fault_for(struct xsim_handle *h, struct xsim_domain *d, uint64_t pfn)
+{
+    for (uint32_t i = 0; i < d->nr_faults; i++) {
+        const struct xsim_fault *f = &d->faults[i];
+        if (pfn < f->pfn || pfn - f->pfn >= f->count)
+            continue;
+        if (f->kind == XS_FAULT_FAIL)
+            return -f->err;
+        uint32_t *tries = &h->w->paged_attempts[f->paged_slot + (pfn - f->pfn)];
+        if (XS_LOAD(tries) < f->retries) {
+            XS_ADD(tries, 1);
+            return -ENOENT;
+        }
+    }
+    return 0;
+}
+
+int xsim_map_frame(struct xsim_handle *h, uint32_t domid, uint64_t frame, int *fd, uint64_t *off)
+{
+    struct xsim_domain *d = xsim_domain(h, domid);
+    if (!d)
+        return -ESRCH; /* the domain is gone: Xen cannot look it up */
+    struct xsim_dommap *m = xsim_dommap(h, d);
+    if (!m)
+        return -EIO;
+    if (frame == d->shinfo_mfn && d->type == XS_PV) {
+        *fd = m->shinfo_fd;
+        *off = 0;
+        return 0;
+    }
+    uint64_t pfn;
+    if (!xsim_frame_to_pfn(h, d, frame, &pfn)) {
+        XS_ADD(&d->c.frames_failed, 1);
+        return -EINVAL; /* not a frame of this domain / a hole in its physmap */
+    }
+    int rc = fault_for(h, d, pfn);
+    if (rc == -ENOENT) {
+        XS_ADD(&d->c.frames_paged, 1);
+        return rc;
+    }
+    if (rc) {
+        XS_ADD(&d->c.frames_failed, 1);
+        return rc;
+    }
+    uint64_t mapped = XS_ADD(&d->c.frames_mapped, 1);
+    if (d->die_after && mapped > d->die_after) {
+        if (XS_LOAD(&d->life) != XS_GONE)
+            xsim_log(h, "dom%u dies after %llu frames mapped", d->domid,
+                     (unsigned long long)d->die_after);
+        XS_STORE(&d->life, XS_GONE);
+        XS_ADD(&d->c.frames_mapped, (uint64_t)-1);
+        XS_ADD(&d->c.frames_failed, 1);
+        return -ESRCH;
+    }
+    delay(d->delay_ns);
+    *fd = m->mem_fd;
+    *off = xsim_pfn_offset(h, d, pfn);
+    return 0;
+}

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* xensim's world: opening the shared state and translating frame numbers. */
+#include "world.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+void xsim_path(const struct xsim_handle *h, uint32_t domid, const char *ext, char *out, size_t n)
+{
+    snprintf(out, n, "%s/dom%u.%s", h->dir, domid, ext);
+}
+
+struct xsim_handle *xsim_open(const char *dir)
+{
+    if (!dir)
+        dir = getenv("XENSIM_DIR");
+    if (!dir || !*dir) {
+        errno = ENOENT;
+        return NULL;
+    }
+    struct xsim_handle *h = calloc(1, sizeof(*h));
+    if (!h)
+        return NULL;
+    snprintf(h->dir, sizeof(h->dir), "%s", dir);
+    for (int i = 0; i < XS_MAX_DOMAINS; i++)
+        h->map[i].mem_fd = h->map[i].shinfo_fd = -1;
+
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/world.state", dir);
+    h->state_fd = open(path, O_RDWR | O_CLOEXEC);
+    if (h->state_fd < 0)
+        goto fail;
+    struct stat st;
+    if (fstat(h->state_fd, &st) < 0)
+        goto fail;
+    if ((size_t)st.st_size != sizeof(struct xsim_world)) {
+        errno = EINVAL;
+        goto fail;
+    }
+    h->w =
+        mmap(NULL, sizeof(struct xsim_world), PROT_READ | PROT_WRITE, MAP_SHARED, h->state_fd, 0);
+    if (h->w == MAP_FAILED) {
+        h->w = NULL;
+        goto fail;
+    }
+    if (h->w->magic != XS_MAGIC || h->w->version != XS_VERSION) {
+        errno = EINVAL;
+        goto fail;
+    }
+    return h;
+fail:;
+    int e = errno;
+    xsim_close(h);
+    errno = e;
+    return NULL;
+}
+
+void xsim_close(struct xsim_handle *h)
+{
+    if (!h)
+        return;
+    for (int i = 0; i < XS_MAX_DOMAINS; i++) {
+        struct xsim_dommap *m = &h->map[i];
+        const struct xsim_domain *d = h->w ? &h->w->dom[i] : NULL;
+        if (m->mem_fd >= 0)
+            close(m->mem_fd);
+        if (m->shinfo_fd >= 0)
+            close(m->shinfo_fd);
+        if (d && m->runs)
+            munmap((void *)m->runs, d->nr_runs * sizeof(struct xsim_run));
+        if (d && m->vcpus)
+            munmap((void *)m->vcpus, (d->max_vcpu_id + 1) * sizeof(struct xsim_vcpu));
+    }
+    if (h->w)
+        munmap(h->w, sizeof(struct xsim_world));
+    if (h->state_fd >= 0)
+        close(h->state_fd);
+    free(h);
+}
+
+struct xsim_domain *xsim_domain(struct xsim_handle *h, uint32_t domid)
+{
+    for (uint32_t i = 0; i < h->w->nr_domains; i++) {
+        struct xsim_domain *d = &h->w->dom[i];
+        if (d->domid == domid && XS_LOAD(&d->life) != XS_GONE)
+            return d;
+    }
+    return NULL;
+}
+
+int xsim_index(struct xsim_handle *h, const struct xsim_domain *d)
+{
+    return (int)(d - h->w->dom);
+}
+
+static const void *map_file(const char *path, size_t len, int *fd_out)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    if (fd_out) {
+        *fd_out = fd;
+        return (const void *)1; /* caller keeps the fd */
+    }
+    void *p = len ? mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0) : NULL;
+    int e = errno;
+    close(fd);
+    errno = e;
+    return p == MAP_FAILED ? NULL : p;
+}
+
+struct xsim_dommap *xsim_dommap(struct xsim_handle *h, const struct xsim_domain *d)
+{
+    struct xsim_dommap *m = &h->map[xsim_index(h, d)];
+    char path[4300];
+    if (m->mem_fd >= 0)
+        return m;
+    if (d->nr_runs) {
+        xsim_path(h, d->domid, "runs", path, sizeof(path));
+        m->runs = map_file(path, d->nr_runs * sizeof(struct xsim_run), NULL);
+        if (!m->runs)
+            return NULL;
+    }
+    xsim_path(h, d->domid, "vcpu", path, sizeof(path));
+    m->vcpus = map_file(path, (d->max_vcpu_id + 1) * sizeof(struct xsim_vcpu), NULL);
+    if (!m->vcpus)
+        return NULL;
+    xsim_path(h, d->domid, "shinfo", path, sizeof(path));
+    if (!map_file(path, 0, &m->shinfo_fd))
+        return NULL;
+    xsim_path(h, d->domid, "mem", path, sizeof(path));
+    /* O_RDWR: tests and the builder write through it; the simulator maps it shared. */
+    m->mem_fd = open(path, O_RDWR | O_CLOEXEC);
+    if (m->mem_fd < 0)
+        m->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
+    return m->mem_fd >= 0 ? m : NULL;
+}
+
+/* Binary search of the runs: the run holding pfn, or NULL. */
+static const struct xsim_run *find_run(const struct xsim_run *r, uint64_t n, uint64_t pfn)
+{
+    uint64_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (pfn < r[mid].pfn)
+            hi = mid;
+        else if (pfn >= r[mid].pfn + r[mid].count)
+            lo = mid + 1;
+        else
+            return &r[mid];
+    }
+    return NULL;
+}
+
+bool xsim_pfn_rank(struct xsim_handle *h, const struct xsim_domain *d, uint64_t pfn, uint64_t *rank)
+{
+    struct xsim_dommap *m = xsim_dommap(h, d);
+    if (!m || !d->nr_runs)
+        return false;
+    const struct xsim_run *r = find_run(m->runs, d->nr_runs, pfn);
+    if (!r)
+        return false;
+    *rank = r->rank + (pfn - r->pfn);
+    return true;
+}
+
+uint64_t xsim_rank_pfn(struct xsim_handle *h, const struct xsim_domain *d, uint64_t rank)
+{
+    struct xsim_dommap *m = xsim_dommap(h, d);
+    uint64_t lo = 0, hi = d->nr_runs;
+    while (lo < hi) { /* last run with run.rank <= rank */
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (m->runs[mid].rank <= rank)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const struct xsim_run *r = &m->runs[lo - 1];
+    return r->pfn + (rank - r->rank);
+}
+
+uint64_t xsim_perm(const struct xsim_domain *d, uint64_t rank)
+{
+    return (uint64_t)(((unsigned __int128)rank * d->perm_a + d->perm_b) % d->nr_frames);
+}
+
+uint64_t xsim_perm_inv(const struct xsim_domain *d, uint64_t idx)
+{
+    uint64_t n = d->nr_frames;
+    uint64_t x = (idx + n - d->perm_b % n) % n;
+    return (uint64_t)(((unsigned __int128)x * d->perm_a_inv) % n);
+}
+
+bool xsim_pfn_to_frame(struct xsim_handle *h, const struct xsim_domain *d, uint64_t pfn,
+                       uint64_t *frame)
+{
+    uint64_t rank;
+    if (!xsim_pfn_rank(h, d, pfn, &rank))
+        return false;
+    *frame = d->type == XS_PV ? d->mfn_base + xsim_perm(d, rank) : pfn;
+    return true;
+}
+
+bool xsim_frame_to_pfn(struct xsim_handle *h, const struct xsim_domain *d, uint64_t frame,
+                       uint64_t *pfn)
+{
+    uint64_t rank;
+    if (d->type != XS_PV)
+        return xsim_pfn_rank(h, d, frame, &rank) ? (*pfn = frame, true) : false;
+    if (frame < d->mfn_base || frame - d->mfn_base >= d->nr_frames)
+        return false;
+    *pfn = xsim_rank_pfn(h, d, xsim_perm_inv(d, frame - d->mfn_base));
+    return true;
+}
+
+/* The memory file holds frames in machine order for PV (so that a mapping request, which
+   names mfns, is one file offset away) and in rank order for HVM. */
+uint64_t xsim_pfn_offset(struct xsim_handle *h, const struct xsim_domain *d, uint64_t pfn)
+{
+    uint64_t rank = 0;
+    xsim_pfn_rank(h, d, pfn, &rank);
+    uint64_t idx = d->type == XS_PV ? xsim_perm(d, rank) : rank;
+    return idx * XS_PAGE_SIZE;
+}
+
+int xsim_read_page(struct xsim_handle *h, const struct xsim_domain *d, uint64_t pfn, void *buf)
+{
+    uint64_t rank;
+    struct xsim_dommap *m = xsim_dommap(h, d);
+    if (!m || !xsim_pfn_rank(h, d, pfn, &rank)) {
+        errno = ENOENT;
+        return -1;
+    }
+    ssize_t n = pread(m->mem_fd, buf, XS_PAGE_SIZE, (off_t)xsim_pfn_offset(h, d, pfn));
+    if (n >= 0 && n < (ssize_t)XS_PAGE_SIZE) /* sparse tail */
+        memset((char *)buf + n, 0, XS_PAGE_SIZE - (size_t)n);
+    return n < 0 ? -1 : 0;
+}
+
+int xsim_write_page(struct xsim_handle *h, const struct xsim_domain *d, uint64_t pfn,
+                    const void *buf)
+{
+    uint64_t rank;
+    struct xsim_dommap *m = xsim_dommap(h, d);
+    if (!m || !xsim_pfn_rank(h, d, pfn, &rank)) {
+        errno = ENOENT;
+        return -1;
+    }
+    ssize_t n = pwrite(m->mem_fd, buf, XS_PAGE_SIZE, (off_t)xsim_pfn_offset(h, d, pfn));
+    return n == (ssize_t)XS_PAGE_SIZE ? 0 : -1;
+}
+
+void xsim_log(struct xsim_handle *h, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n > sizeof(line) - 2)
+        n = sizeof(line) - 2;
+    line[n++] = '\n';
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/xensim.log", h->dir);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        ssize_t w = write(fd, line, (size_t)n);
+        (void)w;
+        close(fd);
+    }
+    if (getenv("XENSIM_VERBOSE")) {
+        ssize_t w = write(2, "xensim: ", 8);
+        w = write(2, line, (size_t)n);
+        (void)w;
+    }
+}

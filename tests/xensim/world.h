@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * xensim's world: the simulated hypervisor's state, kept in a directory so that every process
+ * of a test (the dumper, Xen's own dumper, the test that checks both) sees the same domains,
+ * and so that counters survive the process that changed them (a killed dumper included).
+ *
+ * Directory ($XENSIM_DIR):
+ *   world.state     struct xsim_world, mapped MAP_SHARED by every process; counters and the
+ *                   mutable domain state (pause count, shutdown, dying/gone) are updated with
+ *                   atomics in place.
+ *   dom<ID>.mem     the domain's frames, dense: frame index i at offset i * 4096. Sparse file:
+ *                   zero pages cost nothing, so a 1 TiB gfn span with a few MiB present is cheap.
+ *   dom<ID>.runs    struct xsim_run[], sorted by pfn: which pfns (gfns) exist, and their frame
+ *                   index in dom<ID>.mem.
+ *   dom<ID>.vcpu    struct xsim_vcpu[max_vcpu_id + 1]: vCPU contexts as Xen returns them.
+ *   dom<ID>.shinfo  the shared_info page (4096 bytes).
+ *   xensim.log      one line per notable event (unknown hypercalls, faults fired).
+ *
+ * Frame numbers: an HVM/PVH domain is mapped by gfn (= pfn). A PV domain is mapped by machine
+ * frame number: pfn -> rank (its index among present pfns, via the runs) -> mfn = mfn_base +
+ * (rank * perm_a + perm_b) mod nr_frames, a bijection, so the p2m is shuffled as on real
+ * hardware and a dumper that confuses pfn and mfn reads the wrong page.
+ */
+#ifndef XENSIM_WORLD_H
+#define XENSIM_WORLD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define XS_MAGIC 0x584e5349u /* "ISNX" */
+#define XS_VERSION 3
+#define XS_PAGE_SIZE 4096u
+#define XS_MAX_DOMAINS 64
+#define XS_MAX_FAULTS 32
+#define XS_MAX_PAGED 65536 /* frames with a per-frame page-in counter, whole world */
+#define XS_MAX_VCPUS 128
+#define XS_NAME_MAX 64
+#define XS_VCPU_CTX_SIZE 5168 /* sizeof(vcpu_guest_context_t) on x86-64 */
+
+enum xsim_type { XS_PV = 1, XS_HVM = 2, XS_PVH = 3 };
+
+/* Life cycle, as getdomaininfo shows it. GONE domains are invisible (destroyed). */
+enum xsim_life { XS_RUNNING = 0, XS_SHUTDOWN = 1, XS_DYING = 2, XS_GONE = 3 };
+
+enum xsim_fault_kind {
+    XS_FAULT_FAIL = 1,  /* frames fail to map with errno `err` */
+    XS_FAULT_PAGED = 2, /* frames answer -ENOENT for `retries` attempts each, then map */
+};
+
+struct xsim_fault {
+    uint64_t pfn;   /* first pfn (gfn) concerned */
+    uint64_t count; /* number of frames */
+    int32_t kind;   /* enum xsim_fault_kind */
+    int32_t err;    /* positive errno, FAIL only */
+    uint32_t retries;
+    uint32_t paged_slot; /* first index into xsim_world.paged_attempts, PAGED only */
+};
+
+struct xsim_run {
+    uint64_t pfn;   /* first pfn of the run */
+    uint64_t count; /* frames in the run */
+    uint64_t rank;  /* rank of the first pfn among present pfns = its frame index for HVM */
+};
+
+struct xsim_vcpu {
+    int32_t err; /* 0: context valid; else the errno getvcpucontext answers (ENODATA) */
+    uint32_t online;
+    uint8_t ctx[XS_VCPU_CTX_SIZE]; /* vcpu_guest_context_t */
+};
+
+/* Counters: one set per domain, plus world-wide hypercall counts. */
+struct xsim_dom_counters {
+    uint64_t mmapbatch_calls;
+    uint64_t frames_mapped; /* frames that mapped */
+    uint64_t frames_failed; /* frames answered with an error other than -ENOENT */
+    uint64_t frames_paged;  /* -ENOENT answers */
+    uint64_t pause_calls, unpause_calls;
+    uint64_t pfinfo_calls; /* getpageframeinfo3 */
+};
+
+struct xsim_domain {
+    uint32_t domid;
+    uint32_t type; /* enum xsim_type */
+    char name[XS_NAME_MAX];
+    uint8_t handle[16]; /* the domain's UUID */
+    uint32_t ssidref;
+
+    /* Mutable state (atomics). */
+    int32_t life;            /* enum xsim_life */
+    int32_t shutdown_reason; /* SHUTDOWN_* when life == XS_SHUTDOWN */
+    int32_t pause_count;     /* controller pause count, 0..255 as Xen keeps it */
+
+    uint32_t max_vcpu_id;
+    uint32_t nr_online_vcpus;
+
+    uint64_t nr_frames; /* frames in dom<ID>.mem = present pfns */
+    uint64_t nr_runs;
+    uint64_t tot_pages; /* what getdomaininfo reports */
+    uint64_t max_pages;
+    uint64_t max_gpfn; /* XENMEM_maximum_gpfn answer */
+    uint64_t p2m_size; /* PV: shared_info.arch.max_pfn */
+    uint64_t mfn_base; /* PV: machine frames are [mfn_base, mfn_base + nr_frames) */
+    uint64_t perm_a, perm_b, perm_a_inv;
+    uint64_t shinfo_mfn; /* shared_info_frame */
+
+    /* Faults. */
+    uint64_t die_after; /* the domain is gone once this many frames were mapped (0: never) */
+    uint64_t delay_ns;  /* per frame mapped: a slow hypervisor */
+    uint32_t nr_faults;
+    uint32_t pad;
+    struct xsim_fault faults[XS_MAX_FAULTS];
+
+    struct xsim_dom_counters c;
+};
+
+struct xsim_world {
+    uint32_t magic, version;
+    uint32_t nr_domains;
+    uint32_t nr_paged; /* paged_attempts used */
+    uint64_t max_mfn;  /* XENMEM_maximum_ram_page */
+    uint64_t hypercalls[64];
+    uint64_t domctl[128];
+    uint64_t sysctl[128];
+    uint64_t memory_op[64];
+    uint64_t unknown; /* hypercalls answered -ENOSYS */
+    struct xsim_domain dom[XS_MAX_DOMAINS];
+    uint32_t paged_attempts[XS_MAX_PAGED];
+};
+
+/* An open world: the shared state plus the per-domain files, mapped lazily. */
+struct xsim_dommap {
+    int mem_fd;
+    const struct xsim_run *runs;
+    const struct xsim_vcpu *vcpus;
+    int shinfo_fd;
+};
+
+struct xsim_handle {
+    char dir[4096];
+    int state_fd;
+    struct xsim_world *w;
+    struct xsim_dommap map[XS_MAX_DOMAINS];
+};
+
+/* Opens the world in `dir` (NULL: $XENSIM_DIR). Returns NULL with errno on failure. */
+struct xsim_handle *xsim_open(const char *dir);
+void xsim_close(struct xsim_handle *h);
+
+/* The domain record with this id that is not GONE, or NULL. */
+struct xsim_domain *xsim_domain(struct xsim_handle *h, uint32_t domid);
+/* Its index in w->dom[] (for xsim_dommap). */
+int xsim_index(struct xsim_handle *h, const struct xsim_domain *d);
+/* Maps the per-domain files on first use; NULL with errno on failure. */
+struct xsim_dommap *xsim_dommap(struct xsim_handle *h, const struct xsim_domain *d);
+
+/* pfn -> rank among present pfns; false when the pfn is a hole. */
+bool xsim_pfn_rank(struct xsim_handle *h, const struct xsim_domain *d, uint64_t pfn,
+                   uint64_t *rank);
+/* rank -> pfn (inverse of the above). */
+uint64_t xsim_rank_pfn(struct xsim_handle *h, const struct xsim_domain *d, uint64_t rank);
+/* PV: pfn's machine frame. HVM: the pfn itself. false for a hole. */
+bool xsim_pfn_to_frame(struct xsim_handle *h, const struct xsim_domain *d, uint64_t pfn,
+                       uint64_t *frame);
+/* The frame number a mapping request names (PV: mfn; HVM: gfn) -> pfn; false if not the
+   domain's. */
+bool xsim_frame_to_pfn(struct xsim_handle *h, const struct xsim_domain *d, uint64_t frame,
+                       uint64_t *pfn);
+/* Offset of pfn's page in dom<ID>.mem (pfn must be present). */
+uint64_t xsim_pfn_offset(struct xsim_handle *h, const struct xsim_domain *d, uint64_t pfn);
+/* Reads / writes pfn's page through the memory file; -1 with errno for a hole. */
+int xsim_read_page(struct xsim_handle *h, const struct xsim_domain *d, uint64_t pfn, void *buf);
+int xsim_write_page(struct xsim_handle *h, const struct xsim_domain *d, uint64_t pfn,
+                    const void *buf);
+
+/* Affine permutation helpers, shared by the builder and the simulator. */
+uint64_t xsim_perm(const struct xsim_domain *d, uint64_t rank);
+uint64_t xsim_perm_inv(const struct xsim_domain *d, uint64_t idx);
+
+/* Appends a line to xensim.log (and stderr when XENSIM_VERBOSE is set). */
+void xsim_log(struct xsim_handle *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Path of a per-domain file: "<dir>/dom<ID>.<ext>". */
+void xsim_path(const struct xsim_handle *h, uint32_t domid, const char *ext, char *out, size_t n);
+
+#define XS_ADD(p, v) __atomic_add_fetch((p), (v), __ATOMIC_RELAXED)
+#define XS_LOAD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define XS_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+
+#endif

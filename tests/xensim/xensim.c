@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * xensim - build and inspect a simulated Xen world; run programs inside it.
+ *
+ *   xensim create WORLD-FILE DIR      lay out the world described by WORLD-FILE in DIR
+ *   xensim stat DIR [DOMID]           counters and domain state, one key=value per line
+ *   xensim set DIR DOMID KEY=VALUE... change a domain: state=running|crashed|dying|gone|
+ *                                     shutdown:N, pause_count=N
+ *   xensim frame DIR DOMID PFN        the frame number a mapping names for PFN (PV: its mfn)
+ *   xensim run DIR -- PROGRAM ARGS    run PROGRAM with xensim.so preloaded on world DIR
+ */
+#include "build.h"
+#include "world.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <xen/sched.h>
+
+static int usage(void)
+{
+    fputs("usage: xensim create WORLD-FILE DIR | stat DIR [DOMID] | set DIR DOMID KEY=VALUE... |\n"
+          "              frame DIR DOMID PFN | run DIR -- PROGRAM [ARGS...]\n",
+          stderr);
+    return 2;
+}
+
+static struct xsim_handle *open_world(const char *dir)
+{
+    struct xsim_handle *h = xsim_open(dir);
+    if (!h)
+        fprintf(stderr, "xensim: %s: not a world (%s)\n", dir, strerror(errno));
+    return h;
+}
+
+static void stat_domain(const struct xsim_domain *d)
+{
+    static const char *life[] = {"running", "shutdown", "dying", "gone"};
+    const struct xsim_dom_counters *c = &d->c;
+    printf("dom%u.name=%s\ndom%u.life=%s\ndom%u.shutdown_reason=%d\ndom%u.pause_count=%d\n",
+           d->domid, d->name, d->domid, life[XS_LOAD(&d->life) & 3], d->domid, d->shutdown_reason,
+           d->domid, XS_LOAD(&d->pause_count));
+    printf("dom%u.mmapbatch_calls=%llu\ndom%u.frames_mapped=%llu\ndom%u.frames_failed=%llu\n"
+           "dom%u.frames_paged=%llu\ndom%u.pause_calls=%llu\ndom%u.unpause_calls=%llu\n"
+           "dom%u.pfinfo_calls=%llu\n",
+           d->domid, (unsigned long long)c->mmapbatch_calls, d->domid,
+           (unsigned long long)c->frames_mapped, d->domid, (unsigned long long)c->frames_failed,
+           d->domid, (unsigned long long)c->frames_paged, d->domid,
+           (unsigned long long)c->pause_calls, d->domid, (unsigned long long)c->unpause_calls,
+           d->domid, (unsigned long long)c->pfinfo_calls);
+}
+
+static int cmd_stat(const char *dir, const char *dom)
+{
+    struct xsim_handle *h = open_world(dir);
+    if (!h)
+        return 1;
+    struct xsim_world *w = h->w;
+    static const char *hc[64] = {[12] = "memory_op",
+                                 [13] = "multicall",
+                                 [17] = "xen_version",
+                                 [35] = "sysctl",
+                                 [36] = "domctl"};
+    for (int i = 0; i < 64; i++)
+        if (w->hypercalls[i])
+            printf("hypercall.%s=%llu\n", hc[i] ? hc[i] : "other",
+                   (unsigned long long)w->hypercalls[i]);
+    for (int i = 0; i < 128; i++)
+        if (w->domctl[i])
+            printf("domctl.%d=%llu\n", i, (unsigned long long)w->domctl[i]);
+    for (int i = 0; i < 128; i++)
+        if (w->sysctl[i])
+            printf("sysctl.%d=%llu\n", i, (unsigned long long)w->sysctl[i]);
+    printf("unknown=%llu\n", (unsigned long long)w->unknown);
+    for (uint32_t i = 0; i < w->nr_domains; i++)
+        if (!dom || (uint32_t)atoi(dom) == w->dom[i].domid)
+            stat_domain(&w->dom[i]);
+    xsim_close(h);
+    return 0;
+}
+
+static struct xsim_domain *any_domain(struct xsim_handle *h, const char *id)
+{
+    for (uint32_t i = 0; i < h->w->nr_domains; i++)
+        if (h->w->dom[i].domid == (uint32_t)strtoul(id, NULL, 0))
+            return &h->w->dom[i];
+    fprintf(stderr, "xensim: no domain %s\n", id);
+    return NULL;
+}
+
+static int cmd_set(const char *dir, const char *id, char **kv, int n)
+{
+    struct xsim_handle *h = open_world(dir);
+    struct xsim_domain *d = h ? any_domain(h, id) : NULL;
+    int rc = d ? 0 : 1;
+    for (int i = 0; d && i < n; i++) {
+        const char *v = strchr(kv[i], '=');
+        if (!v) {
+            rc = usage();
+            break;
+        }
+        v++;
+        if (!strncmp(kv[i], "pause_count=", 12)) {
+            XS_STORE(&d->pause_count, atoi(v));
+        } else if (!strcmp(kv[i], "state=running")) {
+            XS_STORE(&d->life, XS_RUNNING);
+        } else if (!strcmp(kv[i], "state=crashed")) {
+            XS_STORE(&d->shutdown_reason, SHUTDOWN_crash);
+            XS_STORE(&d->life, XS_SHUTDOWN);
+        } else if (!strncmp(kv[i], "state=shutdown:", 15)) {
+            XS_STORE(&d->shutdown_reason, atoi(v + 9));
+            XS_STORE(&d->life, XS_SHUTDOWN);
+        } else if (!strcmp(kv[i], "state=dying")) {
+            XS_STORE(&d->life, XS_DYING);
+        } else if (!strcmp(kv[i], "state=gone")) {
+            XS_STORE(&d->life, XS_GONE);
+        } else {
+            fprintf(stderr, "xensim: cannot set '%s'\n", kv[i]);
+            rc = 2;
+            break;
+        }
+    }
+    if (h)
+        xsim_close(h);
+    return rc;
+}
+
+static int cmd_frame(const char *dir, const char *id, const char *pfn_s)
+{
+    struct xsim_handle *h = open_world(dir);
+    struct xsim_domain *d = h ? xsim_domain(h, (uint32_t)strtoul(id, NULL, 0)) : NULL;
+    uint64_t f;
+    int rc = 1;
+    if (d && xsim_pfn_to_frame(h, d, strtoull(pfn_s, NULL, 0), &f)) {
+        printf("%#llx\n", (unsigned long long)f);
+        rc = 0;
+    } else if (h) {
+        fprintf(stderr, "xensim: dom%s has no pfn %s\n", id, pfn_s);
+    }
+    if (h)
+        xsim_close(h);
+    return rc;
+}
+
+static int cmd_run(const char *dir, char **argv)
+{
+    char self[PATH_MAX], preload[PATH_MAX + 16], abs[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n < 0 || !realpath(dir, abs)) {
+        fprintf(stderr, "xensim: %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    self[n] = 0;
+    char *slash = strrchr(self, '/');
+    *slash = 0;
+    snprintf(preload, sizeof(preload), "%s/xensim.so", self);
+    const char *old = getenv("LD_PRELOAD");
+    char *val = malloc(strlen(preload) + (old ? strlen(old) : 0) + 2);
+    sprintf(val, "%s%s%s", preload, old && *old ? ":" : "", old ? old : "");
+    setenv("LD_PRELOAD", val, 1);
+    setenv("XENSIM_DIR", abs, 1);
+    /* A sanitized program must accept a preload that comes before its runtime. */
+    if (!getenv("ASAN_OPTIONS"))
+        setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1);
+    execvp(argv[0], argv);
+    fprintf(stderr, "xensim: %s: %s\n", argv[0], strerror(errno));
+    return 127;
+}
+
+int main(int argc, char **argv)
+{
+    char err[512];
+    if (argc >= 4 && !strcmp(argv[1], "create")) {
+        if (argc != 4)
+            return usage();
+        if (xsim_build(argv[2], argv[3], err, sizeof(err)) < 0) {
+            fprintf(stderr, "xensim: %s: %s\n", argv[2], err);
+            return 1;
+        }
+        return 0;
+    }
+    if (argc >= 3 && !strcmp(argv[1], "stat"))
+        return argc > 4 ? usage() : cmd_stat(argv[2], argc == 4 ? argv[3] : NULL);
+    if (argc >= 5 && !strcmp(argv[1], "set"))
+        return cmd_set(argv[2], argv[3], argv + 4, argc - 4);
+    if (argc == 5 && !strcmp(argv[1], "frame"))
+        return cmd_frame(argv[2], argv[3], argv[4]);
+    if (argc >= 5 && !strcmp(argv[1], "run") && !strcmp(argv[3], "--"))
+        return cmd_run(argv[2], argv + 4);
+    return usage();
+}
