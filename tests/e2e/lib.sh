@@ -34,8 +34,8 @@ expect() {
   local got; got=$(val "$1")
   [ "$got" = "$2" ] || { printf '%s\n' "$REPORT" >&2; fail "$1 is '$got', expected '$2'"; }
 }
-# stat WORLD DOMID KEY: a counter or state of xensim.
-stat() { "$XSIM" stat "$T/$1" "$2" | sed -n "s/^dom$2\.$3=//p"; }
+# simstat WORLD DOMID KEY: a counter or state of xensim.
+simstat() { "$XSIM" stat "$T/$1" "$2" | sed -n "s/^dom$2\.$3=//p"; }
 # runs CMD expecting exit status RC; its stderr goes to $T/stderr.
 expect_rc() {
   local want=$1; shift

@@ -36,6 +36,6 @@ done
 expect xen.format p2m
 check w 1 "$T/xen1.core"; expect xen.format pfn
 # Xen's dumper maps one page per call: that is the cost xdump removes.
-[ "$(stat w 1 mmapbatch_calls)" -ge 16384 ] || fail "Xen's dumper used fewer map calls than pages?"
+[ "$(simstat w 1 mmapbatch_calls)" -ge 16384 ] || fail "Xen's dumper used fewer map calls than pages?"
 # It never pauses the domain.
-[ "$(stat w 2 pause_calls)" = 0 ] || fail "Xen's dumper paused the domain"
+[ "$(simstat w 2 pause_calls)" = 0 ] || fail "Xen's dumper paused the domain"

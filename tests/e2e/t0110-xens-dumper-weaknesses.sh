@@ -34,7 +34,7 @@ say "a domain that dies mid-dump: success and a zero-padded core"
 sim w "$XCDUMP" 6 "$T/x6.core" || fail "Xen's dumper reported the death (it never did)"
 check w 6 "$T/x6.core"
 [ "$(val xen.pages_pad)" -gt 10000 ] || fail "expected a mostly padded core"
-[ "$(stat w 6 life)" = gone ] || fail "dom6 should be gone"
+[ "$(simstat w 6 life)" = gone ] || fail "dom6 should be gone"
 
 say "a linear p2m at an address that is not 1 GiB-aligned"
 expect_rc 1 sim w "$XCDUMP" 8 "$T/x8.core"

@@ -23,8 +23,8 @@ domain 3
   ram 0xfffffff00 0xfffffffff  # the top of a 1 TiB+ gfn span
 W
 say "states as Xen would report them"
-[ "$(stat w 1 pause_count)" = 1 ] || fail "dom1 should start paused"
-[ "$(stat w 2 life)" = shutdown ] && [ "$(stat w 2 shutdown_reason)" = 3 ] || fail "dom2 crashed"
+[ "$(simstat w 1 pause_count)" = 1 ] || fail "dom1 should start paused"
+[ "$(simstat w 2 life)" = shutdown ] && [ "$(simstat w 2 shutdown_reason)" = 3 ] || fail "dom2 crashed"
 say "a sparse 64 GiB span costs nothing"
 [ "$(du -sk "$T/w" | cut -f1)" -lt 80000 ] || fail "the world takes too much disk"
 say "vCPU contexts through Xen's own dumper: offline and set registers"
@@ -48,9 +48,9 @@ int main(int c, char **v) {
 C
 cc -std=gnu11 -o "$T/pause" "$T/pause.c" $(pkg-config --cflags --libs xencontrol)
 sim w "$T/pause" 2 p p u || fail "pause"
-[ "$(stat w 2 pause_count)" = 1 ] || fail "pause count should be 1"
+[ "$(simstat w 2 pause_count)" = 1 ] || fail "pause count should be 1"
 sim w "$T/pause" 2 u || fail "unpause"
-[ "$(stat w 2 pause_count)" = 0 ] || fail "pause count should be 0"
+[ "$(simstat w 2 pause_count)" = 0 ] || fail "pause count should be 0"
 expect_rc 1 sim w "$T/pause" 2 u   # below zero: Xen refuses (-EINVAL)
 say "unknown hypercalls: logged and answered -ENOSYS"
 cat > "$T/unknown.c" <<'C'

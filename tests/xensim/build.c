@@ -470,6 +470,7 @@ enum {
     L_FLL,
     L_MISS_LEAF = 20,
     L_MISS_PT1,
+    L_MISS_PT2,
     L_MISS_FL
 };
 
@@ -497,10 +498,13 @@ static int map_list(struct pvb *p, struct meta *l4, struct meta *miss_leaf)
 {
     uint64_t nleaves = (p->d->p2m_size + 511) / 512, va0 = p->s->p2m_vaddr;
     struct meta *miss_pt1 = meta_new(p, L_MISS_PT1, 0, 0);
-    if (!miss_pt1)
+    struct meta *miss_pt2 = miss_pt1 ? meta_new(p, L_MISS_PT2, 0, 0) : NULL;
+    if (!miss_pt2)
         return -1;
-    for (int i = 0; i < 512; i++)
+    for (int i = 0; i < 512; i++) {
         miss_pt1->e[i] = mfn_of(p, miss_leaf->pfn) << 12 | PTE_LEAF;
+        miss_pt2->e[i] = mfn_of(p, miss_pt1->pfn) << 12 | PTE_TABLE;
+    }
     for (uint64_t j = 0; j < nleaves; j++) {
         uint64_t va = va0 + j * XS_PAGE_SIZE;
         unsigned i4 = (va >> 39) & 511, i3 = (va >> 30) & 511, i2 = (va >> 21) & 511,
@@ -509,6 +513,14 @@ static int map_list(struct pvb *p, struct meta *l4, struct meta *miss_leaf)
         if (!l3 && !(l3 = meta_new(p, L_PT3, va >> 39, 0)))
             return -1;
         l4->e[i4] = mfn_of(p, l3->pfn) << 12 | PTE_TABLE;
+        /* A whole 1 GiB of list with no present pfn: share the missing L2 (and skip it). */
+        uint64_t g = (va & ((1ull << 30) - 1)) / XS_PAGE_SIZE; /* leaves before va in this GiB */
+        uint64_t gfirst = j >= g ? j - g : 0, glast = gfirst + (1ull << 18) - 1;
+        if (!any_present(p, gfirst * 512, glast * 512 + 511)) {
+            l3->e[i3] = mfn_of(p, miss_pt2->pfn) << 12 | PTE_TABLE;
+            j = glast;
+            continue;
+        }
         struct meta *l2 = meta_find(p, L_PT2, va >> 30);
         if (!l2 && !(l2 = meta_new(p, L_PT2, va >> 30, 0)))
             return -1;
@@ -536,8 +548,9 @@ static int map_list(struct pvb *p, struct meta *l4, struct meta *miss_leaf)
 static struct meta *build_tree(struct pvb *p, struct meta *miss_leaf)
 {
     uint64_t nleaves = (p->d->p2m_size + 511) / 512, nfl = (nleaves + 511) / 512;
-    if (nfl > 512) {
-        fail(p->b, "dom%u: p2m_size too large for the 3-level tree", p->s->domid);
+    if (nfl > 512) { /* Linux then sets the frame-list-list to ~0 and publishes the list */
+        if (!p->s->p2m_list)
+            fail(p->b, "dom%u: p2m_size too large for the 3-level tree", p->s->domid);
         return NULL;
     }
     struct meta *fll = meta_new(p, L_FLL, 0, 0);
@@ -571,7 +584,8 @@ static int build_pv(struct builder *b, const struct dom_spec *s, struct xsim_dom
     struct meta *miss_leaf = meta_new(&p, L_MISS_LEAF, 0, INVALID_P2M);
     struct meta *l4 = miss_leaf ? meta_new(&p, L_PT4, 0, 0) : NULL;
     struct meta *fll = l4 ? build_tree(&p, miss_leaf) : NULL;
-    if (!fll || map_list(&p, l4, miss_leaf) < 0)
+    /* No tree is fine when the list is what the guest publishes (a p2m too large for it). */
+    if (!l4 || (!fll && (b->err[0] || !s->p2m_list)) || map_list(&p, l4, miss_leaf) < 0)
         goto out;
     for (size_t i = 0; i < p.n; i++)
         if (xsim_write_page(b->h, d, p.pages[i]->pfn, p.pages[i]->e) < 0) {
@@ -579,7 +593,7 @@ static int build_pv(struct builder *b, const struct dom_spec *s, struct xsim_dom
             goto out;
         }
     shi->arch.max_pfn = d->p2m_size;
-    shi->arch.pfn_to_mfn_frame_list_list = mfn_of(&p, fll->pfn);
+    shi->arch.pfn_to_mfn_frame_list_list = fll ? mfn_of(&p, fll->pfn) : ~0ul;
     if (s->p2m_list) {
         shi->arch.p2m_cr3 = xen_pfn_to_cr3(mfn_of(&p, l4->pfn));
         shi->arch.p2m_vaddr = s->p2m_vaddr;
@@ -889,6 +903,7 @@ static int create_state(struct builder *b, const char *dir)
 int xsim_build(const char *spec_path, const char *dir, char *err, size_t errlen)
 {
     struct builder b = {.err = err, .errlen = errlen};
+    err[0] = 0;
     struct dom_spec *specs = calloc(XS_MAX_DOMAINS, sizeof(*specs));
     struct vcpu_spec *vcpus = calloc((size_t)XS_MAX_DOMAINS * XS_MAX_VCPUS, sizeof(*vcpus));
     int nspecs = 1, rc = -1;

@@ -1,0 +1,69 @@
+# xdump dumps HVM (sparse, with holes), PV with the p2m tree, and PV with the linear list at an
+# unaligned address (which defeats Xen's own walker): every present page is in the core, by
+# p_paddr AND through the Xen sections; registers equal the contexts; the domain was paused
+# for the dump and is unpaused after.
+. "$(dirname "$0")/lib.sh"
+world w <<'W'
+domain 1
+  name hvm-holes
+  type hvm
+  ram 0x0 0x9f
+  ram 0x100 0x3ff
+  ram 0x10000 0x10fff
+  ram 0x100000 0x1007ff        # above 4 GiB
+  vcpus 3
+  vcpu 1 down
+  vcpu 2 rip=0xffffffff81c0ffee rsp=0xffffc90000abcdef r15=0x1515 rax=0xaaaa
+domain 2
+  name pv-tree
+  type pv
+  memory 48M
+  p2m tree
+  vcpus 2
+domain 3
+  name pv-list
+  type pv
+  ram 0x0 0x1fff
+  ram 0x3000 0x4fff              # a hole in the p2m
+  p2m_size 0x8000
+  p2m list 0xffffc90000523000    # not 1 GiB-aligned
+  vcpus 4
+  vcpu 2 offline
+  vcpu 3 down
+W
+frames() { "$XSIM" stat "$T/w" "$1" >/dev/null; case $1 in 1) echo 7072;; 2) echo 12288;; 3) echo 16384;; esac; }
+for d in 1 2 3; do
+  say "dom$d"
+  sim w "$XDUMP" $d "$T/d$d.core" || fail "xdump dom$d"
+  check w $d "$T/d$d.core"
+  n=$(frames $d)
+  for view in phys xen; do
+    expect $view.pages_ok "$n"
+    expect $view.pages_bad 0
+    expect $view.pfns_missing 0
+    expect $view.pages_dup 0
+    expect $view.pages_hole 0
+  done
+  expect xen.entries "$n"
+  expect xen.gmfn_bad 0
+  expect prstatus.bad 0
+  expect elf.type 4
+  [ "$(simstat w $d pause_calls)" = 1 ] && [ "$(simstat w $d unpause_calls)" = 1 ] || fail "paused once, unpaused once"
+  [ "$(simstat w $d pause_count)" = 0 ] || fail "pause count not restored"
+done
+check w 1 "$T/d1.core"
+expect phys.segments 4; expect prstatus.vcpus 0,2; expect xen.nr_vcpus 2; expect xen.format pfn
+check w 3 "$T/d3.core"
+expect phys.segments 2; expect prstatus.vcpus 0,1,2; expect xen.format p2m; expect xen.magic 0xf00febed
+
+say "xdump info tells the vCPUs apart"
+"$XDUMP" info "$T/d3.core" > "$T/info3"
+grep -Eq 'vcpu 2 .*down' "$T/info3" || { cat "$T/info3"; fail "vCPU 2 should be down"; }
+grep -Eq 'vcpu 3 .*never' "$T/info3" || { cat "$T/info3"; fail "vCPU 3 was never brought up"; }
+"$XDUMP" info "$T/d1.core" > "$T/info1"
+grep -q 'rip 0xffffffff81c0ffee' "$T/info1" || { cat "$T/info1"; fail "vCPU 2's rip"; }
+"$XDUMP" info --json "$T/d1.core" | grep -q '"pages"' || fail "json"
+
+say "the core is an ELF core readelf accepts, one PT_NOTE first"
+readelf -lW "$T/d2.core" | awk '/Program Headers/{p=1;next} p&&NF' | sed -n 2p | grep -q '^ *NOTE' || fail "PT_NOTE is not first"
+readelf -nW "$T/d2.core" | grep -c 'CORE .*NT_PRSTATUS' | grep -qx 2 || fail "two NT_PRSTATUS notes"

@@ -1,0 +1,32 @@
+# Bad input: a clear one-line error and a documented exit code.
+. "$(dirname "$0")/lib.sh"
+world w <<'W'
+domain 1
+  type pv
+  memory 8M
+domain 2
+  type pv
+  memory 8M
+  state dying
+W
+one_line() { [ "$(wc -l < "$T/stderr")" = 1 ] || { cat "$T/stderr"; fail "not one line"; }; }
+expect_rc 2 "$XDUMP"; expect_rc 2 "$XDUMP" 1; expect_rc 2 "$XDUMP" --bogus 1 x
+expect_rc 0 "$XDUMP" --help; expect_rc 0 "$XDUMP" --version
+say "no Xen here (no /dev/xen/privcmd)"
+expect_rc 4 "$XDUMP" 1 "$T/x.core"; one_line; grep -q "root in dom0" "$T/stderr" || fail msg
+say "no such domain, dom0, a dying domain, a name without xenstore"
+expect_rc 3 sim w "$XDUMP" 99 "$T/x.core"; one_line
+expect_rc 3 sim w "$XDUMP" 0 "$T/x.core"; one_line; grep -q "control domain" "$T/stderr" || fail msg
+expect_rc 3 sim w "$XDUMP" 2 "$T/x.core"; one_line; grep -q dying "$T/stderr" || fail msg
+XENSTORED_PATH=$T/nowhere expect_rc 3 sim w "$XDUMP" web1 "$T/x.core"; one_line
+grep -q "numeric id" "$T/stderr" || fail "should suggest the numeric id"
+say "output: exists, missing directory"
+: > "$T/there.core"
+expect_rc 5 sim w "$XDUMP" 1 "$T/there.core"; one_line; grep -q -- --force "$T/stderr" || fail msg
+[ ! -s "$T/there.core" ] || fail "overwritten"
+sim w "$XDUMP" -q --force 1 "$T/there.core" || fail "--force"
+expect_rc 5 sim w "$XDUMP" 1 "$T/no/such/dir/x.core"; one_line
+[ "$(simstat w 1 pause_count)" = 0 ] || fail "left paused"
+say "xdump info on something that is not a core"
+echo hello > "$T/notcore"
+expect_rc 11 "$XDUMP" info "$T/notcore"; one_line
