@@ -103,8 +103,8 @@ struct xd_core {
     char *warnings[MAX_WARNINGS + 1];
     size_t nwarnings;
     uint64_t warnings_dropped;
-    bool unmappable_unsorted;  /* runs overlap or go backwards */
-    bool runs_unsorted;        /* physical runs overlap or go backwards */
+    bool unmappable_unsorted; /* runs overlap or go backwards */
+    bool runs_unsorted;       /* physical runs overlap or go backwards */
 };
 
 /* A known section: where its bytes are. */
@@ -148,8 +148,8 @@ struct reader {
 
 /* ---- errors and warnings ------------------------------------------------------------------ */
 
-__attribute__((format(printf, 3, 4))) static int fail(struct reader *r, int code,
-                                                      const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(struct reader *r, int code, const char *fmt,
+                                                      ...)
 {
     if (r->err && r->errlen) {
         int n = snprintf(r->err, r->errlen, "%s: ", r->path);
@@ -229,8 +229,8 @@ static int read_at(struct reader *r, uint64_t off, void *buf, size_t len, const 
         if (n < 0)
             return fail(r, XD_E_OPEN, "read error at byte %" PRIu64 ": %s", off, strerror(errno));
         if (n == 0)
-            return fail(r, XD_E_TRUNCATED, "truncated: the file shrank to byte %" PRIu64
-                        " while being read", off);
+            return fail(r, XD_E_TRUNCATED,
+                        "truncated: the file shrank to byte %" PRIu64 " while being read", off);
         p += n;
         off += (uint64_t)n;
         len -= (size_t)n;
@@ -305,14 +305,16 @@ static int check_ehdr(struct reader *r, uint8_t *h)
     if (h[EI_CLASS] != ELFCLASS64)
         return fail(r, XD_E_NOTCORE, "unknown ELF class %u: not a core", h[EI_CLASS]);
     if (h[EI_DATA] != ELFDATA2LSB)
-        return fail(r, XD_E_NOTCORE, "big-endian or unknown ELF data encoding %u: not an "
-                    "x86-64 core", h[EI_DATA]);
+        return fail(r, XD_E_NOTCORE,
+                    "big-endian or unknown ELF data encoding %u: not an "
+                    "x86-64 core",
+                    h[EI_DATA]);
     if (h[EI_VERSION] != EV_CURRENT || le32(h + 20) != EV_CURRENT)
         return fail(r, XD_E_NOTCORE, "unknown ELF version: not a core");
     unsigned type = le16(h + 16), machine = le16(h + 18);
     if (type != ET_CORE)
-        return fail(r, XD_E_NOTCORE, "ELF file but %s (e_type %u), not a core",
-                    elf_type_name(type), type);
+        return fail(r, XD_E_NOTCORE, "ELF file but %s (e_type %u), not a core", elf_type_name(type),
+                    type);
     if (machine != EM_X86_64)
         return fail(r, XD_E_NOTCORE, "ELF core for machine %u, not x86-64 (%u)", machine,
                     EM_X86_64);
@@ -343,21 +345,24 @@ static int check_tables(struct reader *r, const uint8_t *h)
         if (e_shstrndx == SHN_XINDEX)
             shstrndx = le32(s0 + 40); /* sh_link */
         if (shnum > (UINT64_MAX - r->shoff) / SHDR_SIZE)
-            return fail(r, XD_E_CORRUPT, "%" PRIu64 " section headers: the table's size "
-                        "overflows", shnum);
+            return fail(r, XD_E_CORRUPT,
+                        "%" PRIu64 " section headers: the table's size "
+                        "overflows",
+                        shnum);
         r->whole = shnum && r->shoff + shnum * SHDR_SIZE == r->size;
         rc = in_file(r, r->shoff, shnum * SHDR_SIZE, "the section header table");
         if (rc)
             return rc;
     } else {
         if (e_phnum == PN_XNUM)
-            return fail(r, XD_E_CORRUPT, "e_phnum is PN_XNUM but there is no section header 0 "
+            return fail(r, XD_E_CORRUPT,
+                        "e_phnum is PN_XNUM but there is no section header 0 "
                         "to hold the count");
         shnum = 0;
     }
     if (shnum && shstrndx >= shnum)
-        return fail(r, XD_E_CORRUPT, "section name table index %" PRIu64 " >= %" PRIu64
-                    " sections", shstrndx, shnum);
+        return fail(r, XD_E_CORRUPT, "section name table index %" PRIu64 " >= %" PRIu64 " sections",
+                    shstrndx, shnum);
     if (phnum) {
         if (le16(h + 54) != PHDR_SIZE)
             return fail(r, XD_E_CORRUPT, "e_phentsize %u, not 56", le16(h + 54));
@@ -386,8 +391,10 @@ static int open_elf(struct reader *r)
         return fail(r, XD_E_CORRUPT, "libelf cannot read it: %s", elf_errmsg(-1));
     size_t n;
     if (elf_getphdrnum(r->elf, &n) != 0 || n != r->phnum)
-        return fail(r, XD_E_CORRUPT, "libelf counts a different number of program headers "
-                    "(%s)", elf_errmsg(-1));
+        return fail(r, XD_E_CORRUPT,
+                    "libelf counts a different number of program headers "
+                    "(%s)",
+                    elf_errmsg(-1));
     if (r->shnum && (elf_getshdrnum(r->elf, &n) != 0 || n != r->shnum))
         return fail(r, XD_E_CORRUPT, "libelf counts a different number of sections (%s)",
                     elf_errmsg(-1));
@@ -446,19 +453,24 @@ static int scan_phdrs(struct reader *r)
             continue;
         }
         if (ph.p_filesz != ph.p_memsz)
-            warn(r, "segment %zu: p_filesz %" PRIu64 " != p_memsz %" PRIu64
-                 " (pages beyond p_filesz are not in the file)", i, ph.p_filesz, ph.p_memsz);
+            warn(r,
+                 "segment %zu: p_filesz %" PRIu64 " != p_memsz %" PRIu64
+                 " (pages beyond p_filesz are not in the file)",
+                 i, ph.p_filesz, ph.p_memsz);
         if ((ph.p_paddr | ph.p_filesz) & (CORE_PAGE_SIZE - 1))
-            warn(r, "segment %zu: p_paddr 0x%" PRIx64 " or p_filesz %" PRIu64
-                 " is not page aligned", i, ph.p_paddr, ph.p_filesz);
+            warn(r,
+                 "segment %zu: p_paddr 0x%" PRIx64 " or p_filesz %" PRIu64 " is not page aligned",
+                 i, ph.p_paddr, ph.p_filesz);
         if (ph.p_filesz == 0)
             continue;
         uint64_t pfn = ph.p_paddr >> CORE_PAGE_SHIFT;
         uint64_t count = (ph.p_filesz + CORE_PAGE_SIZE - 1) >> CORE_PAGE_SHIFT;
         if (pfn < next_pfn && !r->c->runs_unsorted) {
             r->c->runs_unsorted = true;
-            warn(r, "segment %zu: pfn 0x%" PRIx64 " overlaps or precedes the run before it "
-                 "(physical runs must be pfn ascending)", i, pfn);
+            warn(r,
+                 "segment %zu: pfn 0x%" PRIx64 " overlaps or precedes the run before it "
+                 "(physical runs must be pfn ascending)",
+                 i, pfn);
         }
         next_pfn = pfn + count < pfn ? UINT64_MAX : pfn + count;
         rc = add_run(r, pfn, count);
@@ -532,11 +544,33 @@ static void read_regs(struct xd_core_regs *g, const uint8_t *p)
     for (size_t i = 0; i < PRSTATUS_NREG; i++)
         v[i] = le64(p + 8 * i);
     *g = (struct xd_core_regs){
-        .r15 = v[0], .r14 = v[1], .r13 = v[2], .r12 = v[3], .rbp = v[4], .rbx = v[5],
-        .r11 = v[6], .r10 = v[7], .r9 = v[8], .r8 = v[9], .rax = v[10], .rcx = v[11],
-        .rdx = v[12], .rsi = v[13], .rdi = v[14], .orig_rax = v[15], .rip = v[16],
-        .cs = v[17], .eflags = v[18], .rsp = v[19], .ss = v[20], .fs_base = v[21],
-        .gs_base = v[22], .ds = v[23], .es = v[24], .fs = v[25], .gs = v[26],
+        .r15 = v[0],
+        .r14 = v[1],
+        .r13 = v[2],
+        .r12 = v[3],
+        .rbp = v[4],
+        .rbx = v[5],
+        .r11 = v[6],
+        .r10 = v[7],
+        .r9 = v[8],
+        .r8 = v[9],
+        .rax = v[10],
+        .rcx = v[11],
+        .rdx = v[12],
+        .rsi = v[13],
+        .rdi = v[14],
+        .orig_rax = v[15],
+        .rip = v[16],
+        .cs = v[17],
+        .eflags = v[18],
+        .rsp = v[19],
+        .ss = v[20],
+        .fs_base = v[21],
+        .gs_base = v[22],
+        .ds = v[23],
+        .es = v[24],
+        .fs = v[25],
+        .gs = v[26],
     };
 }
 
@@ -554,8 +588,8 @@ static int note_prstatus(struct reader *r, size_t idx, uint64_t off, uint32_t de
         return rc;
     int32_t pid = (int32_t)le32(d + PRSTATUS_PID);
     if (pid <= 0) {
-        warn(r, "note %zu: NT_PRSTATUS with pr_pid %" PRId32 " (must be vCPU id + 1); skipped",
-             idx, pid);
+        warn(r, "note %zu: NT_PRSTATUS with pr_pid %" PRId32 " (must be vCPU id + 1); skipped", idx,
+             pid);
         return 0;
     }
     if (r->nctxs >= MAX_VCPUS)
@@ -563,8 +597,8 @@ static int note_prstatus(struct reader *r, size_t idx, uint64_t off, uint32_t de
     if (grow((void **)&r->ctxs, &r->ctxs_cap, r->nctxs, sizeof(*r->ctxs)))
         return nomem(r);
     struct xd_core_vcpu *v = &r->ctxs[r->nctxs++];
-    *v = (struct xd_core_vcpu){.id = (uint32_t)pid - 1, .id_known = true,
-                               .state = XD_CORE_VCPU_UNKNOWN, .has_regs = true};
+    *v = (struct xd_core_vcpu){
+        .id = (uint32_t)pid - 1, .id_known = true, .state = XD_CORE_VCPU_UNKNOWN, .has_regs = true};
     read_regs(&v->regs, d + PRSTATUS_REG);
     return 0;
 }
@@ -573,8 +607,8 @@ static int note_prstatus(struct reader *r, size_t idx, uint64_t off, uint32_t de
 static int note_qemu(struct reader *r, size_t idx, uint64_t off, uint32_t descsz)
 {
     if (descsz < QEMU_MIN) {
-        warn(r, "note %zu: QEMU CPU state of %" PRIu32 " bytes, below %d; skipped", idx,
-             descsz, QEMU_MIN);
+        warn(r, "note %zu: QEMU CPU state of %" PRIu32 " bytes, below %d; skipped", idx, descsz,
+             QEMU_MIN);
         return 0;
     }
     uint8_t d[QEMU_SIZE];
@@ -611,8 +645,8 @@ static int note_xen(struct reader *r, size_t idx, uint32_t type, uint64_t off, u
         return 0;
     case XEN_NT_HEADER:
         if (descsz < XEN_HEADER_SIZE)
-            return fail(r, XD_E_CORRUPT, "note %zu: Xen header note of %" PRIu32
-                        " bytes, below 32", idx, descsz);
+            return fail(r, XD_E_CORRUPT, "note %zu: Xen header note of %" PRIu32 " bytes, below 32",
+                        idx, descsz);
         if (in->has_xen_header) {
             warn(r, "note %zu: a second Xen header note; the first is used", idx);
             return 0;
@@ -627,8 +661,8 @@ static int note_xen(struct reader *r, size_t idx, uint32_t type, uint64_t off, u
         return 0;
     case XEN_NT_VERSION:
         if (descsz < XEN_VERSION_CHANGESET + 64) {
-            warn(r, "note %zu: Xen version note of %" PRIu32 " bytes, below 1264; skipped",
-                 idx, descsz);
+            warn(r, "note %zu: Xen version note of %" PRIu32 " bytes, below 1264; skipped", idx,
+                 descsz);
             return 0;
         }
         if (in->has_xen_version)
@@ -643,8 +677,9 @@ static int note_xen(struct reader *r, size_t idx, uint32_t type, uint64_t off, u
         return 0;
     case XEN_NT_FORMAT:
         if (descsz < 8)
-            return fail(r, XD_E_CORRUPT, "note %zu: Xen format-version note of %" PRIu32
-                        " bytes, below 8", idx, descsz);
+            return fail(r, XD_E_CORRUPT,
+                        "note %zu: Xen format-version note of %" PRIu32 " bytes, below 8", idx,
+                        descsz);
         if ((rc = read_at(r, off, d, 8, "the Xen format-version note")))
             return rc;
         in->has_xen_format_version = true;
@@ -664,25 +699,29 @@ static int note_description(struct reader *r, size_t idx, uint64_t off, uint32_t
         return fail(r, XD_E_CORRUPT, "note %zu: a second XDUMP dump-description note", idx);
     uint8_t d[DESC_FIXED];
     if (descsz < DESC_FIXED)
-        return fail(r, XD_E_CORRUPT, "note %zu: XDUMP dump description of %" PRIu32
-                    " bytes, below 176", idx, descsz);
+        return fail(r, XD_E_CORRUPT,
+                    "note %zu: XDUMP dump description of %" PRIu32 " bytes, below 176", idx,
+                    descsz);
     int rc = read_at(r, off, d, DESC_FIXED, "the XDUMP dump description");
     if (rc)
         return rc;
     uint32_t version = le32(d);
     if (version != 1)
-        return fail(r, XD_E_UNSUPPORTED, "XDUMP dump description version %" PRIu32
-                    " (this xdump reads version 1)", version);
+        return fail(r, XD_E_UNSUPPORTED,
+                    "XDUMP dump description version %" PRIu32 " (this xdump reads version 1)",
+                    version);
     uint32_t nr_vcpus = le32(d + 12);
     if (nr_vcpus > MAX_VCPUS)
-        return fail(r, XD_E_CORRUPT, "XDUMP dump description: nr_vcpus %" PRIu32
-                    " exceeds %d", nr_vcpus, MAX_VCPUS);
+        return fail(r, XD_E_CORRUPT, "XDUMP dump description: nr_vcpus %" PRIu32 " exceeds %d",
+                    nr_vcpus, MAX_VCPUS);
     if (descsz - DESC_FIXED < nr_vcpus)
-        return fail(r, XD_E_CORRUPT, "XDUMP dump description: %" PRIu32 " bytes hold no "
-                    "vcpu_state for its %" PRIu32 " vCPUs", descsz, nr_vcpus);
+        return fail(r, XD_E_CORRUPT,
+                    "XDUMP dump description: %" PRIu32 " bytes hold no "
+                    "vcpu_state for its %" PRIu32 " vCPUs",
+                    descsz, nr_vcpus);
     if (descsz - DESC_FIXED > nr_vcpus)
-        warn(r, "XDUMP dump description: %" PRIu32 " bytes, more than 176 + nr_vcpus (%" PRIu32
-             ")", descsz, nr_vcpus);
+        warn(r, "XDUMP dump description: %" PRIu32 " bytes, more than 176 + nr_vcpus (%" PRIu32 ")",
+             descsz, nr_vcpus);
     r->vcpu_state = malloc(nr_vcpus ? nr_vcpus : 1);
     if (!r->vcpu_state)
         return nomem(r);
@@ -718,8 +757,10 @@ static int note_unmappable(struct reader *r, size_t idx, uint64_t off, uint32_t 
     if (in->has_unmappable_note)
         return fail(r, XD_E_CORRUPT, "note %zu: a second XDUMP unmappable-frames note", idx);
     if (descsz % UNMAPPABLE_ENTRY)
-        return fail(r, XD_E_CORRUPT, "note %zu: XDUMP unmappable-frames note of %" PRIu32
-                    " bytes, not a multiple of 24", idx, descsz);
+        return fail(r, XD_E_CORRUPT,
+                    "note %zu: XDUMP unmappable-frames note of %" PRIu32
+                    " bytes, not a multiple of 24",
+                    idx, descsz);
     in->has_unmappable_note = true;
     uint64_t prev_end = 0;
     uint8_t buf[UNMAPPABLE_ENTRY * 256];
@@ -733,19 +774,21 @@ static int note_unmappable(struct reader *r, size_t idx, uint64_t off, uint32_t 
             const uint8_t *e = buf + k;
             struct xd_core_unmappable u = {le64(e), le64(e + 8), (int32_t)le32(e + 16)};
             if (u.nr_frames == 0 || u.nr_frames > UINT64_MAX - u.first_pfn)
-                return fail(r, XD_E_CORRUPT, "unmappable-frames entry %zu: pfn 0x%" PRIx64
-                            " + %" PRIu64 " frames is empty or overflows", i, u.first_pfn,
-                            u.nr_frames);
+                return fail(r, XD_E_CORRUPT,
+                            "unmappable-frames entry %zu: pfn 0x%" PRIx64 " + %" PRIu64
+                            " frames is empty or overflows",
+                            i, u.first_pfn, u.nr_frames);
             if (u.err <= 0)
-                warn(r, "unmappable-frames entry %zu: errno %" PRId32 " is not positive", i,
-                     u.err);
+                warn(r, "unmappable-frames entry %zu: errno %" PRId32 " is not positive", i, u.err);
             if (le32(e + 20) != 0)
-                warn(r, "unmappable-frames entry %zu: reserved field is 0x%" PRIx32 ", not 0",
-                     i, le32(e + 20));
+                warn(r, "unmappable-frames entry %zu: reserved field is 0x%" PRIx32 ", not 0", i,
+                     le32(e + 20));
             if (i && u.first_pfn < prev_end && !c->unmappable_unsorted) {
                 c->unmappable_unsorted = true;
-                warn(r, "unmappable-frames entry %zu: pfn 0x%" PRIx64 " overlaps or precedes "
-                     "the run before it (runs must be pfn ascending)", i, u.first_pfn);
+                warn(r,
+                     "unmappable-frames entry %zu: pfn 0x%" PRIx64 " overlaps or precedes "
+                     "the run before it (runs must be pfn ascending)",
+                     i, u.first_pfn);
             }
             prev_end = u.first_pfn + u.nr_frames;
             if (grow((void **)&c->unmappable, &c->unmappable_cap, i, sizeof(u)))
@@ -840,12 +883,12 @@ static int parse_notes(struct reader *r, uint64_t off, uint64_t len, const char 
         uint32_t namesz = le32(h), descsz = le32(h + 4), type = le32(h + 8);
         uint64_t desc = pos + NOTE_HDR + pad4(namesz);
         if (desc > len || descsz > len - desc)
-            return fail(r, XD_E_CORRUPT, "%s: note %zu at byte %" PRIu64 " (namesz %" PRIu32
-                        ", descsz %" PRIu32 ") runs past the end of the notes (%" PRIu64
-                        " bytes)", where, idx, off + pos, namesz, descsz, len);
+            return fail(r, XD_E_CORRUPT,
+                        "%s: note %zu at byte %" PRIu64 " (namesz %" PRIu32 ", descsz %" PRIu32
+                        ") runs past the end of the notes (%" PRIu64 " bytes)",
+                        where, idx, off + pos, namesz, descsz, len);
         char name[16] = "";
-        if (namesz <= sizeof(name) &&
-            (rc = read_at(r, off + pos + NOTE_HDR, name, namesz, where)))
+        if (namesz <= sizeof(name) && (rc = read_at(r, off + pos + NOTE_HDR, name, namesz, where)))
             return rc;
         if (namesz <= sizeof(name) &&
             (rc = dispatch_note(r, idx, name, namesz, type, off + desc, descsz)))
@@ -908,8 +951,7 @@ static int build_vcpus(struct reader *r)
             warn(r, "vCPU %zu: vcpu_state %u is not 0, 1 or 2", i, v->raw_state);
     }
     if (r->nqemu && r->nqemu != r->nctxs)
-        warn(r, "%zu QEMU notes for %zu NT_PRSTATUS notes: they must pair up", r->nqemu,
-             r->nctxs);
+        warn(r, "%zu QEMU notes for %zu NT_PRSTATUS notes: they must pair up", r->nqemu, r->nctxs);
     size_t extra = 0; /* vCPUs without a description entry, after the n described */
     for (size_t k = 0; k < r->nctxs; k++) {
         const struct xd_core_vcpu *ctx = &r->ctxs[k];
@@ -919,8 +961,10 @@ static int build_vcpus(struct reader *r)
             return fail(r, XD_E_CORRUPT, "two NT_PRSTATUS notes for vCPU %" PRIu32, ctx->id);
         if (!v) {
             if (c->info.has_description)
-                warn(r, "NT_PRSTATUS note for vCPU %" PRIu32 ", beyond the description's %zu "
-                     "vCPUs", ctx->id, n);
+                warn(r,
+                     "NT_PRSTATUS note for vCPU %" PRIu32 ", beyond the description's %zu "
+                     "vCPUs",
+                     ctx->id, n);
             v = &c->vcpus[n + extra++];
             *v = *ctx;
         } else {
@@ -935,8 +979,10 @@ static int build_vcpus(struct reader *r)
             v->gdt_base = q->gdt_base;
             v->idt_base = q->idt_base;
             if (q->rip != v->regs.rip)
-                warn(r, "vCPU %" PRIu32 ": rip 0x%" PRIx64 " in NT_PRSTATUS but 0x%" PRIx64
-                     " in its QEMU note", v->id, v->regs.rip, q->rip);
+                warn(r,
+                     "vCPU %" PRIu32 ": rip 0x%" PRIx64 " in NT_PRSTATUS but 0x%" PRIx64
+                     " in its QEMU note",
+                     v->id, v->regs.rip, q->rip);
         }
     }
     c->info.nr_vcpus = n + extra;
@@ -959,8 +1005,10 @@ static int xen_contexts(struct reader *r)
     if (!s->present)
         return 0;
     if (s->size % XEN_CTX_SIZE)
-        return fail(r, XD_E_CORRUPT, ".xen_prstatus: %" PRIu64 " bytes, not a multiple of "
-                    "vcpu_guest_context's 5168", s->size);
+        return fail(r, XD_E_CORRUPT,
+                    ".xen_prstatus: %" PRIu64 " bytes, not a multiple of "
+                    "vcpu_guest_context's 5168",
+                    s->size);
     uint64_t n = s->size / XEN_CTX_SIZE;
     if (n > MAX_VCPUS)
         return fail(r, XD_E_CORRUPT, ".xen_prstatus: %" PRIu64 " contexts, more than %d", n,
@@ -983,17 +1031,35 @@ static int xen_contexts(struct reader *r)
         for (size_t k = 0; k < 15; k++)
             g[k] = le64(u + 8 * k);
         v->id = (uint32_t)i;
-        v->state = le64(ctx + XEN_CTX_FLAGS) & XEN_VGCF_ONLINE ? XD_CORE_VCPU_ONLINE
-                                                                : XD_CORE_VCPU_DOWN;
+        v->state =
+            le64(ctx + XEN_CTX_FLAGS) & XEN_VGCF_ONLINE ? XD_CORE_VCPU_ONLINE : XD_CORE_VCPU_DOWN;
         v->has_regs = v->has_cr = true;
         v->regs = (struct xd_core_regs){
-            .r15 = g[0], .r14 = g[1], .r13 = g[2], .r12 = g[3], .rbp = g[4], .rbx = g[5],
-            .r11 = g[6], .r10 = g[7], .r9 = g[8], .r8 = g[9], .rax = g[10], .rcx = g[11],
-            .rdx = g[12], .rsi = g[13], .rdi = g[14], .orig_rax = g[10],
-            .rip = le64(u + XEN_REG_RIP), .cs = le16(u + XEN_REG_CS),
-            .eflags = le64(u + XEN_REG_RFLAGS), .rsp = le64(u + XEN_REG_RSP),
-            .ss = le16(u + XEN_REG_SS), .es = le16(u + XEN_REG_ES), .ds = le16(u + XEN_REG_DS),
-            .fs = le16(u + XEN_REG_FS), .gs = le16(u + XEN_REG_GS),
+            .r15 = g[0],
+            .r14 = g[1],
+            .r13 = g[2],
+            .r12 = g[3],
+            .rbp = g[4],
+            .rbx = g[5],
+            .r11 = g[6],
+            .r10 = g[7],
+            .r9 = g[8],
+            .r8 = g[9],
+            .rax = g[10],
+            .rcx = g[11],
+            .rdx = g[12],
+            .rsi = g[13],
+            .rdi = g[14],
+            .orig_rax = g[10],
+            .rip = le64(u + XEN_REG_RIP),
+            .cs = le16(u + XEN_REG_CS),
+            .eflags = le64(u + XEN_REG_RFLAGS),
+            .rsp = le64(u + XEN_REG_RSP),
+            .ss = le16(u + XEN_REG_SS),
+            .es = le16(u + XEN_REG_ES),
+            .ds = le16(u + XEN_REG_DS),
+            .fs = le16(u + XEN_REG_FS),
+            .gs = le16(u + XEN_REG_GS),
             .fs_base = le64(ctx + XEN_CTX_FS_BASE),
             .gs_base = le64(ctx + XEN_CTX_GS_BASE_KERNEL),
         };
@@ -1018,8 +1084,8 @@ static int xen_index(struct reader *r)
         return 0;
     unsigned esize = pv ? 16 : 8;
     if (s->size % esize)
-        return fail(r, XD_E_CORRUPT, "%s: %" PRIu64 " bytes, not a multiple of %u", name,
-                    s->size, esize);
+        return fail(r, XD_E_CORRUPT, "%s: %" PRIu64 " bytes, not a multiple of %u", name, s->size,
+                    esize);
     uint64_t n = s->size / esize;
     uint8_t *buf = malloc((size_t)INDEX_CHUNK * esize);
     if (!buf)
@@ -1040,8 +1106,8 @@ static int xen_index(struct reader *r)
             } else {
                 if (nr && pfn < prev_end && !c->runs_unsorted) {
                     c->runs_unsorted = true;
-                    warn(r, "%s entry %" PRIu64 ": pfn 0x%" PRIx64 " is not ascending", name,
-                         i + k, pfn);
+                    warn(r, "%s entry %" PRIu64 ": pfn 0x%" PRIx64 " is not ascending", name, i + k,
+                         pfn);
                 }
                 rc = add_run(r, pfn, 1);
                 prev_end = pfn + 1;
@@ -1109,14 +1175,15 @@ static void check_xdump(struct reader *r)
     struct xd_core *c = r->c;
     const struct xd_core_info *in = &c->info;
     if (r->nnote_segments != 1 || !r->first_is_note)
-        warn(r, "%zu PT_NOTE segments; the format has one, as program header 0",
-             r->nnote_segments);
+        warn(r, "%zu PT_NOTE segments; the format has one, as program header 0", r->nnote_segments);
     if (in->has_description && in->desc_nr_pages != in->nr_pages)
         warn(r, "the description says %" PRIu64 " pages, the physical segments hold %" PRIu64,
              in->desc_nr_pages, in->nr_pages);
     if (in->has_xen_header && in->xen_nr_vcpus != r->nctxs)
-        warn(r, "the Xen header says %" PRIu64 " vCPU contexts, there are %zu NT_PRSTATUS "
-             "notes", in->xen_nr_vcpus, r->nctxs);
+        warn(r,
+             "the Xen header says %" PRIu64 " vCPU contexts, there are %zu NT_PRSTATUS "
+             "notes",
+             in->xen_nr_vcpus, r->nctxs);
     if (in->has_description && in->has_xen_header) {
         bool pv = in->domain_type == XD_CORE_DOM_PV;
         if (in->xen_magic != (pv ? XEN_MAGIC_PV : XEN_MAGIC_HVM))
@@ -1125,9 +1192,10 @@ static void check_xdump(struct reader *r)
     }
     if (in->has_description && in->has_xen_version &&
         in->desc_xen_version != (uint32_t)(in->xen_major << 16 | (in->xen_minor & 0xffff)))
-        warn(r, "the description says Xen %" PRIu32 ".%" PRIu32 ", the Xen note %" PRIu64
-             ".%" PRIu64, in->desc_xen_version >> 16, in->desc_xen_version & 0xffff,
-             in->xen_major, in->xen_minor);
+        warn(r,
+             "the description says Xen %" PRIu32 ".%" PRIu32 ", the Xen note %" PRIu64 ".%" PRIu64,
+             in->desc_xen_version >> 16, in->desc_xen_version & 0xffff, in->xen_major,
+             in->xen_minor);
     if (in->has_description && !in->has_unmappable_note)
         warn(r, "no XDUMP unmappable-frames note: failed frames are not recorded");
     if ((in->flags & XD_CORE_F_PAUSED) && (in->flags & XD_CORE_F_LIVE))
@@ -1139,7 +1207,8 @@ static void check_xdump(struct reader *r)
         for (size_t i = 0; i < in->nr_unmappable_runs; i++) {
             const struct xd_core_unmappable *u = &c->unmappable[i];
             if (!covered(c, u->first_pfn, u->nr_frames)) {
-                warn(r, "unmappable pfns 0x%" PRIx64 "+%" PRIu64 " are not all in the "
+                warn(r,
+                     "unmappable pfns 0x%" PRIx64 "+%" PRIu64 " are not all in the "
                      "physical segments (they must keep their place, as zeros)",
                      u->first_pfn, u->nr_frames);
                 break;
@@ -1171,7 +1240,8 @@ static int read_core(struct reader *r)
             check_xen_notes(r);
     } else {
         if (!r->note_xen.present)
-            return fail(r, XD_E_NOTCORE, "ELF core with neither program headers nor a "
+            return fail(r, XD_E_NOTCORE,
+                        "ELF core with neither program headers nor a "
                         ".note.Xen section: nothing to read");
         in->format = XD_CORE_XEN;
         if ((rc = parse_notes(r, r->note_xen.offset, r->note_xen.size, "section .note.Xen")))
@@ -1185,8 +1255,9 @@ static int read_core(struct reader *r)
         check_xen_notes(r);
     }
     if (in->has_xen_format_version && in->xen_format_version != 1)
-        return fail(r, XD_E_UNSUPPORTED, "Xen dump-core format version %" PRIu64
-                    " (this xdump reads version 1)", in->xen_format_version);
+        return fail(r, XD_E_UNSUPPORTED,
+                    "Xen dump-core format version %" PRIu64 " (this xdump reads version 1)",
+                    in->xen_format_version);
     if (in->has_xen_header && in->xen_page_size != CORE_PAGE_SIZE)
         return fail(r, XD_E_UNSUPPORTED, "page size %" PRIu64 " in the Xen header, not 4096",
                     in->xen_page_size);
@@ -1196,8 +1267,7 @@ static int read_core(struct reader *r)
                                                            : XD_CORE_DOM_UNKNOWN;
     if (r->c->warnings_dropped) {
         char line[64];
-        snprintf(line, sizeof(line), "... and %" PRIu64 " more warnings",
-                 r->c->warnings_dropped);
+        snprintf(line, sizeof(line), "... and %" PRIu64 " more warnings", r->c->warnings_dropped);
         r->c->warnings[r->c->nwarnings] = strdup(line);
         if (r->c->warnings[r->c->nwarnings])
             r->c->nwarnings++;
@@ -1259,6 +1329,11 @@ void xd_core_close(struct xd_core *c)
 
 #define LIST_ALL 16 /* lists longer than this show their first and last LIST_END entries */
 #define LIST_END 6
+
+static const char *runs_word(uint64_t n)
+{
+    return n == 1 ? "run" : "runs";
+}
 
 static bool listed(size_t i, size_t n)
 {
@@ -1345,8 +1420,8 @@ static bool format_time(char *out, size_t len, uint64_t t)
 
 static const char *shutdown_name(uint32_t reason)
 {
-    static const char *const names[] = {"poweroff", "reboot", "suspend", "crash", "watchdog",
-                                        "soft_reset"};
+    static const char *const names[] = {"poweroff", "reboot",   "suspend",
+                                        "crash",    "watchdog", "soft_reset"};
     return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : NULL;
 }
 
@@ -1398,8 +1473,10 @@ static void human_taken(const struct xd_core *c, FILE *f)
     const char *how = in->flags & XD_CORE_F_LIVE     ? "live (--live: the domain kept running)"
                       : in->flags & XD_CORE_F_PAUSED ? "paused by xdump"
                                                      : "not paused by xdump";
-    fprintf(f, "taken:      %s, by xdump ", how);
-    put_human(f, in->xdump_version[0] ? in->xdump_version : "(version unknown)");
+    fprintf(f, "taken:      %s\nwritten by: ", how);
+    if (strncmp(in->xdump_version, "xdump", 5) != 0)
+        fputs("xdump ", f);
+    put_human(f, in->xdump_version[0] ? in->xdump_version : "(version not recorded)");
     putc('\n', f);
     if (in->flags & XD_CORE_F_SHUTDOWN) {
         const char *why = shutdown_name(in->shutdown_reason);
@@ -1411,7 +1488,10 @@ static void human_taken(const struct xd_core *c, FILE *f)
         fputs("state:      running\n", f);
     }
     char when[64];
-    fprintf(f, "started:    %s\n", format_time(when, sizeof(when), in->started) ? when : "unknown");
+    if (format_time(when, sizeof(when), in->started))
+        fprintf(f, "started:    %s (the dump began)\n", when);
+    else
+        fputs("started:    unknown\n", f);
     if (in->flags & XD_CORE_F_COMPLETE)
         fputs("complete:   yes\n", f);
     else
@@ -1429,13 +1509,13 @@ static void human_vcpus(const struct xd_core *c, FILE *f)
             unknown++;
     }
     fprintf(f, "vcpus:      %zu (%zu online, %zu down, %zu never brought up", c->info.nr_vcpus,
-            count[XD_CORE_VCPU_ONLINE], count[XD_CORE_VCPU_DOWN],
-            count[XD_CORE_VCPU_NEVER_UP]);
+            count[XD_CORE_VCPU_ONLINE], count[XD_CORE_VCPU_DOWN], count[XD_CORE_VCPU_NEVER_UP]);
     if (unknown)
         fprintf(f, ", %zu unknown", unknown);
     fputs(")\n", f);
     if (c->info.format == XD_CORE_XEN && c->info.nr_vcpus)
-        fputs("            (Xen's format does not record vCPU ids: contexts in order)\n", f);
+        fprintf(f, "            (Xen's format does not record vCPU ids: contexts in order%s)\n",
+                c->info.domain_type == XD_CORE_DOM_PV ? "; PV cr3 is a machine address" : "");
     for (size_t i = 0; i < c->info.nr_vcpus; i++) {
         const struct xd_core_vcpu *v = &c->vcpus[i];
         char label[32];
@@ -1466,8 +1546,9 @@ static void human_unmappable(const struct xd_core *c, FILE *f)
         fputs("unmappable: none (every frame was read)\n", f);
         return;
     }
-    fprintf(f, "unmappable: %" PRIu64 " frames in %zu runs (zeros in the file)\n",
-            in->unmappable_frames, in->nr_unmappable_runs);
+    fprintf(f, "unmappable: %" PRIu64 " frame%s in %zu %s (zeros in the file)\n",
+            in->unmappable_frames, in->unmappable_frames == 1 ? "" : "s", in->nr_unmappable_runs,
+            runs_word(in->nr_unmappable_runs));
     for (size_t i = 0; i < in->nr_unmappable_runs; i++) {
         if (!listed(i, in->nr_unmappable_runs)) {
             if (i == LIST_END)
@@ -1502,9 +1583,15 @@ static void print_human(const struct xd_core *c, FILE *f)
     if (in->has_description) {
         char uuid[37];
         format_uuid(uuid, in->uuid);
-        fprintf(f, "%" PRIu32 " \"", in->domid);
-        put_human(f, in->name);
-        fprintf(f, "\", %s, uuid %s\n", xd_core_domain_type_name(in->domain_type), uuid);
+        fprintf(f, "%" PRIu32 " ", in->domid);
+        if (in->name[0]) {
+            putc('"', f);
+            put_human(f, in->name);
+            putc('"', f);
+        } else {
+            fputs("(no name recorded)", f);
+        }
+        fprintf(f, ", %s, uuid %s\n", xd_core_domain_type_name(in->domain_type), uuid);
     } else {
         fprintf(f, "%s (id, name and uuid not recorded)\n",
                 xd_core_domain_type_name(in->domain_type));
@@ -1515,7 +1602,8 @@ static void print_human(const struct xd_core *c, FILE *f)
     put_human(f, ver[0] ? ver : "unknown");
     putc('\n', f);
     human_taken(c, f);
-    fprintf(f, "pages:      %" PRIu64 " in the file, %zu runs", in->nr_pages, in->nr_runs);
+    fprintf(f, "pages:      %" PRIu64 " in the file, %zu %s", in->nr_pages, in->nr_runs,
+            runs_word(in->nr_runs));
     if (in->has_description)
         fprintf(f, " (Xen tot_pages %" PRIu64 ", max_pfn 0x%" PRIx64 ")", in->tot_pages,
                 in->max_pfn);
@@ -1530,10 +1618,12 @@ static void print_human(const struct xd_core *c, FILE *f)
         putc('\n', f);
     }
     if (in->xen_invalid)
-        fprintf(f, "            %" PRIu64 " index slots invalid: frames Xen's dumper skipped "
-                "(zeros in the file)\n", in->xen_invalid);
+        fprintf(f,
+                "            %" PRIu64 " index slots invalid: frames Xen's dumper skipped "
+                "(zeros in the file)\n",
+                in->xen_invalid);
     if (in->format != XD_CORE_XEN)
-        fprintf(f, "virtual:    %zu segments\n", in->nr_virtual);
+        fprintf(f, "virtual:    %zu segment%s\n", in->nr_virtual, in->nr_virtual == 1 ? "" : "s");
     human_vcpus(c, f);
     human_unmappable(c, f);
     if (in->osrelease[0]) {
@@ -1826,12 +1916,29 @@ const char *xd_core_errno_name(int err)
         int err;
         const char *name;
     } names[] = {
-        {EPERM, "EPERM"},   {ENOENT, "ENOENT"}, {ESRCH, "ESRCH"},   {EINTR, "EINTR"},
-        {EIO, "EIO"},       {ENXIO, "ENXIO"},   {E2BIG, "E2BIG"},   {EBADF, "EBADF"},
-        {EAGAIN, "EAGAIN"}, {ENOMEM, "ENOMEM"}, {EACCES, "EACCES"}, {EFAULT, "EFAULT"},
-        {EBUSY, "EBUSY"},   {EEXIST, "EEXIST"}, {ENODEV, "ENODEV"}, {EINVAL, "EINVAL"},
-        {ENOSPC, "ENOSPC"}, {ERANGE, "ERANGE"}, {ENOSYS, "ENOSYS"}, {ENODATA, "ENODATA"},
-        {EOVERFLOW, "EOVERFLOW"}, {EOPNOTSUPP, "EOPNOTSUPP"}, {ETIMEDOUT, "ETIMEDOUT"},
+        {EPERM, "EPERM"},
+        {ENOENT, "ENOENT"},
+        {ESRCH, "ESRCH"},
+        {EINTR, "EINTR"},
+        {EIO, "EIO"},
+        {ENXIO, "ENXIO"},
+        {E2BIG, "E2BIG"},
+        {EBADF, "EBADF"},
+        {EAGAIN, "EAGAIN"},
+        {ENOMEM, "ENOMEM"},
+        {EACCES, "EACCES"},
+        {EFAULT, "EFAULT"},
+        {EBUSY, "EBUSY"},
+        {EEXIST, "EEXIST"},
+        {ENODEV, "ENODEV"},
+        {EINVAL, "EINVAL"},
+        {ENOSPC, "ENOSPC"},
+        {ERANGE, "ERANGE"},
+        {ENOSYS, "ENOSYS"},
+        {ENODATA, "ENODATA"},
+        {EOVERFLOW, "EOVERFLOW"},
+        {EOPNOTSUPP, "EOPNOTSUPP"},
+        {ETIMEDOUT, "ETIMEDOUT"},
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (names[i].err == err)

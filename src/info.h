@@ -47,18 +47,18 @@ enum xd_core_domain_type {
 
 /* vCPU state; 0..2 are the dump description's vcpu_state values. */
 enum xd_core_vcpu_state {
-    XD_CORE_VCPU_UNKNOWN = -1,  /* no dump description: the core has a context, that is all */
-    XD_CORE_VCPU_NEVER_UP = 0,  /* Xen never brought it up: no context, no registers */
-    XD_CORE_VCPU_ONLINE = 1,    /* running (or runnable) when dumped */
-    XD_CORE_VCPU_DOWN = 2,      /* taken down by the guest; its last context is present */
-    XD_CORE_VCPU_INVALID = 3,   /* the description holds a value above 2 (see `raw_state`) */
+    XD_CORE_VCPU_UNKNOWN = -1, /* no dump description: the core has a context, that is all */
+    XD_CORE_VCPU_NEVER_UP = 0, /* Xen never brought it up: no context, no registers */
+    XD_CORE_VCPU_ONLINE = 1,   /* running (or runnable) when dumped */
+    XD_CORE_VCPU_DOWN = 2,     /* taken down by the guest; its last context is present */
+    XD_CORE_VCPU_INVALID = 3,  /* the description holds a value above 2 (see `raw_state`) */
 };
 
 /* Flags of the dump description (docs/FORMAT.md, "XDUMP" type 2, offset 120). */
-#define XD_CORE_F_PAUSED (UINT64_C(1) << 0)    /* xdump paused the domain for the dump */
-#define XD_CORE_F_LIVE (UINT64_C(1) << 1)      /* dumped with --live */
-#define XD_CORE_F_SHUTDOWN (UINT64_C(1) << 2)  /* the domain was shut down (see reason) */
-#define XD_CORE_F_COMPLETE (UINT64_C(1) << 3)  /* the dump finished */
+#define XD_CORE_F_PAUSED (UINT64_C(1) << 0)   /* xdump paused the domain for the dump */
+#define XD_CORE_F_LIVE (UINT64_C(1) << 1)     /* dumped with --live */
+#define XD_CORE_F_SHUTDOWN (UINT64_C(1) << 2) /* the domain was shut down (see reason) */
+#define XD_CORE_F_COMPLETE (UINT64_C(1) << 3) /* the dump finished */
 
 /* Registers in NT_PRSTATUS pr_reg order (gdb's view). */
 struct xd_core_regs {
@@ -76,9 +76,9 @@ struct xd_core_vcpu {
     uint8_t raw_state; /* the description's byte (valid when has_description) */
     bool has_regs;     /* regs valid: a "CORE" NT_PRSTATUS note, or Xen's context */
     struct xd_core_regs regs;
-    bool has_cr;       /* cr[] valid: a "QEMU" note, or Xen's context (ctrlreg[0..4]) */
-    uint64_t cr[5];    /* PV (Xen's context): cr3 holds a machine address (mfn << 12) */
-    bool has_qemu;     /* the three below are from a "QEMU" note */
+    bool has_cr;    /* cr[] valid: a "QEMU" note, or Xen's context (ctrlreg[0..4]) */
+    uint64_t cr[5]; /* PV (Xen's context): cr3 holds a machine address (mfn << 12) */
+    bool has_qemu;  /* the three below are from a "QEMU" note */
     uint64_t kernel_gs_base, gdt_base, idt_base;
 };
 
@@ -110,7 +110,7 @@ struct xd_core_info {
     uint8_t uuid[16];
     char name[65];
     uint64_t tot_pages, desc_nr_pages, max_pfn;
-    uint64_t flags; /* XD_CORE_F_* */
+    uint64_t flags;   /* XD_CORE_F_* */
     uint64_t started; /* UNIX time, seconds; 0 unknown */
     uint32_t shutdown_reason;
     uint32_t desc_xen_version; /* major << 16 | minor */
@@ -127,10 +127,10 @@ struct xd_core_info {
     uint64_t xen_format_version;
 
     /* Pages. */
-    uint64_t nr_pages;        /* pages the runs hold */
+    uint64_t nr_pages; /* pages the runs hold */
     size_t nr_runs;
-    size_t nr_virtual;        /* virtual PT_LOADs (p_vaddr != 0) */
-    uint64_t xen_invalid;     /* Xen format: index entries marked invalid (unfilled slots) */
+    size_t nr_virtual;    /* virtual PT_LOADs (p_vaddr != 0) */
+    uint64_t xen_invalid; /* Xen format: index entries marked invalid (unfilled slots) */
 
     /* Unmappable frames ("XDUMP" type 1). */
     bool has_unmappable_note;
