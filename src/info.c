@@ -1527,6 +1527,8 @@ static void human_vcpus(const struct xd_core *c, FILE *f)
             fprintf(f, "  cr3 0x%" PRIx64, v->cr[3]);
         else if (v->has_regs)
             fputs("  cr3 -", f);
+        if (v->idt_base) /* HVM/PVH: what crash's KASLR logic starts from */
+            fprintf(f, "  idt 0x%" PRIx64, v->idt_base);
         putc('\n', f);
     }
 }
@@ -1734,6 +1736,10 @@ static void json_vcpus(const struct xd_core *c, FILE *f)
         if (v->has_cr) {
             fputc(',', f);
             json_u64(f, "cr3", v->cr[3], true);
+            fputc(',', f);
+            json_u64(f, "gdt_base", v->gdt_base, true);
+            fputc(',', f);
+            json_u64(f, "idt_base", v->idt_base, true);
         }
         fputc('}', f);
     }

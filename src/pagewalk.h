@@ -67,15 +67,17 @@ struct xd_walk_opts {
      */
     uint64_t max_table_walks;
     /*
-     * The physical-address width (CPUID 0x80000008 EAX[7:0]); entry bits from it up to bit 51
-     * are reserved, and an entry with any of them set is skipped. 0 means 52 (none reserved).
+     * The physical-address width (CPUID 0x80000008 EAX[7:0]; for PV, the host's): entry bits
+     * from it up to bit 51 are reserved, and an entry with any of them set is skipped. 0 means
+     * 52: none reserved. Bits 52..63 (software, protection keys, NX) never make an entry
+     * invalid.
      */
     unsigned maxphyaddr;
 };
 
 /* What a walk did, complete or not. */
 struct xd_walk_stats {
-    uint64_t table_walks;     /* table pages walked (counted against max_table_walks) */
+    uint64_t table_walks;     /* table visits, unreadable ones included (the work bound) */
     uint64_t table_reads;     /* read_page calls (walks the cache could not serve) */
     uint64_t leaf_entries;    /* present, valid leaf entries (4 KiB, 2 MiB or 1 GiB) */
     uint64_t invalid_entries; /* present entries with reserved bits set: skipped */
@@ -101,8 +103,9 @@ typedef int (*xd_vrange_fn)(void *opaque, const struct xd_vrange *r);
  * the root table cannot be read, EINVAL for bad options, or the errno left by emit when it
  * stopped the walk (ECANCELED if it left none). st may be NULL.
  *
- * Costs at most max_table_walks table walks, each a read_page call unless cached, plus up to
- * 512 frame_to_pfn calls and a binary search in `present` per walk.
+ * Costs at most max_table_walks table walks, each a read_page call unless cached. Each walk
+ * looks at 512 entries, each entry costing a frame_to_pfn call and a binary search in
+ * `present`, and a large page one step per run of `present` it overlaps.
  */
 int xd_pagewalk_each(const struct xd_walk_opts *opts, xd_read_page_fn read_page,
                      xd_frame_to_pfn_fn frame_to_pfn, void *opaque, xd_vrange_fn emit,

@@ -67,3 +67,17 @@ grep -q 'rip 0xffffffff81c0ffee' "$T/info1" || { cat "$T/info1"; fail "vCPU 2's 
 say "the core is an ELF core readelf accepts, one PT_NOTE first"
 readelf -lW "$T/d2.core" | awk '/Program Headers/{p=1;next} p&&NF' | sed -n 2p | grep -q '^ *NOTE' || fail "PT_NOTE is not first"
 readelf -nW "$T/d2.core" | grep -c 'CORE .*NT_PRSTATUS' | grep -qx 2 || fail "two NT_PRSTATUS notes"
+
+say "HVM/PVH: segment bases and descriptor tables from Xen's HVM CPU record"
+"$XDUMP" info --json "$T/d1.core" | grep -q '"idt_base":18446741874686296064' \
+  || "$XDUMP" info "$T/d1.core" | grep -q 'idt 0xfffffe0000000000' || fail "IDT base missing"
+world old <<'W'
+domain 1
+  type pvh
+  memory 8M
+  fault no-hvm-context
+W
+sim old "$XDUMP" 1 "$T/old.core" 2> "$T/old.err" || fail "an old Xen must not stop the dump"
+[ "$(grep -c warning "$T/old.err")" = 1 ] || { cat "$T/old.err"; fail "one warning expected"; }
+grep -q "HVM CPU context" "$T/old.err" || fail "which data was left out"
+check old 1 "$T/old.core"; expect phys.pages_ok 2048; expect prstatus.ok 1

@@ -49,7 +49,8 @@ struct dom_spec {
     uint32_t domid;
     char name[XS_NAME_MAX];
     int type;
-    uint64_t ram[MAX_RAM][2]; /* first, last pfn */
+    uint64_t ram[MAX_RAM][2];                                   /* first, last pfn */
+    uint64_t stripe_first, stripe_n, stripe_len, stripe_stride; /* ram-stripes */
     int nram;
     int p2m_list;
     uint64_t p2m_vaddr, p2m_size, max_pages;
@@ -62,6 +63,7 @@ struct dom_spec {
     struct xsim_fault faults[XS_MAX_FAULTS];
     uint32_t nfaults;
     uint64_t die_after, delay_ns;
+    uint32_t sim_flags;
     struct {
         char path[1024];
         uint64_t pfn;
@@ -195,6 +197,10 @@ static int parse_fault(struct builder *b, struct dom_spec *s, char **tok, int n)
         s->die_after = a;
         return 0;
     }
+    if (n == 2 && !strcmp(tok[1], "no-hvm-context")) {
+        s->sim_flags |= XS_NO_HVM_CONTEXT;
+        return 0;
+    }
     if (n == 3 && !strcmp(tok[1], "delay-ns") && !parse_num(tok[2], &a)) {
         s->delay_ns = a;
         return 0;
@@ -213,7 +219,7 @@ static int parse_fault(struct builder *b, struct dom_spec *s, char **tok, int n)
             .pfn = a, .count = c, .kind = XS_FAULT_PAGED, .retries = (uint32_t)r};
     } else {
         return fail(b, "fault: expected 'fail PFN COUNT ERRNO', 'paged PFN COUNT RETRIES', "
-                       "'die-after N' or 'delay-ns N'");
+                       "'die-after N', 'delay-ns N' or 'no-hvm-context'");
     }
     s->nfaults++;
     return 0;
@@ -263,6 +269,11 @@ static int parse_line(struct builder *b, struct dom_spec *s, char **tok, int n)
             return fail(b, "ram: at most %d ranges", MAX_RAM);
         s->ram[s->nram][0] = v;
         s->ram[s->nram++][1] = v2;
+    } else if (!strcmp(k, "ram-stripes") && n == 5 && !parse_num(tok[1], &s->stripe_first) &&
+               !parse_num(tok[2], &s->stripe_n) && !parse_num(tok[3], &s->stripe_len) &&
+               !parse_num(tok[4], &s->stripe_stride) && s->stripe_len &&
+               s->stripe_len < s->stripe_stride && s->stripe_n <= (1u << 24)) {
+        s->nram += 0; /* runs generated at layout */
     } else if (!strcmp(k, "p2m") && n >= 2 && !strcmp(tok[1], "tree") && n == 2) {
         s->p2m_list = 0;
     } else if (!strcmp(k, "p2m") && n >= 2 && !strcmp(tok[1], "list")) {
@@ -620,6 +631,8 @@ static int set_reg(vcpu_guest_context_t *c, const char *name, uint64_t v, int pv
     for (unsigned i = 0; i < 15; i++)
         if (!strcmp(name, gpr[i]))
             return g[i] = v, 0;
+    if (!strcmp(name, "idt_base") || !strcmp(name, "gdt_base"))
+        return 0; /* the HVM CPU record's, see build_vcpus */
     if (!strcmp(name, "rip"))
         r->rip = v;
     else if (!strcmp(name, "rsp"))
@@ -687,6 +700,16 @@ static int build_vcpus(struct builder *b, const struct dom_spec *s, struct xsim_
                 free(v);
                 return -1;
             }
+        /* Linux keeps each CPU's GDT and TSS in its cpu_entry_area, the IDT shared. */
+        v[i].gdt_base = 0xfffffe0000001000ull + i * 0x3b000;
+        v[i].tr_base = 0xfffffe0000003000ull + i * 0x3b000;
+        v[i].idt_base = 0xfffffe0000000000ull;
+        for (int r = 0; r < vs->nregs; r++) {
+            if (!strcmp(vs->regs[r].name, "idt_base"))
+                v[i].idt_base = vs->regs[r].value;
+            else if (!strcmp(vs->regs[r].name, "gdt_base"))
+                v[i].gdt_base = vs->regs[r].value;
+        }
         v[i].err = vs->state == V_DOWN ? ENODATA : 0;
         v[i].online = vs->state == V_ONLINE;
         if (vs->state == V_DOWN)
@@ -733,15 +756,29 @@ static uint64_t inverse_mod(uint64_t a, uint64_t n)
 static int layout_domain(struct builder *b, struct dom_spec *s, struct xsim_domain *d,
                          uint64_t *next_mfn)
 {
-    struct xsim_run runs[MAX_RAM];
-    uint64_t n = 0, nruns = 0;
-    qsort(s->ram, (size_t)s->nram, sizeof(s->ram[0]), cmp_ram);
-    for (int i = 0; i < s->nram; i++) {
-        if (nruns && s->ram[i][0] <= runs[nruns - 1].pfn + runs[nruns - 1].count - 1)
-            return fail(b, "dom%u: ram ranges overlap", s->domid);
-        runs[nruns++] = (struct xsim_run){s->ram[i][0], s->ram[i][1] - s->ram[i][0] + 1, n};
-        n += s->ram[i][1] - s->ram[i][0] + 1;
+    /* ram ranges and stripes, sorted; they must not overlap */
+    uint64_t total = (uint64_t)s->nram + s->stripe_n, n = 0, nruns = 0;
+    uint64_t(*ram)[2] = malloc((total ? total : 1) * sizeof(*ram));
+    struct xsim_run *runs = malloc((total ? total : 1) * sizeof(*runs));
+    if (!ram || !runs) {
+        free(ram), free(runs);
+        return fail(b, "out of memory");
     }
+    memcpy(ram, s->ram, (size_t)s->nram * sizeof(*ram));
+    for (uint64_t k = 0; k < s->stripe_n; k++) {
+        ram[s->nram + k][0] = s->stripe_first + k * s->stripe_stride;
+        ram[s->nram + k][1] = s->stripe_first + k * s->stripe_stride + s->stripe_len - 1;
+    }
+    qsort(ram, (size_t)total, sizeof(ram[0]), cmp_ram);
+    for (uint64_t i = 0; i < total; i++) {
+        if (nruns && ram[i][0] <= runs[nruns - 1].pfn + runs[nruns - 1].count - 1) {
+            free(ram), free(runs);
+            return fail(b, "dom%u: ram ranges overlap", s->domid);
+        }
+        runs[nruns++] = (struct xsim_run){ram[i][0], ram[i][1] - ram[i][0] + 1, n};
+        n += ram[i][1] - ram[i][0] + 1;
+    }
+    free(ram);
     memset(d, 0, sizeof(*d));
     d->domid = s->domid;
     d->type = (uint32_t)s->type;
@@ -778,6 +815,7 @@ static int layout_domain(struct builder *b, struct dom_spec *s, struct xsim_doma
     d->mfn_base = *next_mfn + 1;
     *next_mfn = (d->mfn_base + n + 0xfff) & ~0xfffull;
     d->die_after = s->die_after;
+    d->sim_flags = s->sim_flags;
     d->delay_ns = s->delay_ns;
     d->nr_faults = s->nfaults;
     for (uint32_t i = 0; i < s->nfaults; i++) {
@@ -792,7 +830,9 @@ static int layout_domain(struct builder *b, struct dom_spec *s, struct xsim_doma
 
     char path[4300];
     xsim_path(b->h, s->domid, "runs", path, sizeof(path));
-    if (write_file(b, path, runs, nruns * sizeof(runs[0])) < 0)
+    int wrc = write_file(b, path, runs, nruns * sizeof(runs[0]));
+    free(runs);
+    if (wrc < 0)
         return -1;
     /* Placeholders of the final sizes, so the world can be mapped while it is being built. */
     static const uint8_t zero[XS_PAGE_SIZE];
@@ -873,7 +913,7 @@ static int read_spec(struct builder *b, FILE *f, struct dom_spec *specs, int *ns
             return -1;
     }
     for (int i = 1; i < *nspecs; i++) /* 0 is dom0 */
-        if (!specs[i].nram)
+        if (!specs[i].nram && !specs[i].stripe_n)
             return b->line = 0, fail(b, "domain %u has no memory (memory or ram)", specs[i].domid);
     b->line = 0;
     return 0;

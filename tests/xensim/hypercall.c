@@ -15,6 +15,7 @@
 #include <xen/sched.h>
 #include <xen/sysctl.h>
 #include <xen/version.h>
+#include <xen/hvm/save.h>
 
 #ifndef MEMOP_CMD_MASK
 #define MEMOP_CMD_MASK ((1u << 6) - 1) /* the sub-op; higher bits carry extent starts */
@@ -147,6 +148,46 @@ static long vcpucontext(struct xsim_handle *h, struct xsim_domain *d, struct xen
     return 0;
 }
 
+/* The HVM CPU save record of one vCPU (gethvmcontext_partial, type CPU): registers from the
+   context, long-mode segments, and the vCPU's descriptor tables. */
+static long hvmcontext_partial(struct xsim_handle *h, struct xsim_domain *d, struct xen_domctl *dc)
+{
+    struct xen_domctl_hvmcontext_partial *q = &dc->u.hvmcontext_partial;
+    struct xsim_dommap *m = xsim_dommap(h, d);
+    if (d->type == XS_PV)
+        return -EINVAL;
+    if (d->sim_flags & XS_NO_HVM_CONTEXT)
+        return unknown(h, "domctl", dc->cmd, 0);
+    if (q->type != HVM_SAVE_CODE(CPU))
+        return -ENOENT;
+    if (q->instance > d->max_vcpu_id || !m || m->vcpus[q->instance].err)
+        return -ENOENT;
+    if (q->bufsz < sizeof(struct hvm_hw_cpu))
+        return -ENOSPC;
+    const struct xsim_vcpu *v = &m->vcpus[q->instance];
+    const vcpu_guest_context_t *c = (const vcpu_guest_context_t *)v->ctx;
+    struct hvm_hw_cpu hw;
+    memset(&hw, 0, sizeof(hw));
+    const struct cpu_user_regs *r = &c->user_regs;
+    hw.rax = r->rax, hw.rbx = r->rbx, hw.rcx = r->rcx, hw.rdx = r->rdx, hw.rbp = r->rbp;
+    hw.rsi = r->rsi, hw.rdi = r->rdi, hw.rsp = r->rsp, hw.r8 = r->r8, hw.r9 = r->r9;
+    hw.r10 = r->r10, hw.r11 = r->r11, hw.r12 = r->r12, hw.r13 = r->r13, hw.r14 = r->r14;
+    hw.r15 = r->r15, hw.rip = r->rip, hw.rflags = r->rflags;
+    hw.cr0 = c->ctrlreg[0], hw.cr2 = c->ctrlreg[2], hw.cr3 = c->ctrlreg[3], hw.cr4 = c->ctrlreg[4];
+    hw.cs_sel = r->cs, hw.ds_sel = r->ds, hw.es_sel = r->es, hw.fs_sel = r->fs;
+    hw.gs_sel = r->gs, hw.ss_sel = r->ss, hw.tr_sel = 0x40;
+    hw.cs_limit = hw.ds_limit = hw.es_limit = hw.fs_limit = hw.gs_limit = hw.ss_limit = ~0u;
+    hw.cs_arbytes = 0xa09b; /* present, long-mode code */
+    hw.ds_arbytes = hw.es_arbytes = hw.ss_arbytes = hw.fs_arbytes = hw.gs_arbytes = 0xc093;
+    hw.tr_arbytes = 0x8b, hw.tr_limit = 0x4087, hw.tr_base = v->tr_base;
+    hw.fs_base = c->fs_base, hw.gs_base = c->gs_base_user, hw.shadow_gs = c->gs_base_kernel;
+    hw.gdtr_base = v->gdt_base, hw.gdtr_limit = 0x7f;
+    hw.idtr_base = v->idt_base, hw.idtr_limit = 0xfff;
+    hw.msr_efer = 0xd01; /* SCE, LME, LMA, NXE */
+    memcpy(q->buffer.p, &hw, sizeof(hw));
+    return 0;
+}
+
 static long pause_domain(struct xsim_domain *d, int delta)
 {
     int32_t old = XS_LOAD(&d->pause_count), want;
@@ -190,6 +231,8 @@ static long domctl(struct xsim_handle *h, struct xen_domctl *dc)
         return 0;
     case XEN_DOMCTL_getpageframeinfo3:
         return pfinfo3(h, d, dc);
+    case XEN_DOMCTL_gethvmcontext_partial:
+        return hvmcontext_partial(h, d, dc);
     case XEN_DOMCTL_destroydomain:
         XS_STORE(&d->life, XS_GONE);
         xsim_log(h, "dom%u destroyed", d->domid);

@@ -30,7 +30,7 @@
 #include <sys/types.h>
 
 #define XS_MAGIC 0x584e5349u /* "ISNX" */
-#define XS_VERSION 3
+#define XS_VERSION 4
 #define XS_PAGE_SIZE 4096u
 #define XS_MAX_DOMAINS 64
 #define XS_MAX_FAULTS 32
@@ -42,6 +42,8 @@
 enum xsim_type { XS_PV = 1, XS_HVM = 2, XS_PVH = 3 };
 
 /* Life cycle, as getdomaininfo shows it. GONE domains are invisible (destroyed). */
+#define XS_NO_HVM_CONTEXT 1u
+
 enum xsim_life { XS_RUNNING = 0, XS_SHUTDOWN = 1, XS_DYING = 2, XS_GONE = 3 };
 
 enum xsim_fault_kind {
@@ -67,7 +69,8 @@ struct xsim_run {
 struct xsim_vcpu {
     int32_t err; /* 0: context valid; else the errno getvcpucontext answers (ENODATA) */
     uint32_t online;
-    uint8_t ctx[XS_VCPU_CTX_SIZE]; /* vcpu_guest_context_t */
+    uint64_t gdt_base, idt_base, tr_base; /* HVM/PVH: the descriptor tables (HVM CPU record) */
+    uint8_t ctx[XS_VCPU_CTX_SIZE];        /* vcpu_guest_context_t */
 };
 
 /* Counters: one set per domain, plus world-wide hypercall counts. */
@@ -109,7 +112,7 @@ struct xsim_domain {
     uint64_t die_after; /* the domain is gone once this many frames were mapped (0: never) */
     uint64_t delay_ns;  /* per frame mapped: a slow hypervisor */
     uint32_t nr_faults;
-    uint32_t pad;
+    uint32_t sim_flags; /* XS_NO_HVM_CONTEXT: answer gethvmcontext -ENOSYS, as an old Xen */
     struct xsim_fault faults[XS_MAX_FAULTS];
 
     struct xsim_dom_counters c;
