@@ -58,7 +58,7 @@ all: $(O)/xdump $(O)/libxdump.a $(O)/libxdump.so xensim
 
 lib: $(O)/libxdump.a $(O)/libxdump.so
 cli: $(O)/xdump
-xensim: $(O)/xensim.so $(O)/xensim
+xensim: $(O)/xensim.so $(O)/xensim $(O)/xensim-xenstored
 tests: all $(TOOLS) $(UNITS)
 
 # Xen's headers need GNU C (anonymous unions): domain.c, which alone includes them, and the
@@ -74,7 +74,7 @@ $(O)/libxdump.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(O)/libxdump.so: $(LIB_OBJ)
-	$(CC) -shared $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+	$(CC) -shared $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lpthread
 
 $(O)/xdump: $(CLI_OBJ) $(O)/libxdump.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(O)/libxdump.a $(PKG_LIBS) -lpthread
@@ -86,6 +86,11 @@ $(O)/xensim.so: $(SIM_PRELOAD_SRC) tests/xensim/world.h tests/xensim/hypercall.h
 $(O)/xensim: $(SIM_CLI_SRC) tests/xensim/world.h tests/xensim/build.h
 	@mkdir -p $(dir $@)
 	$(CC) $(SIM_CFLAGS) $(OPT) -o $@ $(SIM_CLI_SRC)
+
+# A stand-in xenstored serving the world to libxenstore (tests/xensim/xenstored.c).
+$(O)/xensim-xenstored: tests/xensim/xenstored.c $(SIM_WORLD) tests/xensim/world.h
+	@mkdir -p $(dir $@)
+	$(CC) $(SIM_CFLAGS) $(OPT) -o $@ tests/xensim/xenstored.c $(SIM_WORLD)
 
 $(O)/tests/%: tests/tools/%.c $(SIM_WORLD) tests/xensim/world.h $(O)/libxdump.a
 	@mkdir -p $(dir $@)

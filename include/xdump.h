@@ -38,6 +38,10 @@ struct xdump_options {
     bool live;          /* do not pause the domain */
     bool force;         /* replace an existing output file */
     bool no_virtual;    /* skip the page-table walk (no virtual PT_LOADs) */
+    /* Write a gzip stream (zcat gives back the core) at this zlib level, 1..9; 0: plain.
+       Blocks are compressed in parallel by `threads` threads (0: one per online CPU). */
+    int compress;
+    unsigned threads;
     /* Asked to stop (e.g. a signal arrived): polled between chunks; may be NULL. */
     volatile int *stop;
     /* Progress, called after each chunk (may be NULL): pages done of total. */
@@ -54,8 +58,10 @@ struct xdump_result {
     uint64_t pages;      /* pages in the core */
     uint64_t unmappable; /* of which could not be read (zero in the core, listed) */
     uint64_t unmappable_runs;
-    uint64_t map_calls; /* batch map ioctls issued */
-    uint64_t bytes;     /* size of the core */
+    uint64_t map_calls;      /* batch map ioctls issued */
+    uint64_t virtual_ranges; /* virtual ranges found by the page-table walk */
+    uint64_t table_reads;    /* page-table pages it read */
+    uint64_t bytes;          /* size of the core */
     unsigned vcpus_with_context, vcpus_total;
     double seconds;
 };

@@ -50,4 +50,46 @@ uint64_t xd_window_calls(const struct xd_window *w);
 int xd_domain_read_frames(struct xd_domain *d, const uint64_t *frames, size_t n, uint8_t *buf,
                           int *err);
 
+
+/* ---- for the crash hook (watch.c) ---- */
+
+/* Xen's SHUTDOWN_crash (xen/sched.h): the shutdown reason of a crashed domain. */
+#define XD_SHUTDOWN_CRASH 3
+
+/* The host as a whole: libxenctrl for listing and destroying domains, and (best effort) a
+   xenstore connection with a watch on @releaseDomain, which xenstored fires when a domain
+   shuts down (crash included) or dies. */
+struct xd_host;
+
+/* Opens libxenctrl (XDUMP_E_PERM when that fails) and tries xenstore: without it the host
+   still lists domains, only nothing wakes the caller up (xd_host_watch_fd() is -1). */
+int xd_host_open(struct xd_host **out, char *err, size_t errlen);
+void xd_host_close(struct xd_host *h);
+const char *xd_host_error(const struct xd_host *h);
+/* In a child after fork(): lets go of the parent's xenstore connection without touching its
+   reader thread (which did not follow into the child). Then xd_host_close() as usual. */
+void xd_host_forget_xenstore(struct xd_host *h);
+
+/* Every domain Xen has, domain 0 included, in id order (sysctl getdomaininfolist): a
+   malloc'ed array in *doms (names empty; see xd_host_describe()). One hypercall per 256. */
+int xd_host_list(struct xd_host *h, struct xd_dominfo **doms, size_t *n);
+/* A domain's name (/local/domain/<id>/name) and the time the toolstack started it
+   (<vm>/start_time, as libxl writes it): empty strings when xenstore has none. */
+void xd_host_describe(struct xd_host *h, uint32_t domid, char *name, size_t namelen, char *start,
+                      size_t startlen);
+
+/* The descriptor to poll for @releaseDomain events; -1 without xenstore. */
+int xd_host_watch_fd(const struct xd_host *h);
+/* Takes the pending watch events: how many (0: none), or -1 when the xenstore connection is
+   gone (then xd_host_reconnect() now and then). */
+int xd_host_watch_events(struct xd_host *h);
+/* Opens xenstore again and sets the watch (it fires once when set): 0, or -1. */
+int xd_host_reconnect(struct xd_host *h);
+
+int xd_host_pause_state(struct xd_host *h, uint32_t domid, bool *paused);
+int xd_host_unpause(struct xd_host *h, uint32_t domid);
+/* Xen's destroydomain: the domain's memory is freed. Its xenstore entries, backends and
+   device model are the toolstack's to clean up (`xl destroy` does all of it). */
+int xd_host_destroy(struct xd_host *h, uint32_t domid);
+
 #endif

@@ -25,6 +25,7 @@
 #include "notes.h"
 #include "p2m.h"
 #include "sink.h"
+#include "vspace.h"
 #include "xdump.h"
 
 #define MAX_VCPUS 4096
@@ -46,6 +47,8 @@ struct dump {
     bool have_shinfo;
     struct xd_p2m_anchors anchors;
     struct xd_frames frames;
+    struct xd_vrange *vranges;
+    size_t nvranges;
     struct xd_layout_in lin;
     struct xd_layout lay;
     struct xd_badrun *bad;
@@ -165,6 +168,46 @@ static int enumerate(struct dump *d)
     return 0;
 }
 
+/* A page table for the walk: pfn -> the frame Xen maps it by. */
+static int read_pfn(void *ctx, uint64_t pfn, void *buf)
+{
+    struct dump *d = ctx;
+    uint64_t page, frame = pfn;
+    int err = 0;
+    if (!xd_frames_find(&d->frames, pfn, &page))
+        return -1;
+    if (d->info.type == XD_PV)
+        frame = d->frames.mfns[page];
+    return xd_domain_read_frames(d->dom, &frame, 1, buf, &err) < 0 || err ? -1 : 0;
+}
+
+/* The virtual ranges gdb needs (kernel text, direct map, vmalloc, modules...), from the
+   vCPUs' page tables: only page-table pages are read, before the bulk copy. */
+static int walk_page_tables(struct dump *d)
+{
+    struct xd_vspace_in in = {.type = d->info.type,
+                              .frames = &d->frames,
+                              .vcpus = d->vcpus,
+                              .nvcpus = d->nvcpus,
+                              .read_pfn = read_pfn,
+                              .ctx = d};
+    struct xd_vspace_stats st;
+    int rc = xd_vspace(&in, &d->vranges, &d->nvranges, &st);
+    if (rc < 0)
+        return fail(d, -rc, "out of memory walking the guest's page tables");
+    if (st.stopped)
+        warn(d,
+             "the page-table walk stopped at its work bound at %#llx; virtual segments "
+             "beyond are left out",
+             (unsigned long long)st.stop_vaddr);
+    if (st.walk.invalid_entries)
+        warn(d, "%llu page-table entries with reserved bits set were skipped",
+             (unsigned long long)st.walk.invalid_entries);
+    d->res->virtual_ranges = d->nvranges;
+    d->res->table_reads = st.walk.table_reads;
+    return 0;
+}
+
 /* A PV guest's CR3 names a machine frame; readers of the core look for a guest-physical
    address (the raw context keeps the machine frame). */
 static void pv_cr3_to_pfn(struct dump *d)
@@ -189,6 +232,8 @@ static int plan(struct dump *d, uint64_t reserve)
 {
     d->lin = (struct xd_layout_in){.type = d->info.type,
                                    .frames = &d->frames,
+                                   .vranges = d->vranges,
+                                   .nvranges = d->nvranges,
                                    .nvcpus = d->nvcpus,
                                    .nctx = d->nctx,
                                    .have_shinfo = d->have_shinfo,
@@ -410,7 +455,9 @@ static int run(struct dump *d)
     if (d->info.dying)
         return fail(d, XDUMP_E_NODOMAIN, "domain %u is dying: its memory is being released",
                     d->info.domid);
-    if ((rc = xd_sink_open(d->o->output, d->o->force, &d->sink, d->err, d->errlen)) < 0)
+    struct xd_sink_options so = {
+        .force = d->o->force, .compress = d->o->compress, .threads = d->o->threads};
+    if ((rc = xd_sink_open_with(d->o->output, &so, &d->sink, d->err, d->errlen)) < 0)
         return rc;
     if (!d->o->live) {
         if ((rc = xd_domain_pause(d->dom)) < 0)
@@ -418,6 +465,8 @@ static int run(struct dump *d)
         d->paused = true;
     }
     if ((rc = read_state(d)) < 0 || (rc = enumerate(d)) < 0)
+        return rc;
+    if (!d->o->no_virtual && (rc = walk_page_tables(d)) < 0)
         return rc;
     if (d->info.type == XD_PV)
         pv_cr3_to_pfn(d);
@@ -455,6 +504,7 @@ int xdump_dump(const struct xdump_options *o, struct xdump_result *res, char *er
     clock_gettime(CLOCK_MONOTONIC, &t1);
     res->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     xd_frames_free(&d.frames);
+    free(d.vranges);
     free(d.vcpus);
     free(d.bad);
     xd_domain_close(d.dom);

@@ -6,6 +6,7 @@
 
 #include "elfw.h"
 #include "notes.h"
+#include "p2m.h"
 
 static uint64_t align(uint64_t v, uint64_t a)
 {
@@ -17,29 +18,10 @@ uint64_t xd_layout_fail_reserve(uint64_t npages)
     return 64 + npages / 512;
 }
 
-/* The run holding pfn (binary search), or NULL. */
-static const struct xd_run *run_of(const struct xd_frames *f, uint64_t pfn, uint64_t *page)
-{
-    size_t lo = 0, hi = f->nruns;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const struct xd_run *r = &f->runs[mid];
-        if (pfn < r->pfn)
-            hi = mid;
-        else if (pfn >= r->pfn + r->count)
-            lo = mid + 1;
-        else {
-            *page = r->page + (pfn - r->pfn);
-            return r;
-        }
-    }
-    return NULL;
-}
-
 uint64_t xd_layout_pfn_offset(const struct xd_layout *l, const struct xd_frames *f, uint64_t pfn)
 {
     uint64_t page;
-    return run_of(f, pfn, &page) ? l->pages_off + page * XD_PAGE_SIZE : 0;
+    return xd_frames_find(f, pfn, &page) ? l->pages_off + page * XD_PAGE_SIZE : 0;
 }
 
 void xd_layout_vpieces(const struct xd_layout *l, const struct xd_layout_in *in, xd_vpiece_fn fn,
@@ -48,12 +30,12 @@ void xd_layout_vpieces(const struct xd_layout *l, const struct xd_layout_in *in,
     for (size_t i = 0; i < in->nvranges; i++) {
         const struct xd_vrange *v = &in->vranges[i];
         for (uint64_t k = 0; k < v->npages;) {
-            uint64_t page;
-            const struct xd_run *r = run_of(in->frames, v->pfn + k, &page);
-            if (!r) { /* a page the file does not hold: leave it out of every segment */
-                k++;
+            const struct xd_run *r = xd_frames_run(in->frames, v->pfn + k);
+            if (!r) {
+                k++; /* a page the file does not hold: left out of every segment */
                 continue;
             }
+            uint64_t page = r->page + (v->pfn + k - r->pfn);
             uint64_t n = r->pfn + r->count - (v->pfn + k);
             if (n > v->npages - k)
                 n = v->npages - k;

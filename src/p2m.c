@@ -64,6 +64,30 @@ int xd_frames_add(struct xd_frames *f, uint64_t pfn, bool with_mfn, uint64_t mfn
     return 0;
 }
 
+const struct xd_run *xd_frames_run(const struct xd_frames *f, uint64_t pfn)
+{
+    size_t lo = 0, hi = f->nruns;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct xd_run *r = &f->runs[mid];
+        if (pfn < r->pfn)
+            hi = mid;
+        else if (pfn >= r->pfn + r->count)
+            lo = mid + 1;
+        else
+            return r;
+    }
+    return NULL;
+}
+
+bool xd_frames_find(const struct xd_frames *f, uint64_t pfn, uint64_t *page)
+{
+    const struct xd_run *r = xd_frames_run(f, pfn);
+    if (r)
+        *page = r->page + (pfn - r->pfn);
+    return r != NULL;
+}
+
 void xd_frames_free(struct xd_frames *f)
 {
     free(f->runs);

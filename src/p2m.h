@@ -39,6 +39,11 @@ int xd_p2m_hvm(const struct xd_guest_ops *ops, uint64_t max_gpfn, struct xd_fram
 /* Appends pfn (and its mfn, for PV; pass `with_mfn` false for HVM) in ascending order. */
 int xd_frames_add(struct xd_frames *f, uint64_t pfn, bool with_mfn, uint64_t mfn);
 void xd_frames_free(struct xd_frames *f);
+/* The run holding pfn (binary search), or NULL. */
+const struct xd_run *xd_frames_run(const struct xd_frames *f, uint64_t pfn);
+/* Finds pfn: its page number (place in the file's page data, and in mfns[]) in *page. */
+bool xd_frames_find(const struct xd_frames *f, uint64_t pfn, uint64_t *page);
+
 /* The mfn of the i-th page of run r (PV). */
 static inline uint64_t xd_frames_mfn(const struct xd_frames *f, const struct xd_run *r, uint64_t i)
 {

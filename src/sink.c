@@ -13,6 +13,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "compress.h"
 #include "model.h"
 #include "xdump.h"
 
@@ -20,7 +21,11 @@ struct xd_sink {
     int fd;
     bool stream;
     bool force;
-    uint64_t off;
+    uint64_t off;  /* bytes of the core so far */
+    uint64_t fpos; /* bytes of the output so far: off, or the compressed stream's length */
+    uint64_t drop_every, drop_mark, drop_prev; /* page-cache dropping, see drop_cache() */
+    struct xd_gz *gz;                          /* compressing; then only its writer calls put() */
+    bool write_failed;                         /* put() failed under the compressor: err says why */
     char path[4096];
     char tmp[4096];
     char err[512];
@@ -44,57 +49,6 @@ const char *xd_sink_error(const struct xd_sink *s)
     return s->err;
 }
 
-int xd_sink_open(const char *path, bool force, struct xd_sink **out, char *err, size_t errlen)
-{
-    struct xd_sink *s = calloc(1, sizeof(*s));
-    if (!s) {
-        snprintf(err, errlen, "out of memory");
-        return -XDUMP_E_FAIL;
-    }
-    s->force = force;
-    if (!strcmp(path, "-")) {
-        s->fd = STDOUT_FILENO;
-        s->stream = true;
-        snprintf(s->path, sizeof(s->path), "standard output");
-        *out = s;
-        return 0;
-    }
-    struct stat st;
-    int rc = 0;
-    if (strlen(path) >= sizeof(s->path) - 32) {
-        rc = fail(s, XDUMP_E_OUTPUT, "%s: the path is too long", path);
-    } else if (!force && lstat(path, &st) == 0) {
-        rc = fail(s, XDUMP_E_OUTPUT, "%s exists; use --force to replace it", path);
-    } else {
-        char dir[4096], base[4096];
-        snprintf(dir, sizeof(dir), "%s", path);
-        snprintf(base, sizeof(base), "%s", path);
-        snprintf(s->path, sizeof(s->path), "%s", path);
-        snprintf(s->tmp, sizeof(s->tmp), "%s/.%s.xdump-XXXXXX", dirname(dir), basename(base));
-        s->fd = mkostemp(s->tmp, O_CLOEXEC); /* O_EXCL, mode 0600 */
-        if (s->fd < 0)
-            rc = fail(s, XDUMP_E_OUTPUT, "cannot create a file next to %s: %s", path,
-                      strerror(errno));
-    }
-    if (rc < 0) {
-        snprintf(err, errlen, "%s", s->err);
-        free(s);
-        return rc;
-    }
-    *out = s;
-    return 0;
-}
-
-bool xd_sink_is_stream(const struct xd_sink *s)
-{
-    return s->stream;
-}
-
-uint64_t xd_sink_offset(const struct xd_sink *s)
-{
-    return s->off;
-}
-
 static int io_error(struct xd_sink *s)
 {
     if (errno == EPIPE)
@@ -102,11 +56,31 @@ static int io_error(struct xd_sink *s)
     return fail(s, XDUMP_E_IO, "writing %s: %s", s->path, strerror(errno));
 }
 
-/* Writes iov[] at the current offset, all of it. */
+/* Keeps the host's page cache for the host: once drop_every more bytes were written, starts
+   writing the newest part back, waits for the part before (written back since) and drops it.
+   Best effort: errors surface at fsync. */
+static void drop_cache(struct xd_sink *s)
+{
+    if (s->stream || s->fpos - s->drop_mark < s->drop_every)
+        return;
+    uint64_t end = s->fpos & ~(XD_PAGE_SIZE - 1);
+    sync_file_range(s->fd, (off_t)s->drop_mark, (off_t)(end - s->drop_mark), SYNC_FILE_RANGE_WRITE);
+    if (s->drop_mark > s->drop_prev) {
+        off_t from = (off_t)s->drop_prev, len = (off_t)(s->drop_mark - s->drop_prev);
+        sync_file_range(s->fd, from, len,
+                        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                            SYNC_FILE_RANGE_WAIT_AFTER);
+        posix_fadvise(s->fd, from, len, POSIX_FADV_DONTNEED);
+    }
+    s->drop_prev = s->drop_mark;
+    s->drop_mark = end;
+}
+
+/* Writes iov[] at the output's end, all of it. */
 static int put(struct xd_sink *s, struct iovec *iov, int n)
 {
     while (n > 0) {
-        ssize_t w = s->stream ? writev(s->fd, iov, n) : pwritev(s->fd, iov, n, (off_t)s->off);
+        ssize_t w = s->stream ? writev(s->fd, iov, n) : pwritev(s->fd, iov, n, (off_t)s->fpos);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
@@ -114,7 +88,7 @@ static int put(struct xd_sink *s, struct iovec *iov, int n)
                 errno = ENOSPC;
             return io_error(s);
         }
-        s->off += (uint64_t)w;
+        s->fpos += (uint64_t)w;
         while (n > 0 && (size_t)w >= iov->iov_len) {
             w -= (ssize_t)iov->iov_len;
             iov++, n--;
@@ -124,19 +98,151 @@ static int put(struct xd_sink *s, struct iovec *iov, int n)
             iov->iov_len -= (size_t)w;
         }
     }
+    drop_cache(s);
     return 0;
+}
+
+/* Plain output: bytes of the core are bytes of the file. */
+static int put_plain(struct xd_sink *s, struct iovec *iov, int n)
+{
+    int rc = put(s, iov, n);
+    s->off = s->fpos;
+    return rc;
+}
+
+/* The compressor's writer: the gzip stream, in order. */
+static int put_compressed(void *ctx, const void *buf, size_t len)
+{
+    struct xd_sink *s = ctx;
+    struct iovec iov = {(void *)buf, len};
+    int rc = len ? put(s, &iov, 1) : 0;
+    if (rc < 0)
+        s->write_failed = true;
+    return rc;
+}
+
+/* A status of compress.c as the sink's: a write that failed (its message is set already), or
+   the compressor's own failure. */
+static int gz_status(struct xd_sink *s, int rc)
+{
+    if (rc >= 0)
+        return rc;
+    if (s->write_failed)
+        return -XDUMP_E_IO;
+    return fail(s, rc == -ENOMEM ? XDUMP_E_FAIL : XDUMP_E_IO, "compressing %s: %s", s->path,
+                strerror(-rc));
+}
+
+static int create_temporary(struct xd_sink *s, const char *path, bool force)
+{
+    struct stat st;
+    if (strlen(path) >= sizeof(s->path) - 32)
+        return fail(s, XDUMP_E_OUTPUT, "%s: the path is too long", path);
+    if (!force && lstat(path, &st) == 0)
+        return fail(s, XDUMP_E_OUTPUT, "%s exists; use --force to replace it", path);
+    char dir[4096], base[4096];
+    snprintf(dir, sizeof(dir), "%s", path);
+    snprintf(base, sizeof(base), "%s", path);
+    snprintf(s->tmp, sizeof(s->tmp), "%s/.%s.xdump-XXXXXX", dirname(dir), basename(base));
+    s->fd = mkostemp(s->tmp, O_CLOEXEC); /* O_EXCL, mode 0600 */
+    if (s->fd < 0)
+        return fail(s, XDUMP_E_OUTPUT, "cannot create a file next to %s: %s", path,
+                    strerror(errno));
+    return 0;
+}
+
+static void remove_temporary(struct xd_sink *s)
+{
+    if (s->stream)
+        return;
+    if (s->fd >= 0)
+        close(s->fd);
+    s->fd = -1;
+    unlink(s->tmp);
+}
+
+int xd_sink_open_with(const char *path, const struct xd_sink_options *o, struct xd_sink **out,
+                      char *err, size_t errlen)
+{
+    struct xd_sink *s = calloc(1, sizeof(*s));
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return -XDUMP_E_FAIL;
+    }
+    s->fd = -1;
+    s->force = o->force;
+    s->drop_every = o->drop_cache_every ? o->drop_cache_every : XD_SINK_DROP_CACHE_DEFAULT;
+    snprintf(s->path, sizeof(s->path), "%s", path);
+    int rc = 0;
+    if (!strcmp(path, "-")) {
+        s->fd = STDOUT_FILENO;
+        s->stream = true;
+        snprintf(s->path, sizeof(s->path), "standard output");
+    } else {
+        rc = create_temporary(s, path, o->force);
+    }
+    if (rc == 0 && o->compress) {
+        rc = xd_gz_open(o->compress, o->threads, o->block, put_compressed, s, &s->gz);
+        if (rc == -EINVAL)
+            rc = fail(s, XDUMP_E_USAGE,
+                      "compression level %d, %u threads or a block of %zu "
+                      "bytes: out of range",
+                      o->compress, o->threads, o->block);
+        else
+            rc = gz_status(s, rc);
+    }
+    if (rc < 0) {
+        snprintf(err, errlen, "%s", s->err);
+        remove_temporary(s);
+        free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+int xd_sink_open(const char *path, bool force, struct xd_sink **out, char *err, size_t errlen)
+{
+    struct xd_sink_options o = {.force = force};
+    return xd_sink_open_with(path, &o, out, err, errlen);
+}
+
+bool xd_sink_is_stream(const struct xd_sink *s)
+{
+    return s->stream || s->gz;
+}
+
+bool xd_sink_is_compressed(const struct xd_sink *s)
+{
+    return s->gz != NULL;
+}
+
+uint64_t xd_sink_offset(const struct xd_sink *s)
+{
+    return s->off;
 }
 
 int xd_sink_write(struct xd_sink *s, const void *buf, size_t len)
 {
+    if (!len)
+        return 0;
+    if (s->gz) {
+        s->off += len;
+        return gz_status(s, xd_gz_write(s->gz, buf, len));
+    }
     struct iovec iov = {(void *)buf, len};
-    return len ? put(s, &iov, 1) : 0;
+    return put_plain(s, &iov, 1);
 }
 
 int xd_sink_zeros(struct xd_sink *s, uint64_t len)
 {
+    if (s->gz) {
+        s->off += len;
+        return gz_status(s, xd_gz_zeros(s->gz, len));
+    }
     if (!s->stream) { /* a hole: the file is sized at commit */
         s->off += len;
+        s->fpos += len;
         return 0;
     }
     while (len) {
@@ -158,8 +264,30 @@ static bool is_zero(const uint8_t *p)
     return true;
 }
 
+/* Compressed: runs of data pages are copied into the compressor at once, zero pages are
+   counted (never copied). */
+static int pages_compressed(struct xd_sink *s, const uint8_t *pages, size_t n, const int *skip)
+{
+    size_t start = 0, i;
+    int rc = 0;
+    for (i = 0; i < n && rc == 0; i++) {
+        if (!skip[i] && !is_zero(pages + i * XD_PAGE_SIZE))
+            continue;
+        if (i > start)
+            rc = xd_sink_write(s, pages + start * XD_PAGE_SIZE, (i - start) * XD_PAGE_SIZE);
+        if (rc == 0)
+            rc = xd_sink_zeros(s, XD_PAGE_SIZE);
+        start = i + 1;
+    }
+    if (rc == 0 && n > start)
+        rc = xd_sink_write(s, pages + start * XD_PAGE_SIZE, (n - start) * XD_PAGE_SIZE);
+    return rc;
+}
+
 int xd_sink_pages(struct xd_sink *s, const uint8_t *pages, size_t n, const int *skip)
 {
+    if (s->gz)
+        return pages_compressed(s, pages, n, skip);
     struct iovec iov[64];
     int niov = 0, rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -167,9 +295,10 @@ int xd_sink_pages(struct xd_sink *s, const uint8_t *pages, size_t n, const int *
         bool hole = skip[i] || is_zero(p);
         if (hole && !s->stream) {
             /* flush what is pending, then step over the page */
-            rc = niov ? put(s, iov, niov) : 0;
+            rc = niov ? put_plain(s, iov, niov) : 0;
             niov = 0;
             s->off += XD_PAGE_SIZE;
+            s->fpos += XD_PAGE_SIZE;
             continue;
         }
         const uint8_t *src = skip[i] ? zero_page : p;
@@ -178,15 +307,18 @@ int xd_sink_pages(struct xd_sink *s, const uint8_t *pages, size_t n, const int *
         else
             iov[niov++] = (struct iovec){(void *)src, XD_PAGE_SIZE};
         if (niov == 64) {
-            rc = put(s, iov, niov);
+            rc = put_plain(s, iov, niov);
             niov = 0;
         }
     }
-    return rc == 0 && niov ? put(s, iov, niov) : rc;
+    return rc == 0 && niov ? put_plain(s, iov, niov) : rc;
 }
 
 int xd_sink_rewrite(struct xd_sink *s, uint64_t off, const void *buf, size_t len)
 {
+    if (s->gz)
+        return fail(s, XDUMP_E_IO, "%s: a compressed core cannot be rewritten; dump without -z",
+                    s->path);
     if (s->stream)
         return fail(s, XDUMP_E_IO, "internal: cannot rewrite a stream");
     if (pwrite(s->fd, buf, len, (off_t)off) != (ssize_t)len)
@@ -194,37 +326,52 @@ int xd_sink_rewrite(struct xd_sink *s, uint64_t off, const void *buf, size_t len
     return 0;
 }
 
-int xd_sink_commit(struct xd_sink *s, char *err, size_t errlen)
+/* Ends the compressed stream, if any. */
+static int finish_compression(struct xd_sink *s)
+{
+    if (!s->gz)
+        return 0;
+    int rc = gz_status(s, xd_gz_finish(s->gz));
+    xd_gz_free(s->gz);
+    s->gz = NULL;
+    return rc;
+}
+
+/* Sizes, syncs and closes the file, then renames it into place. */
+static int put_in_place(struct xd_sink *s)
 {
     int rc = 0;
-    if (s->stream) {
-        free(s);
-        return 0;
-    }
-    if (ftruncate(s->fd, (off_t)s->off) < 0 || fsync(s->fd) < 0)
+    if (ftruncate(s->fd, (off_t)s->fpos) < 0 || fsync(s->fd) < 0)
         rc = io_error(s);
     if (close(s->fd) < 0 && rc == 0)
         rc = io_error(s);
     s->fd = -1;
-    if (rc == 0) {
-        int r = s->force ? rename(s->tmp, s->path)
-                         : renameat2(AT_FDCWD, s->tmp, AT_FDCWD, s->path, RENAME_NOREPLACE);
-        if (r < 0)
-            rc = fail(s, XDUMP_E_OUTPUT, "cannot put the core in place as %s: %s", s->path,
-                      errno == EEXIST ? "it appeared during the dump (use --force)"
-                                      : strerror(errno));
+    if (rc < 0)
+        return rc;
+    int r = s->force ? rename(s->tmp, s->path)
+                     : renameat2(AT_FDCWD, s->tmp, AT_FDCWD, s->path, RENAME_NOREPLACE);
+    if (r < 0)
+        return fail(s, XDUMP_E_OUTPUT, "cannot put the core in place as %s: %s", s->path,
+                    errno == EEXIST ? "it appeared during the dump (use --force)"
+                                    : strerror(errno));
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s", s->path);
+    int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) { /* make the rename itself durable */
+        fsync(dfd);
+        close(dfd);
     }
+    return 0;
+}
+
+int xd_sink_commit(struct xd_sink *s, char *err, size_t errlen)
+{
+    int rc = finish_compression(s);
+    if (rc == 0 && !s->stream)
+        rc = put_in_place(s);
     if (rc < 0) {
-        unlink(s->tmp);
+        remove_temporary(s);
         snprintf(err, errlen, "%s", s->err);
-    } else {
-        char dir[4096];
-        snprintf(dir, sizeof(dir), "%s", s->path);
-        int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) { /* make the rename itself durable */
-            fsync(dfd);
-            close(dfd);
-        }
     }
     free(s);
     return rc;
@@ -234,10 +381,7 @@ void xd_sink_abort(struct xd_sink *s)
 {
     if (!s)
         return;
-    if (!s->stream) {
-        if (s->fd >= 0)
-            close(s->fd);
-        unlink(s->tmp);
-    }
+    xd_gz_free(s->gz);
+    remove_temporary(s);
     free(s);
 }

@@ -4,6 +4,14 @@
  * temporary name in the target directory (0600, created exclusively), zero pages are left as
  * holes, and it is fsynced and renamed into place only by xd_sink_commit(); xd_sink_abort()
  * removes it. "-" is standard output: written strictly in order, never seeked.
+ *
+ * Compressed (options.compress): the bytes go out as one gzip stream (compress.c: blocks
+ * deflated in parallel, written in order), to the file or to standard output; `zcat` gives
+ * back exactly the bytes written. No holes, and no going back (xd_sink_rewrite() fails).
+ *
+ * A regular file does not fill the host's page cache: every `drop_cache_every` bytes the
+ * newest part is sent to disk (sync_file_range) and the part before it, written by then, is
+ * dropped from the cache (posix_fadvise DONTNEED). Two such parts at most stay cached.
  */
 #ifndef XD_SINK_H
 #define XD_SINK_H
@@ -14,10 +22,27 @@
 
 struct xd_sink;
 
+#define XD_SINK_DROP_CACHE_DEFAULT ((uint64_t)32 << 20)
+
+struct xd_sink_options {
+    bool force;                /* replace an existing file */
+    int compress;              /* 0: plain; 1..9: a gzip stream at this zlib level */
+    unsigned threads;          /* compressing threads; 0: one per online CPU */
+    size_t block;              /* bytes per compressed block; 0: 1 MiB */
+    uint64_t drop_cache_every; /* bytes; 0: XD_SINK_DROP_CACHE_DEFAULT; UINT64_MAX: never */
+};
+
 /* Returns 0 or a negative XDUMP_E_* status with a message in err. An existing `path` is
-   refused (XDUMP_E_OUTPUT) unless force. */
+   refused (XDUMP_E_OUTPUT) unless force. Compressing with N threads starts them here and
+   holds about 4 MiB per thread (compress.h). */
+int xd_sink_open_with(const char *path, const struct xd_sink_options *o, struct xd_sink **out,
+                      char *err, size_t errlen);
+/* xd_sink_open_with() with defaults: plain output. */
 int xd_sink_open(const char *path, bool force, struct xd_sink **out, char *err, size_t errlen);
+/* True when bytes written cannot be rewritten: standard output, or a compressed stream. */
 bool xd_sink_is_stream(const struct xd_sink *s);
+bool xd_sink_is_compressed(const struct xd_sink *s);
+/* Bytes written so far (before compression): the offset in the core. */
 uint64_t xd_sink_offset(const struct xd_sink *s);
 const char *xd_sink_error(const struct xd_sink *s);
 
@@ -28,11 +53,13 @@ int xd_sink_zeros(struct xd_sink *s, uint64_t len);
 /* Appends n pages from `pages`; page i is written as zeros, without being read, when
    skip[i] is non-zero (a frame that failed to map). All-zero pages become holes. */
 int xd_sink_pages(struct xd_sink *s, const uint8_t *pages, size_t n, const int *skip);
-/* Rewrites bytes already written (regular files only; -XDUMP_E_IO on a stream). */
+/* Rewrites bytes already written (plain regular files only; -XDUMP_E_IO on a stream or a
+   compressed output, with a message saying so). */
 int xd_sink_rewrite(struct xd_sink *s, uint64_t off, const void *buf, size_t len);
-/* Completes the file: sized, synced, renamed to its name. Frees s either way. */
+/* Completes the output: the compressed stream ended; a file sized, synced, renamed to its
+   name. Frees s either way. */
 int xd_sink_commit(struct xd_sink *s, char *err, size_t errlen);
-/* Abandons the output: the temporary file is removed. Frees s. */
+/* Abandons the output: compression stopped, the temporary file removed. Frees s. */
 void xd_sink_abort(struct xd_sink *s);
 
 #endif

@@ -42,3 +42,120 @@ expect_rc() {
   set +e; "$@" 2> "$T/stderr"; local rc=$?; set -e
   [ "$rc" = "$want" ] || { cat "$T/stderr" >&2; fail "'$*' exited $rc, expected $want"; }
 }
+
+# ---- the test guest (fixtures/guest) in QEMU and in gdb: tests t04* ---------------------------
+GUEST_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../fixtures/guest" && pwd)
+QEMU2WORLD=$BUILD/tests/qemu2world
+
+# guest_capture DIR: builds the test kernel into DIR and boots it in QEMU, which leaves
+# DIR/{kernel.elf,phys.core,paging.core,registers.txt}. QEMUs on this machine take turns
+# (/tmp/xdump-qemu.lock): a capture next to a long QEMU run waits for it.
+guest_capture() {
+  command -v qemu-system-x86_64 > /dev/null && command -v gdb > /dev/null ||
+    fail "qemu-system-x86_64 and gdb are needed: make deps (as root) installs them"
+  "$GUEST_SRC/build.sh" "$1" || fail "building the test guest (fixtures/guest/build.sh)"
+  flock -w "${QEMU_LOCK_WAIT:-600}" /tmp/xdump-qemu.lock "$GUEST_SRC/capture.sh" "$1" ||
+    fail "capturing the test guest in QEMU (fixtures/guest/capture.sh; or /tmp/xdump-qemu.lock busy)"
+}
+
+# guest_world DIR NAME [--pv]: the capture in DIR as xensim world $T/NAME (qemu2world).
+guest_world() {
+  local dir=$1 name=$2; shift 2
+  "$QEMU2WORLD" "$dir/phys.core" "$dir/registers.txt" "$dir/$name.in" "$@" || fail "qemu2world"
+  "$XSIM" create "$dir/$name.in/guest.world" "$T/$name" || fail "xensim create $name"
+}
+
+# vloads CORE: how many PT_LOADs sit at a virtual address (p_vaddr != 0).
+vloads() {
+  readelf -lW "$1" | awk '$1 == "LOAD" && $3 !~ /^0x0+$/ { n++ } END { print n + 0 }'
+}
+
+# guest_answers KERNEL CORE NCPUS: what gdb shows of the test guest in CORE, as key=value lines
+# (the order of guest_expected); gdb's raw output is kept in CORE.gdb.
+guest_answers() {
+  local kernel=$1 core=$2 n=$3 i
+  cat > "$T/walk.gdb" <<'G'
+set $n = list_head
+set $i = 0
+while $n != 0 && $i < 16
+  printf "node[%d]=%u,%lu\n", $i, $n->index, $n->value
+  set $n = $n->next
+  set $i = $i + 1
+end
+G
+  local ex=(-ex 'set print address off' -ex 'set print entry-values no'
+    -ex 'set print frame-info short-location' -ex 'set width 0' -ex 'set pagination off'
+    -ex 'echo @threads\n' -ex 'info threads')
+  for ((i = 1; i <= n; i++)); do
+    ex+=(-ex "thread $i" -ex "echo @regs $i\\n" -ex 'info registers rip rsp')
+  done
+  ex+=(-ex 'thread 1' -ex 'echo @bt\n' -ex 'bt' -ex 'echo @values\n'
+    -ex 'echo counter=' -ex 'output/x counter' -ex 'echo \n' -ex 'x/s greeting'
+    -ex 'echo boot_magic=' -ex 'output/x boot_magic' -ex 'echo \n')
+  for i in 0 1 1000 131071 262143; do
+    ex+=(-ex "echo pattern[$i]=" -ex "output pattern[$i]" -ex 'echo \n')
+  done
+  ex+=(-ex "source $T/walk.gdb")
+  gdb -batch -nx "${ex[@]}" "$kernel" "$core" > "$core.gdb" 2>&1 || true
+  awk '
+    /^@threads$/ { s = "threads"; next }
+    /^@regs / { s = "regs"; t = $2; next }
+    /^@bt$/ { s = "bt"; next }
+    /^@values$/ { s = "values"; next }
+    s == "threads" && match($0, /LWP [0-9]+/) { n++; print "thread=" substr($0, RSTART, RLENGTH) }
+    s == "regs" && ($1 == "rip" || $1 == "rsp") { print "t" t "." $1 "=" $2 }
+    s == "bt" && /^#[0-9]/ { sub(/^#[0-9]+ +/, ""); print "bt=" $0 }
+    s == "values" && /<greeting>:/ { sub(/^.*<greeting>:[ \t]*/, ""); print "greeting=" $0; next }
+    s == "values" && /^[a-z_]+(\[[0-9]+\])?=/ { print }
+    END { print "threads=" n + 0 }' "$core.gdb"
+}
+
+# guest_expected REGISTERS.TXT: what guest_answers must say of a core of the test guest: the
+# threads and registers QEMU had, and the values fixtures/guest/kernel.c computes at run time
+# (its formulas, redone here).
+guest_expected() {
+  local regs=$1 n
+  n=$(grep -c '^CPU#' "$regs")
+  for ((i = 1; i <= n; i++)); do echo "thread=LWP $i"; done
+  # RIP=/EIP= and RSP=/ESP= of each CPU, as gdb prints them (0x, no leading zeros)
+  awk '/^CPU#/ { c = substr($1, 5) + 1 }
+    { for (i = 1; i <= NF; i++) if ($i ~ /^[RE](IP|SP)=/) {
+        v = substr($i, 5); sub(/^0+/, "", v); r[c, tolower(substr($i, 2, 2))] = "0x" (v == "" ? "0" : v) } }
+    END { for (k = 1; k <= c; k++) printf "t%d.rip=%s\nt%d.rsp=%s\n", k, r[k, "ip"], k, r[k, "sp"] }' "$regs"
+  # level1(0xa1) -> level2(a, 2a+1) -> level3(a, b, list_head) -> level4(a, b, list_head->next,
+  # greeting); nodes are 24 bytes
+  local a=$((0xa1)) b=$((2 * 0xa1 + 1)) text='"hello from the xdump test guest"'
+  cat <<E
+bt=level4 (a=$a, b=$b, n=<nodes+24>, msg=<greeting> $text)
+bt=level3 (a=$a, b=$b, n=<nodes>)
+bt=level2 (a=$a, b=$b)
+bt=level1 (a=$a)
+bt=kmain ()
+bt=start64 ()
+E
+  local steps; steps=$(awk 'BEGIN { for (n = 1; n <= 10000; n++) { m = n
+      while (m != 1) { m = (m % 2) ? 3 * m + 1 : m / 2; t++ } } print t }')
+  printf 'counter=0x%x\ngreeting=%s\nboot_magic=0x2badb002\n' $((0xc0ffee0000000000 | steps)) "$text"
+  for i in 0 1 1000 131071 262143; do
+    awk -v i=$i 'BEGIN { printf "pattern[%d]=%.0f\n", i, (i * 2654435761) % 4294967296 }'
+  done
+  for i in 0 1 2 3 4; do echo "node[$i]=$i,$(((i + 1) * (i + 1) * 1000 + 7))"; done
+  echo "threads=$n"
+}
+
+# guest_expect_answers WHAT EXPECTED ANSWERS: the two agree, or fail showing the difference.
+guest_expect_answers() {
+  diff -u "$2" "$3" >&2 || fail "$1: gdb's answers (+) differ from the test guest's (-); gdb said: $3.gdb"
+}
+
+# guest_expect_wrong WHAT EXPECTED ANSWERS: gdb gives the threads and registers but none of the
+# run-time memory: what a core without virtual PT_LOADs looks like in gdb.
+guest_expect_wrong() {
+  local key
+  grep -E '^(thread|t[0-9]+\.r|threads)' "$2" | diff -u - <(grep -E '^(thread|t[0-9]+\.r|threads)' "$3") >&2 ||
+    fail "$1: threads or registers differ"
+  for key in counter= greeting= boot_magic= 'pattern\[1000\]=' 'pattern\[262143\]=' 'node\[0\]=' 'bt=level3'; do
+    local want; want=$(grep "^$key" "$2")
+    ! grep -qxF -- "$want" "$3" || fail "$1: gdb shows '$want' without the virtual PT_LOADs: this test could not fail"
+  done
+}

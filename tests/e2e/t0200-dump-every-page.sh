@@ -81,3 +81,12 @@ sim old "$XDUMP" 1 "$T/old.core" 2> "$T/old.err" || fail "an old Xen must not st
 [ "$(grep -c warning "$T/old.err")" = 1 ] || { cat "$T/old.err"; fail "one warning expected"; }
 grep -q "HVM CPU context" "$T/old.err" || fail "which data was left out"
 check old 1 "$T/old.core"; expect phys.pages_ok 2048; expect prstatus.ok 1
+
+say "virtual PT_LOADs from the page walk: the same bytes as the physical pages they map"
+for d in 2 3; do
+  check w $d "$T/d$d.core"
+  [ "$(val virt.segments)" -gt 0 ] || fail "dom$d: no virtual segments (its p2m list is mapped)"
+  expect virt.pages_bad 0; expect virt.noncanonical 0
+done
+sim w "$XDUMP" --no-virtual 3 "$T/nv.core" || fail "--no-virtual"
+check w 3 "$T/nv.core"; expect virt.segments 0; expect phys.pages_ok 16384

@@ -255,6 +255,35 @@ static void check_phys(struct xsim_handle *h, struct xsim_domain *d, Elf *e, con
                        &t, seen, d->nr_frames);
     }
     printf("phys.segments=%llu\n", (unsigned long long)segs);
+    /* Virtual segments: the same file bytes as the physical page they name by p_paddr. */
+    uint64_t vsegs = 0, vok = 0, vbad = 0, noncanon = 0;
+    for (size_t i = 0; i < phnum; i++) {
+        GElf_Phdr ph;
+        if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD || ph.p_vaddr == 0)
+            continue;
+        vsegs++;
+        int64_t sv = (int64_t)ph.p_vaddr;
+        if ((sv >> 47) != 0 && (sv >> 47) != -1 && (sv >> 56) != 0 && (sv >> 56) != -1)
+            noncanon++;
+        if (ph.p_offset + ph.p_filesz > len || ph.p_filesz != ph.p_memsz) {
+            vbad++;
+            continue;
+        }
+        for (uint64_t k = 0; k < ph.p_filesz / XS_PAGE_SIZE; k++) {
+            static uint8_t want[XS_PAGE_SIZE];
+            uint64_t pfn = ph.p_paddr / XS_PAGE_SIZE + k;
+            const uint8_t *got = img + ph.p_offset + k * XS_PAGE_SIZE;
+            if (is_unmappable(pfn)
+                    ? zero_page(got)
+                    : (xsim_read_page(h, d, pfn, want) == 0 && !memcmp(want, got, XS_PAGE_SIZE)))
+                vok++;
+            else
+                vbad++;
+        }
+    }
+    printf("virt.segments=%llu\nvirt.pages_ok=%llu\nvirt.pages_bad=%llu\nvirt.noncanonical=%llu\n",
+           (unsigned long long)vsegs, (unsigned long long)vok, (unsigned long long)vbad,
+           (unsigned long long)noncanon);
     if (segs)
         print_tally("phys", &t, count_missing(seen, d->nr_frames));
     free(seen);

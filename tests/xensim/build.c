@@ -64,6 +64,7 @@ struct dom_spec {
     uint32_t nfaults;
     uint64_t die_after, delay_ns;
     uint32_t sim_flags;
+    int pv_pagetables; /* rewrite the loaded guest's page tables into machine frames */
     struct {
         char path[1024];
         uint64_t pfn;
@@ -274,6 +275,8 @@ static int parse_line(struct builder *b, struct dom_spec *s, char **tok, int n)
                !parse_num(tok[4], &s->stripe_stride) && s->stripe_len &&
                s->stripe_len < s->stripe_stride && s->stripe_n <= (1u << 24)) {
         s->nram += 0; /* runs generated at layout */
+    } else if (!strcmp(k, "pv-pagetables") && n == 1) {
+        s->pv_pagetables = 1;
     } else if (!strcmp(k, "p2m") && n >= 2 && !strcmp(tok[1], "tree") && n == 2) {
         s->p2m_list = 0;
     } else if (!strcmp(k, "p2m") && n >= 2 && !strcmp(tok[1], "list")) {
@@ -482,7 +485,8 @@ enum {
     L_MISS_LEAF = 20,
     L_MISS_PT1,
     L_MISS_PT2,
-    L_MISS_FL
+    L_MISS_FL,
+    L_SPLIT = 30
 };
 
 /* The p2m leaf holding entries for pfns [512 j, 512 j + 511]: its own page when any of those
@@ -587,6 +591,81 @@ static struct meta *build_tree(struct pvb *p, struct meta *miss_leaf)
     return fll;
 }
 
+/*
+ * pv-pagetables: page tables loaded from a native capture hold pfns; a PV guest's hold machine
+ * frames, and cannot use large pages (contiguous pfns are not contiguous machine frames). Each
+ * table reachable from a root is rewritten once: entries get their frame's mfn, 2 MiB pages
+ * become a new 4 KiB table, entries naming absent pfns (and 1 GiB pages) are dropped.
+ */
+#define PTE_FRAME 0x000ffffffffff000ull
+#define PTE_PS 0x80ull
+
+struct rewrite {
+    struct pvb *p;
+    uint64_t *done; /* tables already rewritten */
+    size_t ndone, cap;
+};
+
+static int rewrite_table(struct rewrite *rw, uint64_t pfn, int level)
+{
+    struct pvb *p = rw->p;
+    for (size_t i = 0; i < rw->ndone; i++)
+        if (rw->done[i] == pfn)
+            return 0;
+    if (rw->ndone == rw->cap) {
+        rw->cap = rw->cap ? rw->cap * 2 : 64;
+        uint64_t *d = realloc(rw->done, rw->cap * sizeof(*d));
+        if (!d)
+            return fail(p->b, "out of memory");
+        rw->done = d;
+    }
+    rw->done[rw->ndone++] = pfn;
+    uint64_t e[512], f;
+    if (xsim_read_page(p->b->h, p->d, pfn, e) < 0)
+        return fail(p->b, "dom%u: page table at pfn %#llx is not present", p->s->domid,
+                    (unsigned long long)pfn);
+    for (int i = 0; i < 512; i++) {
+        if (!(e[i] & 1))
+            continue;
+        uint64_t child = (e[i] & PTE_FRAME) >> 12;
+        bool large = level > 1 && level < 4 && (e[i] & PTE_PS);
+        if (large && level == 2) {
+            struct meta *t = meta_new(p, L_SPLIT, pfn * 512 + (uint64_t)i, 0);
+            if (!t)
+                return -1;
+            uint64_t base = (e[i] & 0x000fffffffe00000ull) >> 12,
+                     flags = e[i] & 0x8000000000000fffull;
+            for (int k = 0; k < 512; k++)
+                if (xsim_pfn_to_frame(p->b->h, p->d, base + (uint64_t)k, &f))
+                    t->e[k] = f << 12 | (flags & ~PTE_PS);
+            e[i] = mfn_of(p, t->pfn) << 12 | (flags & ~PTE_PS);
+            continue;
+        }
+        if (large || !xsim_pfn_to_frame(p->b->h, p->d, child, &f)) {
+            e[i] = 0; /* a 1 GiB page, or a frame the guest does not have */
+            continue;
+        }
+        if (level > 1 && rewrite_table(rw, child, level - 1) < 0)
+            return -1;
+        e[i] = (e[i] & ~PTE_FRAME) | f << 12;
+    }
+    return xsim_write_page(p->b->h, p->d, pfn, e) < 0
+               ? fail(p->b, "dom%u: writing pfn %#llx", p->s->domid, (unsigned long long)pfn)
+               : 0;
+}
+
+static int rewrite_pagetables(struct pvb *p)
+{
+    struct rewrite rw = {.p = p};
+    int rc = 0;
+    for (uint32_t v = 0; v < p->s->nvcpus && rc == 0; v++)
+        for (int r = 0; r < p->s->vcpu[v].nregs && rc == 0; r++)
+            if (!strcmp(p->s->vcpu[v].regs[r].name, "cr3_pfn"))
+                rc = rewrite_table(&rw, p->s->vcpu[v].regs[r].value, 4);
+    free(rw.done);
+    return rc;
+}
+
 static int build_pv(struct builder *b, const struct dom_spec *s, struct xsim_domain *d,
                     shared_info_t *shi, uint64_t *cr3)
 {
@@ -597,6 +676,8 @@ static int build_pv(struct builder *b, const struct dom_spec *s, struct xsim_dom
     struct meta *fll = l4 ? build_tree(&p, miss_leaf) : NULL;
     /* No tree is fine when the list is what the guest publishes (a p2m too large for it). */
     if (!l4 || (!fll && (b->err[0] || !s->p2m_list)) || map_list(&p, l4, miss_leaf) < 0)
+        goto out;
+    if (s->pv_pagetables && rewrite_pagetables(&p) < 0)
         goto out;
     for (size_t i = 0; i < p.n; i++)
         if (xsim_write_page(b->h, d, p.pages[i]->pfn, p.pages[i]->e) < 0) {
@@ -692,7 +773,7 @@ static int build_vcpus(struct builder *b, const struct dom_spec *s, struct xsim_
         c->fs_base = 0x7f0000001000ull + i;
         c->gs_base_kernel = 0xffff888000000000ull + i * 0x40000;
         c->ctrlreg[0] = 0x80050033;
-        c->ctrlreg[3] = pv ? pv_cr3 : 0x1000ull * (i + 1);
+        c->ctrlreg[3] = pv ? pv_cr3 : 0; /* HVM: no tables unless given (cr3_pfn=) */
         c->ctrlreg[4] = pv ? 0x6f0 : 0x3506f0;
         c->flags = VGCF_in_kernel | (vs->state == V_ONLINE ? VGCF_online : 0);
         for (int r = 0; r < vs->nregs; r++)

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Which virtual ranges a core carries: see vspace.h. */
+#include "vspace.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "p2m.h"
+#include "xdump.h"
+
+#define CR4_LA57 (1ull << 12)
+#define LOWER_TOP 0x00007fffffffffffull      /* 4-level user half */
+#define UPPER_START 0xffff800000000000ull    /* 4-level kernel half */
+#define LOWER_TOP_LA57 0x00ffffffffffffffull /* 5-level */
+#define UPPER_START_LA57 0xff00000000000000ull
+
+/* PV: machine frame -> pfn, by binary search over the enumeration sorted by mfn. */
+struct m2p {
+    uint64_t mfn, pfn;
+};
+
+struct walk_ctx {
+    const struct xd_vspace_in *in;
+    struct m2p *m2p;
+    size_t nm2p;
+    struct xd_vrange *ranges;
+    size_t n, cap;
+};
+
+static int cmp_m2p(const void *a, const void *b)
+{
+    const struct m2p *x = a, *y = b;
+    return x->mfn < y->mfn ? -1 : x->mfn > y->mfn;
+}
+
+static int build_m2p(struct walk_ctx *w)
+{
+    const struct xd_frames *f = w->in->frames;
+    w->m2p = malloc((f->npages ? f->npages : 1) * sizeof(*w->m2p));
+    if (!w->m2p)
+        return -1;
+    for (size_t r = 0; r < f->nruns; r++)
+        for (uint64_t i = 0; i < f->runs[r].count; i++)
+            w->m2p[w->nm2p++] = (struct m2p){xd_frames_mfn(f, &f->runs[r], i), f->runs[r].pfn + i};
+    qsort(w->m2p, w->nm2p, sizeof(*w->m2p), cmp_m2p);
+    return 0;
+}
+
+static int mfn_to_pfn(void *opaque, uint64_t frame, uint64_t *pfn)
+{
+    struct walk_ctx *w = opaque;
+    size_t lo = 0, hi = w->nm2p;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (w->m2p[mid].mfn < frame)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == w->nm2p || w->m2p[lo].mfn != frame)
+        return -1; /* not the guest's frame: never followed */
+    *pfn = w->m2p[lo].pfn;
+    return 0;
+}
+
+static int read_table(void *opaque, uint64_t pfn, void *buf)
+{
+    struct walk_ctx *w = opaque;
+    return w->in->read_pfn(w->in->ctx, pfn, buf);
+}
+
+static int collect(void *opaque, const struct xd_vrange *r)
+{
+    struct walk_ctx *w = opaque;
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 256;
+        struct xd_vrange *p = realloc(w->ranges, cap * sizeof(*p));
+        if (!p) {
+            errno = ENOMEM;
+            return -1;
+        }
+        w->ranges = p;
+        w->cap = cap;
+    }
+    w->ranges[w->n++] = *r;
+    return 0;
+}
+
+static void add_stats(struct xd_vspace_stats *st, const struct xd_walk_stats *s)
+{
+    st->walk.table_walks += s->table_walks;
+    st->walk.table_reads += s->table_reads;
+    st->walk.leaf_entries += s->leaf_entries;
+    st->walk.invalid_entries += s->invalid_entries;
+    st->walk.skipped_tables += s->skipped_tables;
+    st->walk.skipped_pages += s->skipped_pages;
+    st->walks++;
+}
+
+static int walk(struct walk_ctx *w, const struct xd_vcpu *v, uint64_t lo, uint64_t hi,
+                struct xd_vspace_stats *st)
+{
+    const struct xd_frames *f = w->in->frames;
+    const struct xd_run *last = &f->runs[f->nruns - 1];
+    struct xd_walk_opts o = {.cr3 = v->cr[3],
+                             .la57 = (v->cr[4] & CR4_LA57) != 0,
+                             .max_pfn = last->pfn + last->count,
+                             .present = f->runs,
+                             .npresent = f->nruns,
+                             .vaddr_lo = lo,
+                             .vaddr_hi = hi,
+                             .max_table_walks = w->in->max_table_walks};
+    struct xd_walk_stats s;
+    int rc = xd_pagewalk_each(&o, read_table, w->in->type == XD_PV ? mfn_to_pfn : NULL, w, collect,
+                              w, &s);
+    add_stats(st, &s);
+    if (rc < 0 && errno == ENOMEM)
+        return -XDUMP_E_FAIL;
+    if (rc < 0 && errno == E2BIG && !st->stopped) {
+        st->stopped = true;
+        st->stop_vaddr = s.stop_vaddr;
+    }
+    return 0; /* an unreadable root or a bounded stop leaves what was found */
+}
+
+/* The root table's kernel-half entries, to tell whether two CR3s share the kernel half. */
+static int kernel_half(struct walk_ctx *w, const struct xd_vcpu *v, uint64_t *out)
+{
+    uint64_t pfn = v->cr[3] >> XD_PAGE_SHIFT & ((1ull << 40) - 1), page[512];
+    if (w->in->type == XD_PV && mfn_to_pfn(w, pfn, &pfn) < 0)
+        return -1;
+    if (w->in->read_pfn(w->in->ctx, pfn, page) < 0)
+        return -1;
+    memcpy(out, page + 256, 256 * sizeof(uint64_t));
+    return 0;
+}
+
+static int cmp_vaddr(const void *a, const void *b)
+{
+    const struct xd_vrange *x = a, *y = b;
+    return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
+}
+
+/* Sorts, trims overlaps (the first walk's mapping wins), merges what continues. */
+static void normalise(struct walk_ctx *w)
+{
+    if (w->n)
+        qsort(w->ranges, w->n, sizeof(*w->ranges), cmp_vaddr);
+    size_t k = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        struct xd_vrange r = w->ranges[i];
+        if (k) {
+            struct xd_vrange *p = &w->ranges[k - 1];
+            uint64_t end = p->vaddr + p->npages * XD_PAGE_SIZE;
+            if (r.vaddr < end) {
+                uint64_t skip = (end - r.vaddr) / XD_PAGE_SIZE;
+                if (skip >= r.npages)
+                    continue;
+                r.vaddr += skip * XD_PAGE_SIZE, r.pfn += skip, r.npages -= skip;
+            }
+            if (r.vaddr == end && r.pfn == p->pfn + p->npages) {
+                p->npages += r.npages;
+                continue;
+            }
+        }
+        w->ranges[k++] = r;
+    }
+    w->n = k;
+}
+
+int xd_vspace(const struct xd_vspace_in *in, struct xd_vrange **out, size_t *nout,
+              struct xd_vspace_stats *st)
+{
+    struct walk_ctx w = {.in = in};
+    uint64_t first_half[256], half[256];
+    const struct xd_vcpu *first = NULL;
+    int rc = 0;
+    memset(st, 0, sizeof(*st));
+    *out = NULL;
+    *nout = 0;
+    if (!in->frames->nruns)
+        return 0;
+    if (in->type == XD_PV && build_m2p(&w) < 0)
+        return -XDUMP_E_FAIL;
+    for (uint32_t i = 0; i < in->nvcpus && rc == 0; i++) {
+        const struct xd_vcpu *v = &in->vcpus[i];
+        bool paging = in->type == XD_PV || (v->cr[0] & 0x80000000u); /* PV: always */
+        if (v->state == XD_VCPU_NONE || !paging || !v->cr[3])
+            continue; /* no context, or paging off: nothing to walk */
+        bool la57 = (v->cr[4] & CR4_LA57) != 0;
+        uint64_t up = la57 ? UPPER_START_LA57 : UPPER_START;
+        if (!first) {
+            first = v;
+            bool have = kernel_half(&w, v, first_half) == 0;
+            rc = walk(&w, v, 0, la57 ? LOWER_TOP_LA57 : LOWER_TOP, st);
+            if (rc == 0)
+                rc = walk(&w, v, up, UINT64_MAX, st);
+            if (!have)
+                memset(first_half, 0xff, sizeof(first_half));
+            continue;
+        }
+        if (v->cr[3] == first->cr[3])
+            continue;
+        if (kernel_half(&w, v, half) == 0 && !memcmp(half, first_half, sizeof(half)))
+            continue; /* another process, the same kernel */
+        rc = walk(&w, v, up, UINT64_MAX, st);
+    }
+    free(w.m2p);
+    if (rc < 0) {
+        free(w.ranges);
+        return rc;
+    }
+    normalise(&w);
+    st->walk.ranges = w.n;
+    for (size_t i = 0; i < w.n; i++)
+        st->walk.pages += w.ranges[i].npages;
+    *out = w.ranges;
+    *nout = w.n;
+    return 0;
+}
