@@ -4,6 +4,10 @@
 #   make demo       dump the bundled simulated guest and show what the core holds
 #   make check      every test, on a build with AddressSanitizer + UBSan (build/san/)
 #   make deps       install the Debian 12 packages the build and the tests need (as root)
+#   make install    bin/xdump, lib/libxdump.{a,so}, include/xdump.h, the pkg-config file and
+#                   the man page under DESTDIR/PREFIX (default /usr/local)
+#   make fuzz       each libFuzzer target for FUZZ_SECONDS (60) from its seeds (tests/fuzz/)
+#   make bench      the benchmark (minutes; not part of check): bench/results.md
 #
 # The sanitizer build is the same makefile run with O=build/san SAN=1.
 
@@ -15,7 +19,7 @@ PKGS := libelf xencontrol xenforeignmemory xentoollog xenguest xenstore zlib
 
 # Debian 12 packages: to build, to run the tests.
 DEB_BUILD := gcc make pkg-config libc6-dev libelf-dev libxen-dev zlib1g-dev libcriterion-dev
-DEB_TEST := binutils diffutils coreutils
+DEB_TEST := binutils diffutils coreutils clang libclang-rt-14-dev man-db groff-base qemu-system-x86 gdb
 
 # Evaluated when first used (after `make deps` has run in the parent make).
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
@@ -30,6 +34,8 @@ else
 OPT := -O2
 endif
 STD = -std=c11
+VERSION := $(shell sed -n 's/^\#define XDUMP_VERSION "\(.*\)"/\1/p' include/xdump.h)
+SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
 CFLAGS_ALL = $(STD) $(BASE_CFLAGS) $(OPT) -Iinclude -Isrc $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(OPT) $(LDFLAGS)
 
@@ -51,12 +57,13 @@ TOOLS := $(TOOL_SRC:tests/tools/%.c=$(O)/tests/%)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNITS := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
-.PHONY: all lib cli xensim tests deps demo check check-run unit e2e clean format format-check
+.PHONY: all lib cli xensim tests deps demo check check-run unit e2e bench install fuzz fuzz-smoke \
+  clean format format-check
 .DEFAULT_GOAL := all
 
-all: $(O)/xdump $(O)/libxdump.a $(O)/libxdump.so xensim
+all: $(O)/xdump $(O)/libxdump.a $(O)/libxdump.so $(O)/libxdump.so.$(SOMAJOR) xensim
 
-lib: $(O)/libxdump.a $(O)/libxdump.so
+lib: $(O)/libxdump.a $(O)/libxdump.so $(O)/libxdump.so.$(SOMAJOR)
 cli: $(O)/xdump
 xensim: $(O)/xensim.so $(O)/xensim $(O)/xensim-xenstored
 tests: all $(TOOLS) $(UNITS)
@@ -73,8 +80,12 @@ $(O)/libxdump.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(O)/libxdump.so: $(LIB_OBJ)
-	$(CC) -shared $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lpthread
+# The shared library carries its soname; libxdump.so.0 and libxdump.so are links to it.
+$(O)/libxdump.so.$(VERSION): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libxdump.so.$(SOMAJOR) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lpthread
+
+$(O)/libxdump.so.$(SOMAJOR) $(O)/libxdump.so: $(O)/libxdump.so.$(VERSION)
+	ln -sf $(notdir $<) $@
 
 $(O)/xdump: $(CLI_OBJ) $(O)/libxdump.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(O)/libxdump.a $(PKG_LIBS) -lpthread
@@ -102,6 +113,15 @@ $(O)/tests/test_%: tests/unit/test_%.c $(SIM_WORLD) $(O)/libxdump.a
 	$(CC) $(CFLAGS_ALL) -D__XEN_TOOLS__ -Itests/xensim -o $@ $< $(SIM_WORLD) $(O)/libxdump.a \
 	  $(PKG_LIBS) $(CRIT_LIBS) -lpthread
 
+# The benchmark's helpers: a stopwatch with peak RSS, the sink alone.
+$(O)/bench/runstat: bench/runstat.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< -lpthread
+
+$(O)/bench/sinkbench: bench/sinkbench.c $(O)/libxdump.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(O)/libxdump.a $(PKG_LIBS) -lpthread
+
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 
 # ---- set-up -------------------------------------------------------------------------------------
@@ -126,6 +146,64 @@ unit:
 
 e2e:
 	@tests/e2e/run.sh $(O)
+
+# ---- the benchmark (not part of check): minutes; writes bench/results.md ------------------------
+
+bench:
+	@tests/deps.sh $(DEB_BUILD) gzip util-linux
+	$(MAKE) --no-print-directory all $(O)/tests/xc-dumpcore $(O)/tests/corecheck \
+	  $(O)/bench/runstat $(O)/bench/sinkbench
+	@bench/run.sh $(O)
+
+# ---- fuzzing: libFuzzer targets of what reads untrusted input (tests/fuzz/README.md) -----------
+
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 7
+FUZZ_TARGETS ?= p2m pagewalk info
+FUZZERS := $(FUZZ_TARGETS:%=$(O)/fuzz/fuzz_%)
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -g -O1 -fno-omit-frame-pointer \
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(WARN) -Iinclude -Isrc \
+  -Itests/fuzz
+
+$(O)/fuzz/fuzz_p2m: src/p2m.c
+$(O)/fuzz/fuzz_pagewalk: src/pagewalk.c
+$(O)/fuzz/fuzz_info: src/info.c
+$(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzzin.h $(wildcard src/*.h include/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lelf
+
+# Each target for FUZZ_SECONDS, one process at a time; fails on a crash, hang or blow-up.
+fuzz: $(FUZZERS)
+	@tests/fuzz/run.sh $(O)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# make check's short run: FUZZ_SMOKE_SECONDS each.
+fuzz-smoke: $(FUZZERS)
+	@tests/fuzz/run.sh $(O)/fuzz $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+
+# ---- installing ---------------------------------------------------------------------------------
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+install: $(O)/xdump $(O)/libxdump.a $(O)/libxdump.so.$(VERSION) man/xdump.1 xdump.pc.in
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 755 $(O)/xdump $(DESTDIR)$(BINDIR)/xdump
+	install -m 644 $(O)/libxdump.a $(DESTDIR)$(LIBDIR)/libxdump.a
+	install -m 755 $(O)/libxdump.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libxdump.so.$(VERSION)
+	ln -sf libxdump.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libxdump.so.$(SOMAJOR)
+	ln -sf libxdump.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libxdump.so
+	install -m 644 include/xdump.h $(DESTDIR)$(INCLUDEDIR)/xdump.h
+	install -m 644 man/xdump.1 $(DESTDIR)$(MANDIR)/man1/xdump.1
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	  -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	  -e 's|@REQUIRES@|$(PKGS)|g' xdump.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/xdump.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/xdump.pc
 
 # ---- housekeeping -------------------------------------------------------------------------------
 

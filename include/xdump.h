@@ -29,6 +29,7 @@ enum xdump_status {
     XDUMP_E_GUEST = 9,    /* the guest's own structures (p2m) are unusable */
     XDUMP_E_SIGNAL = 10,  /* interrupted by a signal; the guest was unpaused */
     XDUMP_E_BADCORE = 11, /* `xdump info`: the file is not a readable core */
+    XDUMP_E_BUSY = 12,    /* another xdump is dumping this domain */
 };
 
 /* What to dump and how. Zero-initialise, then set what you need. */
@@ -38,6 +39,7 @@ struct xdump_options {
     bool live;          /* do not pause the domain */
     bool force;         /* replace an existing output file */
     bool no_virtual;    /* skip the page-table walk (no virtual PT_LOADs) */
+    bool keep_partial;  /* on failure, keep what was dumped, marked incomplete (files only) */
     /* Write a gzip stream (zcat gives back the core) at this zlib level, 1..9; 0: plain.
        Blocks are compressed in parallel by `threads` threads (0: one per online CPU). */
     int compress;

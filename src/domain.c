@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,6 +55,7 @@ struct xd_domain {
 struct xd_window {
     struct xd_domain *d;
     uint8_t *area; /* XD_BATCH pages of address space owned by the window */
+    size_t mapped; /* pages of the current privcmd mapping over it */
     uint64_t calls;
 };
 
@@ -507,12 +510,22 @@ const uint8_t *xd_window_map(struct xd_window *w, const uint64_t *frames, size_t
                              int *status)
 {
     struct xd_domain *d = w->d;
-    /* A fresh privcmd VMA over the window (the driver refuses to map over mapped pages). */
+    /* A fresh privcmd VMA over the window (the driver refuses to map over mapped pages). Linux
+       refuses (ENOMEM) a privcmd mapping over PART of another one: a batch of another length
+       first gives the window back to a plain reservation (seen on real Xen, dom0 6.1). */
+    if (w->mapped && w->mapped != n &&
+        mmap(w->area, (size_t)XD_BATCH * XD_PAGE_SIZE, PROT_NONE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED) {
+        *status = fail(d, XDUMP_E_XEN, "cannot reset the mapping window: %s", strerror(errno));
+        return NULL;
+    }
+    w->mapped = 0;
     void *p = mmap(w->area, n * XD_PAGE_SIZE, PROT_READ, MAP_SHARED | MAP_FIXED, d->privcmd, 0);
     if (p == MAP_FAILED) {
         *status = fail(d, XDUMP_E_XEN, "cannot map a window of privcmd: %s", strerror(errno));
         return NULL;
     }
+    w->mapped = n;
     if (mmapbatch(d, w->area, frames, n, err, &w->calls) < 0) {
         if (errno == EINVAL)
             *status = fail(d, XDUMP_E_XEN,
@@ -553,6 +566,113 @@ int xd_domain_read_frames(struct xd_domain *d, const uint64_t *frames, size_t n,
         return fail(d, XDUMP_E_XEN, "mapping frames of domain %u failed: %s", d->domid,
                     strerror(saved));
     return 0;
+}
+
+/* ---- the guardian ------------------------------------------------------------------------ */
+
+struct xd_guardian {
+    pid_t pid;
+    int fd; /* write end: 'P' a pause is held, 'U' released; end of file: the dumper is gone */
+};
+
+/* The child: waits for the dumper to go; then undoes its pause if it held one, and removes
+   its unfinished output. Messages: 'P' a pause is held, 'U' released, 'F'<path>'\n' the
+   output being written, 'K' it is complete (keep it). */
+static void __attribute__((noreturn)) guard(int fd, uint32_t domid)
+{
+    signal(SIGINT, SIG_IGN), signal(SIGTERM, SIG_IGN), signal(SIGHUP, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+    bool held = false, in_path = false;
+    char c, path[4096] = "";
+    size_t plen = 0;
+    ssize_t n;
+    while ((n = read(fd, &c, 1)) > 0 || (n < 0 && errno == EINTR)) {
+        if (n <= 0)
+            continue;
+        if (in_path) {
+            in_path = c != '\n';
+            if (in_path && plen < sizeof(path) - 1)
+                path[plen++] = c;
+            path[plen] = 0;
+        } else if (c == 'P' || c == 'U') {
+            held = c == 'P';
+        } else if (c == 'F') {
+            in_path = true;
+            plen = 0;
+        } else if (c == 'K') {
+            path[0] = 0;
+        }
+    }
+    if (held) {
+        xc_interface *xch = xc_interface_open(NULL, NULL, 0);
+        int rc = xch ? xc_domain_unpause(xch, domid) : -1;
+        dprintf(2, "xdump: guardian: the dumper of domain %u went away holding its pause; %s\n",
+                domid, rc == 0 ? "the domain is unpaused" : "unpausing it FAILED");
+        if (xch)
+            xc_interface_close(xch);
+    }
+    if (path[0] && unlink(path) == 0)
+        dprintf(2, "xdump: guardian: removed the unfinished %s\n", path);
+    _exit(0);
+}
+
+int xd_guardian_start(struct xd_domain *d, struct xd_guardian **out)
+{
+    int p[2];
+    struct xd_guardian *g = calloc(1, sizeof(*g));
+    if (!g || pipe2(p, O_CLOEXEC) < 0) {
+        free(g);
+        return fail(d, XDUMP_E_FAIL, "cannot start the guardian: %s", strerror(errno));
+    }
+    fflush(NULL);
+    g->pid = fork();
+    if (g->pid < 0) {
+        close(p[0]), close(p[1]), free(g);
+        return fail(d, XDUMP_E_FAIL, "cannot start the guardian: %s", strerror(errno));
+    }
+    if (g->pid == 0) {
+        /* Keep nothing of the parent's but the pipe and stderr: not its output (a reader
+           must see the end of a piped core when the dumper ends), not its Xen handles. */
+        int devnull = open("/dev/null", O_RDWR);
+        dup2(devnull, 0), dup2(devnull, 1);
+        if (p[0] != 3)
+            dup2(p[0], 3);
+        closefrom(4);
+        guard(3, d->domid);
+    }
+    close(p[0]);
+    g->fd = p[1];
+    *out = g;
+    return 0;
+}
+
+void xd_guardian_held(struct xd_guardian *g, bool held)
+{
+    if (!g)
+        return;
+    ssize_t n = write(g->fd, held ? "P" : "U", 1);
+    (void)n; /* a guardian already gone can do nothing more for us either way */
+}
+
+void xd_guardian_output(struct xd_guardian *g, const char *path, bool complete)
+{
+    if (!g)
+        return;
+    char msg[4100];
+    int len = complete || !path ? snprintf(msg, sizeof(msg), "K")
+                                : snprintf(msg, sizeof(msg), "F%s\n", path);
+    ssize_t n = write(g->fd, msg, (size_t)len);
+    (void)n;
+}
+
+void xd_guardian_stop(struct xd_guardian *g)
+{
+    if (!g)
+        return;
+    close(g->fd);
+    while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    free(g);
 }
 
 /* ---- for the crash hook (watch.c) ---- */

@@ -50,6 +50,21 @@ uint64_t xd_window_calls(const struct xd_window *w);
 int xd_domain_read_frames(struct xd_domain *d, const uint64_t *frames, size_t n, uint8_t *buf,
                           int *err);
 
+/* ---- the guardian ---- */
+
+/* A child process that unpauses the domain if the dumper disappears while it holds its pause
+   (SIGKILL, the OOM killer, a crash), and removes the unfinished output: it reads a pipe from
+   the dumper and acts on end of file. It undoes only the dumper's own pause, once, and ignores
+   the terminal's signals. (It lives here because unpausing is a Xen call.) */
+struct xd_guardian;
+/* Starts it (before pausing). XDUMP_E_FAIL when it cannot fork. */
+int xd_guardian_start(struct xd_domain *d, struct xd_guardian **out);
+/* Tells it the dumper now holds a pause (call right after pausing) / released it. */
+void xd_guardian_held(struct xd_guardian *g, bool held);
+/* Names the unfinished output it removes should the dumper go (path NULL/complete: none). */
+void xd_guardian_output(struct xd_guardian *g, const char *path, bool complete);
+/* Lets it go (it exits without acting) and reaps it. */
+void xd_guardian_stop(struct xd_guardian *g);
 
 /* ---- for the crash hook (watch.c) ---- */
 

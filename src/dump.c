@@ -18,10 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "domain.h"
 #include "elfw.h"
 #include "layout.h"
+#include "lock.h"
 #include "notes.h"
 #include "p2m.h"
 #include "sink.h"
@@ -29,6 +31,13 @@
 #include "xdump.h"
 
 #define MAX_VCPUS 4096
+
+struct vmci {
+    char text[XD_VMCOREINFO_MAX];
+    size_t len, want;
+    uint64_t next_pfn;
+    bool found;
+};
 
 struct dump {
     const struct xdump_options *o;
@@ -38,7 +47,14 @@ struct dump {
     struct xd_domain *dom;
     struct xd_sink *sink;
     struct xd_window *win;
+    struct xd_guardian *guardian;
+    int lock;
     bool paused;
+    bool head_written;             /* the file has begun: a partial core can be kept */
+    uint64_t pages_done, next_pfn; /* how far the copy went */
+    bool incomplete;               /* writing a partial core (--keep-partial) */
+    int stop_status;
+    char stop_reason[256];
     struct xd_dominfo info;
     struct xd_xenver xen;
     struct xd_vcpu *vcpus;
@@ -55,6 +71,7 @@ struct dump {
     size_t nbad, badcap;
     uint64_t bad_frames;
     time_t started;
+    struct vmci vmci; /* the guest kernel's VMCOREINFO note, met during the copy */
 };
 
 static int fail(struct dump *d, int status, const char *fmt, ...)
@@ -275,6 +292,49 @@ static int record_bad(struct dump *d, uint64_t pfn, int err)
     return 0;
 }
 
+/* A valid VMCOREINFO is text: "OSRELEASE=" first, printable lines after. */
+static bool vmcoreinfo_valid(const char *t, size_t len)
+{
+    if (len < 11 || memcmp(t, "OSRELEASE=", 10) != 0)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((t[i] >= 0x20 && t[i] < 0x7f) || t[i] == '\n'))
+            return false;
+    return true;
+}
+
+/* Looks at one page copied: Linux keeps its VMCOREINFO ELF note (name "VMCOREINFO", type 0)
+   at the start of page-aligned, physically contiguous pages; the text may run into the next
+   page. Guest data: bounded size, validated text, the first valid one kept. Costs a 16-byte
+   compare per page - the copy touches the page anyway, no second pass. */
+static void scan_vmcoreinfo(struct dump *d, uint64_t pfn, const uint8_t *page)
+{
+    struct vmci *v = &d->vmci;
+    if (v->found)
+        return;
+    if (v->want && pfn == v->next_pfn) { /* the rest of a note begun on the previous page */
+        size_t take = v->want - v->len < XD_PAGE_SIZE ? v->want - v->len : XD_PAGE_SIZE;
+        memcpy(v->text + v->len, page, take);
+        v->len += take;
+        v->next_pfn++;
+    } else {
+        uint32_t namesz, descsz, type;
+        memcpy(&namesz, page, 4), memcpy(&descsz, page + 4, 4), memcpy(&type, page + 8, 4);
+        v->want = 0;
+        if (namesz != 11 || type != 0 || memcmp(page + 12, "VMCOREINFO", 11) != 0 || descsz < 11 ||
+            descsz > XD_VMCOREINFO_MAX)
+            return;
+        v->want = descsz;
+        v->len = descsz < XD_PAGE_SIZE - 24 ? descsz : XD_PAGE_SIZE - 24;
+        memcpy(v->text, page + 24, v->len);
+        v->next_pfn = pfn + 1;
+    }
+    if (v->len == v->want) {
+        v->found = vmcoreinfo_valid(v->text, v->len);
+        v->want = 0;
+    }
+}
+
 /* After frames failed: is the domain still there? A dead domain is an error, never a core
    padded with zeros. */
 static int check_alive(struct dump *d, uint64_t done)
@@ -319,6 +379,9 @@ static int copy_memory(struct dump *d)
         }
         if ((rc = xd_sink_pages(d->sink, base, n, errs)) < 0)
             return pass(d, rc, xd_sink_error(d->sink));
+        for (size_t k = 0; k < n; k++)
+            if (!errs[k])
+                scan_vmcoreinfo(d, pfns[k], base + k * XD_PAGE_SIZE);
         bool failed = false;
         for (size_t k = 0; k < n; k++)
             if (errs[k]) {
@@ -327,6 +390,8 @@ static int copy_memory(struct dump *d)
                     return rc;
             }
         done += n;
+        d->pages_done = done;
+        d->next_pfn = pfns[n - 1] + 1;
         if (failed && (rc = check_alive(d, done)) < 0)
             return rc;
         if (d->o->progress)
@@ -397,7 +462,7 @@ static int write_tail(struct dump *d)
         .max_pfn =
             d->frames.runs[d->frames.nruns - 1].pfn + d->frames.runs[d->frames.nruns - 1].count,
         .flags = (d->paused ? XD_FLAG_PAUSED : 0) | (d->o->live ? XD_FLAG_LIVE : 0) |
-                 (d->info.shutdown ? XD_FLAG_SHUTDOWN : 0) | XD_FLAG_COMPLETE,
+                 (d->info.shutdown ? XD_FLAG_SHUTDOWN : 0) | (d->incomplete ? 0 : XD_FLAG_COMPLETE),
         .started = (uint64_t)d->started,
         .shutdown_reason = d->info.shutdown_reason,
         .xen_version = d->xen.major << 16 | d->xen.minor,
@@ -414,7 +479,14 @@ static int write_tail(struct dump *d)
                              .desc = &desc,
                              .bad = d->bad,
                              .nbad = d->nbad,
-                             .fail_reserve = d->lin.fail_reserve};
+                             .fail_reserve = d->lin.fail_reserve,
+                             .vmcoreinfo = d->vmci.text,
+                             .vmcoreinfo_len = d->vmci.found ? d->vmci.len : 0,
+                             .incomplete = d->incomplete,
+                             .pages_written = d->pages_done,
+                             .next_pfn = d->next_pfn,
+                             .status = d->stop_status,
+                             .reason = d->stop_reason};
     xd_notes_encode(&in, notes);
     rc = xd_sink_write(d->sink, notes, d->lay.notes_size);
     free(notes);
@@ -443,6 +515,42 @@ static int write_tail(struct dump *d)
     return pass(d, rc, xd_sink_error(d->sink));
 }
 
+/* --keep-partial: after a failure, the file is completed as far as it can be - pages never
+   copied are holes, the notes mark the core incomplete and say where and why it stopped - and
+   put in place under its name. The dump still fails with its own status. */
+static int keep_partial(struct dump *d, int status)
+{
+    if (!d->o->keep_partial || !d->sink || xd_sink_is_stream(d->sink))
+        return status;
+    char why[512];
+    snprintf(why, sizeof(why), "%s", d->err);
+    snprintf(d->stop_reason, sizeof(d->stop_reason), "%.255s", why);
+    d->incomplete = true;
+    d->stop_status = -status;
+    int rc = pad_to(d, d->lay.index_off);
+    if (rc == 0)
+        rc = write_index(d);
+    if (rc == 0)
+        rc = write_tail(d);
+    if (rc == 0) {
+        rc = xd_sink_commit(d->sink, d->err, d->errlen);
+        d->sink = NULL;
+    }
+    if (rc < 0) {
+        char also[512];
+        snprintf(also, sizeof(also), "%s", d->err);
+        snprintf(d->err, d->errlen, "%s; keeping a partial core failed too: %s", why, also);
+        return status;
+    }
+    xd_guardian_output(d->guardian, NULL, true);
+    char *cut = strstr(why, "; no core was written");
+    if (cut)
+        *cut = 0;
+    snprintf(d->err, d->errlen, "%s; the INCOMPLETE core is kept as %s (%llu of %llu pages)", why,
+             d->o->output, (unsigned long long)d->pages_done, (unsigned long long)d->frames.npages);
+    return status;
+}
+
 static int run(struct dump *d)
 {
     int rc = xd_domain_open(d->o->domain, &d->dom, d->err, d->errlen);
@@ -457,12 +565,20 @@ static int run(struct dump *d)
                     d->info.domid);
     struct xd_sink_options so = {
         .force = d->o->force, .compress = d->o->compress, .threads = d->o->threads};
+    if ((d->lock = xd_lock_domain(d->info.domid, d->err, d->errlen)) < 0)
+        return d->lock;
     if ((rc = xd_sink_open_with(d->o->output, &so, &d->sink, d->err, d->errlen)) < 0)
         return rc;
+    /* The guardian first: from the moment a pause is held or a file begun, someone undoes
+       them should this process be killed. */
+    if ((rc = xd_guardian_start(d->dom, &d->guardian)) < 0)
+        return pass(d, rc, xd_domain_error(d->dom));
+    xd_guardian_output(d->guardian, xd_sink_temp_path(d->sink), false);
     if (!d->o->live) {
         if ((rc = xd_domain_pause(d->dom)) < 0)
             return pass(d, rc, xd_domain_error(d->dom));
         d->paused = true;
+        xd_guardian_held(d->guardian, true);
     }
     if ((rc = read_state(d)) < 0 || (rc = enumerate(d)) < 0)
         return rc;
@@ -471,18 +587,22 @@ static int run(struct dump *d)
     if (d->info.type == XD_PV)
         pv_cr3_to_pfn(d);
     if ((rc = plan(d, xd_layout_fail_reserve(d->frames.npages))) < 0 ||
-        (rc = write_head(d, false)) < 0 || (rc = copy_memory(d)) < 0 || (rc = write_index(d)) < 0 ||
-        (rc = write_tail(d)) < 0 || (rc = check_alive(d, d->frames.npages)) < 0)
+        (rc = write_head(d, false)) < 0)
         return rc;
+    d->head_written = true;
+    if ((rc = copy_memory(d)) < 0 || (rc = write_index(d)) < 0 || (rc = write_tail(d)) < 0 ||
+        (rc = check_alive(d, d->frames.npages)) < 0)
+        return keep_partial(d, rc);
     d->res->bytes = xd_sink_offset(d->sink);
     rc = xd_sink_commit(d->sink, d->err, d->errlen);
     d->sink = NULL;
+    xd_guardian_output(d->guardian, NULL, rc == 0);
     return rc;
 }
 
 int xdump_dump(const struct xdump_options *o, struct xdump_result *res, char *err, size_t errlen)
 {
-    struct dump d = {.o = o, .res = res, .err = err, .errlen = errlen};
+    struct dump d = {.o = o, .res = res, .err = err, .errlen = errlen, .lock = -1};
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     d.started = time(NULL);
@@ -494,8 +614,15 @@ int xdump_dump(const struct xdump_options *o, struct xdump_result *res, char *er
         res->map_calls = xd_window_calls(d.win);
         xd_window_close(d.win);
     }
-    if (d.paused && xd_domain_unpause(d.dom) < 0 && rc == 0)
-        rc = pass(&d, -XDUMP_E_XEN, xd_domain_error(d.dom));
+    if (d.paused) {
+        if (xd_domain_unpause(d.dom) == 0 || rc == -XDUMP_E_DIED)
+            xd_guardian_held(d.guardian, false);
+        else if (rc == 0)
+            rc = pass(&d, -XDUMP_E_XEN, xd_domain_error(d.dom));
+    }
+    xd_guardian_stop(d.guardian);
+    if (d.lock >= 0)
+        close(d.lock);
     res->pages = d.frames.npages;
     res->unmappable = d.bad_frames;
     res->unmappable_runs = d.nbad;
@@ -513,8 +640,9 @@ int xdump_dump(const struct xdump_options *o, struct xdump_result *res, char *er
 
 const char *xdump_status_name(int status)
 {
-    static const char *names[] = {"ok",   "fail", "usage", "no-domain", "permission", "output",
-                                  "died", "io",   "xen",   "guest",     "signal",     "bad-core"};
+    static const char *names[] = {"ok",     "fail",     "usage", "no-domain", "permission",
+                                  "output", "died",     "io",    "xen",       "guest",
+                                  "signal", "bad-core", "busy"};
     return status >= 0 && status < (int)(sizeof(names) / sizeof(names[0])) ? names[status]
                                                                            : "unknown";
 }

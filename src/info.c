@@ -53,9 +53,10 @@
 #define XEN_VERSION_SIZE 1280
 #define XEN_VERSION_EXTRA 16
 #define XEN_VERSION_CHANGESET 1200
-#define XDUMP_NT_UNMAPPABLE 1
-#define XDUMP_NT_DESCRIPTION 2
-#define XDUMP_NT_PADDING 3
+#define XDUMP_NT_UNMAPPABLE 0x58440001u /* "XD" types: see notes.c */
+#define XDUMP_NT_DESCRIPTION 0x58440002u
+#define XDUMP_NT_PADDING 0x58440003u
+#define XDUMP_NT_INCOMPLETE 0x58440004u
 #define DESC_FIXED 176
 #define UNMAPPABLE_ENTRY 24
 #define VMCOREINFO_READ 65536 /* OSRELEASE is near the start; the rest is not needed */
@@ -804,7 +805,32 @@ static int note_unmappable(struct reader *r, size_t idx, uint64_t off, uint32_t 
     return 0;
 }
 
-/* "VMCOREINFO": only the kernel release is shown. */
+/* "VMCOREINFO": the kernel release, phys_base and the KASLR offset are shown. */
+static void vmcoreinfo_line(struct xd_core_info *in, const char *line, size_t len)
+{
+    static const char rel[] = "OSRELEASE=", pb[] = "NUMBER(phys_base)=", ko[] = "KERNELOFFSET=";
+    char num[32];
+    if (len > sizeof(rel) - 1 && !strncmp(line, rel, sizeof(rel) - 1) && !in->osrelease[0]) {
+        size_t n = len - (sizeof(rel) - 1);
+        if (n >= sizeof(in->osrelease))
+            n = sizeof(in->osrelease) - 1;
+        memcpy(in->osrelease, line + sizeof(rel) - 1, n);
+        in->osrelease[n] = '\0';
+    } else if (len > sizeof(pb) - 1 && len - (sizeof(pb) - 1) < sizeof(num) &&
+               !strncmp(line, pb, sizeof(pb) - 1)) {
+        memcpy(num, line + sizeof(pb) - 1, len - (sizeof(pb) - 1));
+        num[len - (sizeof(pb) - 1)] = '\0';
+        in->phys_base = strtoull(num, NULL, 0); /* Linux writes it in decimal */
+        in->has_phys_base = true;
+    } else if (len > sizeof(ko) - 1 && len - (sizeof(ko) - 1) < sizeof(num) &&
+               !strncmp(line, ko, sizeof(ko) - 1)) {
+        memcpy(num, line + sizeof(ko) - 1, len - (sizeof(ko) - 1));
+        num[len - (sizeof(ko) - 1)] = '\0';
+        in->kaslr_offset = strtoull(num, NULL, 16); /* and this one in hex */
+        in->has_kaslr_offset = true;
+    }
+}
+
 static int note_vmcoreinfo(struct reader *r, uint64_t off, uint32_t descsz)
 {
     size_t n = descsz < VMCOREINFO_READ ? descsz : VMCOREINFO_READ;
@@ -814,18 +840,9 @@ static int note_vmcoreinfo(struct reader *r, uint64_t off, uint32_t descsz)
     int rc = read_at(r, off, d, n, "the VMCOREINFO note");
     if (rc == 0) {
         d[n] = '\0';
-        static const char key[] = "OSRELEASE=";
         for (char *line = d; line && *line;) {
             char *eol = strchr(line, '\n');
-            if (strncmp(line, key, sizeof(key) - 1) == 0) {
-                const char *v = line + sizeof(key) - 1;
-                size_t len = eol ? (size_t)(eol - v) : strlen(v);
-                if (len >= sizeof(r->c->info.osrelease))
-                    len = sizeof(r->c->info.osrelease) - 1;
-                memcpy(r->c->info.osrelease, v, len);
-                r->c->info.osrelease[len] = '\0';
-                break;
-            }
+            vmcoreinfo_line(&r->c->info, line, eol ? (size_t)(eol - line) : strlen(line));
             line = eol ? eol + 1 : NULL;
         }
     }
@@ -858,6 +875,22 @@ static int dispatch_note(struct reader *r, size_t idx, const char *name, uint32_
         return note_description(r, idx, off, descsz);
     case XDUMP_NT_PADDING:
         return 0;
+    case XDUMP_NT_INCOMPLETE: {
+        uint8_t d[280];
+        if (descsz < sizeof(d))
+            return fail(r, XD_E_CORRUPT, "note %zu: XDUMP incomplete note of %" PRIu32 " bytes",
+                        idx, descsz);
+        int rc = read_at(r, off, d, sizeof(d), "the XDUMP incomplete note");
+        if (rc)
+            return rc;
+        struct xd_core_info *in = &r->c->info;
+        in->has_incomplete = true;
+        in->pages_written = le64(d);
+        in->stop_pfn = le64(d + 8);
+        in->stop_status = (int32_t)le32(d + 16);
+        copy_field(in->stop_reason, d + 24, sizeof(d) - 24);
+        return 0;
+    }
     default:
         warn(r, "note %zu: unknown XDUMP note type %" PRIu32, idx, type);
         return 0;
@@ -1575,6 +1608,12 @@ static void print_human(const struct xd_core *c, FILE *f)
         fputs("*** INCOMPLETE CORE: the dump did not finish; memory is missing from this file "
               "***\n",
               f);
+    if (in->has_incomplete) {
+        fprintf(f, "*** it stopped after %" PRIu64 " pages, at pfn 0x%" PRIx64 ": ",
+                in->pages_written, in->stop_pfn);
+        put_human(f, in->stop_reason);
+        fputs(" ***\n", f);
+    }
     fputs("file:       ", f);
     put_human(f, c->path);
     static const char *const kinds[] = {"", "xdump core", "ELF core (not written by xdump)",
@@ -1631,7 +1670,12 @@ static void print_human(const struct xd_core *c, FILE *f)
     if (in->osrelease[0]) {
         fputs("kernel:     ", f);
         put_human(f, in->osrelease);
-        fputs(" (VMCOREINFO)\n", f);
+        fputs(" (VMCOREINFO)", f);
+        if (in->has_phys_base)
+            fprintf(f, ", phys_base 0x%" PRIx64, in->phys_base);
+        if (in->has_kaslr_offset)
+            fprintf(f, ", KASLR offset 0x%" PRIx64, in->kaslr_offset);
+        putc('\n', f);
     }
     for (size_t i = 0; i < c->nwarnings; i++) {
         fputs("warning:    ", f);
@@ -1714,6 +1758,15 @@ static void json_taken(const struct xd_core *c, FILE *f)
     fputc(',', f);
     json_str_or_null(f, "started_utc", when, has_time);
     fprintf(f, "},\"complete\":%s,", in->flags & XD_CORE_F_COMPLETE ? "true" : "false");
+    if (in->has_incomplete) {
+        fputs("\"stopped\":{", f);
+        json_u64(f, "pages_written", in->pages_written, false);
+        fputc(',', f);
+        json_u64(f, "pfn", in->stop_pfn, true);
+        fputc(',', f);
+        json_str_or_null(f, "reason", in->stop_reason, true);
+        fputs("},", f);
+    }
 }
 
 static void json_vcpus(const struct xd_core *c, FILE *f)
@@ -1799,6 +1852,14 @@ static void print_json(const struct xd_core *c, FILE *f)
     json_vcpus(c, f);
     json_unmappable(c, f);
     json_str_or_null(f, "osrelease", in->osrelease, in->osrelease[0] != '\0');
+    if (in->has_phys_base) {
+        fputc(',', f);
+        json_u64(f, "phys_base", in->phys_base, true);
+    }
+    if (in->has_kaslr_offset) {
+        fputc(',', f);
+        json_u64(f, "kaslr_offset", in->kaslr_offset, true);
+    }
     fputs(",\"warnings\":[", f);
     for (size_t i = 0; i < c->nwarnings; i++) {
         if (i)

@@ -138,7 +138,15 @@ struct xd_core_info {
     uint64_t unmappable_frames;
 
     size_t nr_vcpus;
-    char osrelease[65]; /* from a VMCOREINFO note, "" without */
+    char osrelease[65];                   /* from a VMCOREINFO note, "" without */
+    bool has_phys_base, has_kaslr_offset; /* from VMCOREINFO */
+    bool has_incomplete;                  /* a partial core kept with --keep-partial */
+    uint64_t pages_written;               /* ... where it stopped */
+    uint64_t stop_pfn;
+    int32_t stop_status;
+    char stop_reason[257];
+    uint64_t phys_base;    /* NUMBER(phys_base) */
+    uint64_t kaslr_offset; /* KERNELOFFSET */
 };
 
 struct xd_core; /* an opened core: all of the above, read and checked */

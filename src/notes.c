@@ -3,6 +3,7 @@
    xdump's own (dump description, unmappable frames, padding). See docs/FORMAT.md. */
 #include "notes.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "xdump.h"
@@ -14,9 +15,13 @@
 #define XEN_NOTE_FORMAT 0x2000003
 #define XEN_MAGIC_PV 0xF00FEBEDull
 #define XEN_MAGIC_HVM 0xF00FEBEEull
-#define XDUMP_NOTE_BADRUNS 1
-#define XDUMP_NOTE_DESC 2
-#define XDUMP_NOTE_PAD 3
+/* xdump's note types carry "XD" in their high bytes: gdb's BFD reads notes of owners it does
+   not know by type alone, so a small number (1, 2, 3) would be taken for NT_PRSTATUS,
+   NT_FPREGSET, NT_PRPSINFO - a list of 14 unmappable runs is 336 bytes, a prstatus. */
+#define XDUMP_NOTE_BADRUNS 0x58440001u
+#define XDUMP_NOTE_DESC 0x58440002u
+#define XDUMP_NOTE_PAD 0x58440003u
+#define XDUMP_NOTE_INCOMPLETE 0x58440004u
 
 static uint64_t align4(uint64_t n)
 {
@@ -147,6 +152,14 @@ static uint64_t nctx(const struct xd_notes_in *in)
     return n;
 }
 
+/* Room for what is only known at the end: the unmappable runs, the guest's VMCOREINFO, the
+   "incomplete" note of a partial core, and the padding note's header. */
+static uint64_t reserved_room(uint64_t fail_reserve)
+{
+    return xd_note_size(6, XD_BADRUN_SIZE * fail_reserve) + xd_note_size(11, XD_VMCOREINFO_MAX) +
+           xd_note_size(6, XD_INCOMPLETE_SIZE) + xd_note_size(6, 0);
+}
+
 uint64_t xd_notes_size(uint32_t n, uint32_t nvcpus, uint64_t fail_reserve, uint64_t *xen_off,
                        uint64_t *xen_size, uint64_t *fail_off)
 {
@@ -160,8 +173,9 @@ uint64_t xd_notes_size(uint32_t n, uint32_t nvcpus, uint64_t fail_reserve, uint6
     off += xen + xd_note_size(6, XD_DUMPDESC_SIZE + nvcpus);
     if (fail_off)
         *fail_off = off;
-    /* The unmappable note and its padding together always take the reserved room. */
-    return off + xd_note_size(6, XD_BADRUN_SIZE * fail_reserve);
+    /* The reserved room, known only at the end: the unmappable runs, the guest's VMCOREINFO
+       when found, and a padding note taking whatever they leave. */
+    return off + reserved_room(fail_reserve);
 }
 
 void xd_notes_encode(const struct xd_notes_in *in, uint8_t *buf)
@@ -200,11 +214,18 @@ void xd_notes_encode(const struct xd_notes_in *in, uint8_t *buf)
         put32(d + 16, (uint32_t)in->bad[i].err);
         put32(d + 20, 0);
     }
-    /* What is left of the reserved room: one padding note (its header takes 20 bytes, so one
-       unused entry, 24 bytes, is always enough). */
-    if (in->nbad < in->fail_reserve) {
-        uint64_t pad = XD_BADRUN_SIZE * (in->fail_reserve - in->nbad) - 20;
-        uint8_t *pd = note_head(d, "XDUMP", XDUMP_NOTE_PAD, pad);
-        memset(pd, 0, pad);
+    uint8_t *end = d;
+    if (in->vmcoreinfo_len) /* the guest kernel's own note, as kdump carries it */
+        end = note(end, "VMCOREINFO", 0, in->vmcoreinfo, in->vmcoreinfo_len);
+    if (in->incomplete) {
+        uint8_t inc[XD_INCOMPLETE_SIZE] = {0};
+        put64(inc, in->pages_written);
+        put64(inc + 8, in->next_pfn);
+        put32(inc + 16, (uint32_t)in->status);
+        snprintf((char *)inc + 24, XD_INCOMPLETE_SIZE - 24, "%s", in->reason ? in->reason : "");
+        end = note(end, "XDUMP", XDUMP_NOTE_INCOMPLETE, inc, sizeof(inc));
     }
+    /* What is left of the reserved room: one padding note (its header was reserved too). */
+    uint64_t pad = reserved_room(in->fail_reserve) - (uint64_t)(end - p) - xd_note_size(6, 0);
+    memset(note_head(end, "XDUMP", XDUMP_NOTE_PAD, pad), 0, pad);
 }

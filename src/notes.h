@@ -10,6 +10,8 @@
 #define XD_XEN_VERSION_SIZE 1280
 #define XD_DUMPDESC_SIZE 176 /* plus one byte per vCPU */
 #define XD_BADRUN_SIZE 24
+#define XD_VMCOREINFO_MAX 4096 /* bytes of the guest's VMCOREINFO text kept */
+#define XD_INCOMPLETE_SIZE 280 /* the "incomplete" note's descriptor */
 
 /* The XDUMP dump-description note's flags. */
 #define XD_FLAG_PAUSED 1u
@@ -37,6 +39,13 @@ struct xd_notes_in {
     const struct xd_badrun *bad; /* the unmappable runs */
     size_t nbad;
     uint64_t fail_reserve; /* room kept for unmappable runs (>= nbad) */
+    const char *vmcoreinfo; /* the guest kernel's VMCOREINFO text, when found */
+    size_t vmcoreinfo_len;  /* <= XD_VMCOREINFO_MAX */
+    /* A partial core kept (--keep-partial): where the dump stopped, and why. */
+    bool incomplete;
+    uint64_t pages_written, next_pfn;
+    int32_t status;
+    const char *reason;
 };
 
 /* Bytes of one note with a name of namesz bytes (NUL included) and descsz bytes. */

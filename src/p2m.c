@@ -102,6 +102,7 @@ struct pv {
     struct xd_frames *out;
     uint64_t max_pfn, max_mfn, limit;
     uint64_t leaves_read;        /* bounded by limit too: a guest cannot own more p2m pages */
+    uint64_t steps;              /* the list walk's steps: bounded by limit + its tables */
     uint64_t empty[KNOWN_EMPTY]; /* leaf frames seen with no valid entry (Linux's p2m_missing) */
     unsigned nempty;
     char *err;
@@ -176,9 +177,15 @@ static int flush_leaves(struct pv *p)
     return 0;
 }
 
+/* A leaf frame not worth reading: none, not a machine frame, or known to hold nothing. */
+static bool leaf_skipped(const struct pv *p, uint64_t mfn)
+{
+    return mfn == 0 || mfn == INVALID_ENTRY || mfn > p->max_mfn || known_empty(p, mfn);
+}
+
 static int add_leaf(struct pv *p, uint64_t idx, uint64_t mfn)
 {
-    if (mfn == 0 || mfn == INVALID_ENTRY || mfn > p->max_mfn || known_empty(p, mfn))
+    if (leaf_skipped(p, mfn))
         return 0;
     if (++p->leaves_read > p->limit)
         return fail(p->err, p->errlen, XDUMP_E_GUEST,
@@ -191,6 +198,7 @@ static int add_leaf(struct pv *p, uint64_t idx, uint64_t mfn)
 /* The page tables' view of the list: one cached table per level. */
 struct table_cache {
     uint64_t mfn[5];
+    bool uniform[5]; /* all 512 entries alike (Linux's shared p2m_missing / identity tables) */
     uint64_t e[5][ENTRIES];
 };
 
@@ -202,13 +210,20 @@ static int table(struct pv *p, struct table_cache *c, int level, uint64_t mfn, c
         if (rc < 0)
             return rc;
         c->mfn[level] = mfn;
+        unsigned k = 1;
+        while (k < ENTRIES && c->e[level][k] == c->e[level][0])
+            k++;
+        c->uniform[level] = k == ENTRIES;
     }
     *out = c->e[level];
     return 0;
 }
 
 /* Walks the linear list: leaf j of the p2m is the page at p2m_vaddr + j * 4096. Absent
-   table entries skip the whole range they cover. */
+   table entries skip the whole range they cover, and so does a last-level table whose entries
+   are all alike and name no leaf to read (the sparse part of a large p2m, as Linux maps it).
+   The steps are bounded: a hostile max_pfn cannot make the walk go leaf by leaf over 2^27
+   leaves. */
 static int walk_list(struct pv *p, const struct xd_p2m_anchors *a)
 {
     struct table_cache *c = malloc(sizeof(*c));
@@ -216,6 +231,7 @@ static int walk_list(struct pv *p, const struct xd_p2m_anchors *a)
         return fail(p->err, p->errlen, XDUMP_E_FAIL, "out of memory");
     memset(c->mfn, 0xff, sizeof(c->mfn));
     uint64_t nleaves = (p->max_pfn + ENTRIES - 1) / ENTRIES, root = a->p2m_cr3 >> 12;
+    uint64_t max_steps = p->limit + nleaves / ENTRIES;
     int rc = 0;
     if (a->p2m_vaddr & (XD_PAGE_SIZE - 1))
         rc = fail(p->err, p->errlen, XDUMP_E_GUEST,
@@ -223,6 +239,13 @@ static int walk_list(struct pv *p, const struct xd_p2m_anchors *a)
                   "not page aligned",
                   (unsigned long long)a->p2m_vaddr);
     for (uint64_t j = 0; rc == 0 && j < nleaves;) {
+        if (++p->steps > max_steps) {
+            rc = fail(p->err, p->errlen, XDUMP_E_GUEST,
+                      "the guest's p2m list has more leaf slots to look at than the domain owns "
+                      "pages (%llu); it is corrupt",
+                      (unsigned long long)p->limit);
+            break;
+        }
         uint64_t va = a->p2m_vaddr + j * XD_PAGE_SIZE, frame = root;
         const uint64_t *t;
         int level;
@@ -231,6 +254,11 @@ static int walk_list(struct pv *p, const struct xd_p2m_anchors *a)
             if ((rc = table(p, c, level, frame, &t)) < 0)
                 break;
             uint64_t e = t[(va >> shift) & 511];
+            if (level == 1 && c->uniform[1] &&
+                (!(e & PTE_PRESENT) || leaf_skipped(p, (e & PTE_FRAME) >> 12))) {
+                shift += 9; /* nothing to read in the whole table: skip its range */
+                e = 0;
+            }
             if (!(e & PTE_PRESENT)) { /* nothing mapped here: skip to the next entry's range */
                 uint64_t span = (1ull << shift) - (va & ((1ull << shift) - 1));
                 j += span / XD_PAGE_SIZE;
@@ -286,13 +314,15 @@ int xd_p2m_pv(const struct xd_guest_ops *ops, const struct xd_p2m_anchors *a, ui
     struct pv *p = calloc(1, sizeof(*p));
     if (!p)
         return fail(err, errlen, XDUMP_E_FAIL, "out of memory");
-    *p = (struct pv){.ops = ops,
-                     .out = out,
-                     .max_pfn = a->max_pfn,
-                     .max_mfn = max_mfn,
-                     .limit = tot_pages + (tot_pages / 8 > 1024 ? tot_pages / 8 : 1024),
-                     .err = err,
-                     .errlen = errlen};
+    /* Field by field: calloc zeroed the rest, and a struct assignment would write the 4 MiB
+       leaf buffer again (the fuzzer's time went there). */
+    p->ops = ops;
+    p->out = out;
+    p->max_pfn = a->max_pfn;
+    p->max_mfn = max_mfn;
+    p->limit = tot_pages + (tot_pages / 8 > 1024 ? tot_pages / 8 : 1024);
+    p->err = err;
+    p->errlen = errlen;
     int rc = a->p2m_cr3 ? walk_list(p, a) : walk_tree(p, a);
     free(p);
     if (rc == 0 && out->npages == 0)

@@ -385,3 +385,8 @@ void xd_sink_abort(struct xd_sink *s)
     remove_temporary(s);
     free(s);
 }
+
+const char *xd_sink_temp_path(const struct xd_sink *s)
+{
+    return s->stream ? NULL : s->tmp;
+}

@@ -45,6 +45,8 @@ bool xd_sink_is_compressed(const struct xd_sink *s);
 /* Bytes written so far (before compression): the offset in the core. */
 uint64_t xd_sink_offset(const struct xd_sink *s);
 const char *xd_sink_error(const struct xd_sink *s);
+/* The temporary file being written (NULL for standard output). */
+const char *xd_sink_temp_path(const struct xd_sink *s);
 
 /* Appends len bytes. */
 int xd_sink_write(struct xd_sink *s, const void *buf, size_t len);

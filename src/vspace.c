@@ -14,6 +14,10 @@
 #define UPPER_START 0xffff800000000000ull    /* 4-level kernel half */
 #define LOWER_TOP_LA57 0x00ffffffffffffffull /* 5-level */
 #define UPPER_START_LA57 0xff00000000000000ull
+/* Ranges kept at most. Within the walk's work bound, page tables can map 2^29 pages no two
+   of which merge (tables that all point back at one page do): 12 GiB of ranges here, and a
+   program header each in the core. 2^20 is 4 GiB of scattered 4 KiB mappings. */
+#define MAX_RANGES (1u << 20)
 
 /* PV: machine frame -> pfn, by binary search over the enumeration sorted by mfn. */
 struct m2p {
@@ -26,6 +30,7 @@ struct walk_ctx {
     size_t nm2p;
     struct xd_vrange *ranges;
     size_t n, cap;
+    uint64_t full_at; /* n reached MAX_RANGES: the first virtual address left out */
 };
 
 static int cmp_m2p(const void *a, const void *b)
@@ -73,6 +78,11 @@ static int read_table(void *opaque, uint64_t pfn, void *buf)
 static int collect(void *opaque, const struct xd_vrange *r)
 {
     struct walk_ctx *w = opaque;
+    if (w->n == MAX_RANGES) {
+        w->full_at = r->vaddr;
+        errno = E2BIG; /* a bounded stop, as the walk's own */
+        return -1;
+    }
     if (w->n == w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 256;
         struct xd_vrange *p = realloc(w->ranges, cap * sizeof(*p));
@@ -119,7 +129,7 @@ static int walk(struct walk_ctx *w, const struct xd_vcpu *v, uint64_t lo, uint64
         return -XDUMP_E_FAIL;
     if (rc < 0 && errno == E2BIG && !st->stopped) {
         st->stopped = true;
-        st->stop_vaddr = s.stop_vaddr;
+        st->stop_vaddr = w->n == MAX_RANGES ? w->full_at : s.stop_vaddr;
     }
     return 0; /* an unreadable root or a bounded stop leaves what was found */
 }
@@ -150,6 +160,11 @@ static void normalise(struct walk_ctx *w)
     size_t k = 0;
     for (size_t i = 0; i < w->n; i++) {
         struct xd_vrange r = w->ranges[i];
+        if (r.vaddr == 0) { /* p_vaddr 0 marks a physical segment: page 0 (NULL) is left out */
+            if (r.npages == 1)
+                continue;
+            r.vaddr += XD_PAGE_SIZE, r.pfn++, r.npages--;
+        }
         if (k) {
             struct xd_vrange *p = &w->ranges[k - 1];
             uint64_t end = p->vaddr + p->npages * XD_PAGE_SIZE;

@@ -54,20 +54,20 @@ const char *xd_watch_event_name(int kind);
 const char *xd_watch_then_name(int then);
 
 struct xd_watch_config {
-    const char *dir;   /* where cores go; created 0700 when missing */
-    const char *state; /* what was dumped; NULL: <dir>/.xdump-watch.state */
-    unsigned keep;     /* cores kept per guest; 0: all */
-    uint64_t min_free; /* bytes the filesystem keeps free... */
-    unsigned min_free_pct; /* ...or, when nonzero, this percentage of it */
-    int then;              /* enum xd_then */
+    const char *dir;             /* where cores go; created 0700 when missing */
+    const char *state;           /* what was dumped; NULL: <dir>/.xdump-watch.state */
+    unsigned keep;               /* cores kept per guest; 0: all */
+    uint64_t min_free;           /* bytes the filesystem keeps free... */
+    unsigned min_free_pct;       /* ...or, when nonzero, this percentage of it */
+    int then;                    /* enum xd_then */
     const char *const *patterns; /* glob(7) patterns on the name, or domids; none: all */
     size_t npatterns;
-    unsigned jobs;          /* dumps at once (>= 1) */
-    const char *xl;         /* the toolstack's command for destroy/restart; NULL: Xen's
-                               destroydomain directly (no restart then) */
-    const char *config_dir; /* restart: <config_dir>/<name>.cfg or <config_dir>/<name> */
-    unsigned rescan_seconds; /* re-list domains this often even without an event */
-    bool once;               /* deal with what is crashed now, then return */
+    unsigned jobs;                /* dumps at once (>= 1) */
+    const char *xl;               /* the toolstack's command for destroy/restart; NULL: Xen's
+                                     destroydomain directly (no restart then) */
+    const char *config_dir;       /* restart: <config_dir>/<name>.cfg or <config_dir>/<name> */
+    unsigned rescan_seconds;      /* re-list domains this often even without an event */
+    bool once;                    /* deal with what is crashed now, then return */
     volatile sig_atomic_t *stop;  /* set (SIGTERM): abandon dumps in progress and return */
     volatile sig_atomic_t *retry; /* set (SIGHUP): forget failed dumps, try them again */
     void (*log)(void *ctx, const struct xd_watch_event *ev);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -22,7 +23,15 @@ static void on_signal(int sig)
 struct ui {
     bool quiet, progress;
     int last_percent;
+    struct timespec start;
 };
+
+static double since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
 
 static void show_progress(void *ctx, uint64_t done, uint64_t total)
 {
@@ -30,9 +39,14 @@ static void show_progress(void *ctx, uint64_t done, uint64_t total)
     int pct = total ? (int)(done * 100 / total) : 100;
     if (!ui->progress || pct == ui->last_percent)
         return;
+    if (ui->last_percent < 0)
+        clock_gettime(CLOCK_MONOTONIC, &ui->start);
     ui->last_percent = pct;
-    fprintf(stderr, "\rxdump: %3d%% (%llu of %llu pages)", pct, (unsigned long long)done,
-            (unsigned long long)total);
+    double secs = since(&ui->start), mib = (double)done * 4096 / (1 << 20);
+    double rate = secs > 0 ? mib / secs : 0,
+           eta = rate > 0 ? (double)(total - done) * 4096 / (1 << 20) / rate : 0;
+    fprintf(stderr, "\rxdump: %3d%%  %llu of %llu pages  %7.1f MiB/s  ETA %3.0f s ", pct,
+            (unsigned long long)done, (unsigned long long)total, rate, eta);
     if (done == total)
         fputc('\n', stderr);
 }
@@ -75,6 +89,8 @@ int cmd_dump(int argc, char **argv)
             o.force = true;
         else if (!strcmp(a, "--no-virtual"))
             o.no_virtual = true;
+        else if (!strcmp(a, "--keep-partial"))
+            o.keep_partial = true;
         else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
             ui.quiet = true;
         else if (!strcmp(a, "--progress"))

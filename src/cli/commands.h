@@ -6,5 +6,6 @@
 
 int cmd_dump(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 #endif

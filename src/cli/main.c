@@ -9,11 +9,13 @@
 static const char usage[] =
     "usage: xdump [options] <domid|name> <out.core|->   dump a guest to an ELF core\n"
     "       xdump info [--json] <core>                 what a core holds\n"
+    "       xdump watch [options]                      dump every guest that crashes, once\n"
     "\n"
     "options:\n"
     "  --live          do not pause the domain during the dump\n"
     "  -f, --force     replace an existing output file\n"
     "  --no-virtual    no virtual PT_LOADs (skip the guest page-table walk)\n"
+    "  --keep-partial  on failure keep what was dumped, marked INCOMPLETE (files only)\n"
     "  -q, --quiet     no progress line, no warnings\n"
     "  --progress      a progress line even when stderr is not a terminal\n"
     "  -h, --help      this text\n"
@@ -25,7 +27,8 @@ static const char usage[] =
     "   2 bad command line            8 a hypercall or mapping failed\n"
     "   3 no such domain (or dom0)    9 the guest's p2m is unusable\n"
     "   4 not root / not in dom0     10 interrupted by a signal (the guest was unpaused)\n"
-    "   5 output exists / unwritable 11 (info) not a readable core\n";
+    "   5 output exists / unwritable 11 (info) not a readable core\n"
+    "                                12 another xdump is dumping this domain\n";
 
 int main(int argc, char **argv)
 {
@@ -39,6 +42,8 @@ int main(int argc, char **argv)
     }
     if (argc >= 2 && !strcmp(argv[1], "info"))
         return cmd_info(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "watch"))
+        return cmd_watch(argc - 1, argv + 1);
     if (argc < 2) {
         fputs(usage, stderr);
         return XDUMP_E_USAGE;

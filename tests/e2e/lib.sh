@@ -8,6 +8,7 @@ CORECHECK=$BUILD/tests/corecheck
 XCDUMP=$BUILD/tests/xc-dumpcore
 T=$(mktemp -d "${TMPDIR:-/tmp}/xdump-e2e.XXXXXX")
 trap 'rm -rf "$T"' EXIT
+export XDUMP_LOCK_DIR=$T  # one dumper per domain: each test its own locks
 export ASAN_OPTIONS=${ASAN_OPTIONS:-verify_asan_link_order=0:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
@@ -54,6 +55,7 @@ guest_capture() {
   command -v qemu-system-x86_64 > /dev/null && command -v gdb > /dev/null ||
     fail "qemu-system-x86_64 and gdb are needed: make deps (as root) installs them"
   "$GUEST_SRC/build.sh" "$1" || fail "building the test guest (fixtures/guest/build.sh)"
+  flock -n /tmp/xdump-qemu.lock true || say "waiting for another QEMU (/tmp/xdump-qemu.lock)"
   flock -w "${QEMU_LOCK_WAIT:-600}" /tmp/xdump-qemu.lock "$GUEST_SRC/capture.sh" "$1" ||
     fail "capturing the test guest in QEMU (fixtures/guest/capture.sh; or /tmp/xdump-qemu.lock busy)"
 }
@@ -102,7 +104,7 @@ G
     /^@regs / { s = "regs"; t = $2; next }
     /^@bt$/ { s = "bt"; next }
     /^@values$/ { s = "values"; next }
-    s == "threads" && match($0, /LWP [0-9]+/) { n++; print "thread=" substr($0, RSTART, RLENGTH) }
+    s == "threads" && /^[* ] +[0-9]+ +LWP [0-9]+ / && match($0, /LWP [0-9]+/) { n++; print "thread=" substr($0, RSTART, RLENGTH) }
     s == "regs" && ($1 == "rip" || $1 == "rsp") { print "t" t "." $1 "=" $2 }
     s == "bt" && /^#[0-9]/ { sub(/^#[0-9]+ +/, ""); print "bt=" $0 }
     s == "values" && /<greeting>:/ { sub(/^.*<greeting>:[ \t]*/, ""); print "greeting=" $0; next }
@@ -114,7 +116,7 @@ G
 # threads and registers QEMU had, and the values fixtures/guest/kernel.c computes at run time
 # (its formulas, redone here).
 guest_expected() {
-  local regs=$1 n
+  local regs=$1 n i
   n=$(grep -c '^CPU#' "$regs")
   for ((i = 1; i <= n; i++)); do echo "thread=LWP $i"; done
   # RIP=/EIP= and RSP=/ESP= of each CPU, as gdb prints them (0x, no leading zeros)
@@ -159,3 +161,69 @@ guest_expect_wrong() {
     ! grep -qxF -- "$want" "$3" || fail "$1: gdb shows '$want' without the virtual PT_LOADs: this test could not fail"
   done
 }
+
+# guest_dump_in_gdb G WORLD: xdump the test guest captured in G (guest_capture) from world
+# $T/WORLD (guest_world), with and without the page-table walk, and ask gdb: the answers
+# must be the kernel's ($T/expected, from guest_expected) on $T/WORLD.core, and must not be on
+# $T/WORLD.phys.core.
+guest_dump_in_gdb() {
+  local g=$1 w=$2 n; n=$(grep -c '^CPU#' "$g/registers.txt")
+  sim "$w" "$XDUMP" -q 1 "$T/$w.core" || fail "xdump"
+  sim "$w" "$XDUMP" -q --no-virtual 1 "$T/$w.phys.core" || fail "xdump --no-virtual"
+  check "$w" 1 "$T/$w.core"
+  expect xen.pages_bad 0; expect phys.pages_bad 0; expect virt.pages_bad 0; expect prstatus.ok "$n"
+  say "xdump's core has virtual PT_LOADs"
+  [ "$(vloads "$T/$w.core")" -gt 0 ] ||
+    fail "xdump wrote no virtual PT_LOAD (p_vaddr != 0): gdb can only read link-time values"
+  [ "$(vloads "$T/$w.phys.core")" = 0 ] || fail "--no-virtual wrote virtual PT_LOADs"
+  say "gdb on xdump's core: the same threads, registers, backtrace and run-time values"
+  guest_answers "$g/kernel.elf" "$T/$w.core" "$n" > "$T/$w.answers"
+  guest_expect_answers "xdump's core" "$T/expected" "$T/$w.answers"
+  say "gdb on xdump's physical-only core: threads and registers, none of the run-time values"
+  guest_answers "$g/kernel.elf" "$T/$w.phys.core" "$n" > "$T/$w.phys.answers"
+  guest_expect_wrong "xdump --no-virtual" "$T/expected" "$T/$w.phys.answers"
+}
+
+# guest_no_gdb_warning CORE: gdb said nothing about CORE's format (in guest_answers).
+guest_no_gdb_warning() {
+  ! grep -i 'warning' "$1.gdb" >&2 || fail "gdb warns about $1 (above)"
+}
+
+# ---- xenstore and the crash hook (t06xx) ---------------------------------------------------------
+XSTORED=$BUILD/xensim-xenstored
+BG_PIDS=()
+# Background programs die with the test (and never hold run.sh's output open).
+bg_cleanup() { local p; for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap 'bg_cleanup; rm -rf "$T"' EXIT
+# xenstored_start WORLD: serves WORLD's xenstore on $T/WORLD.xs and exports XENSTORED_PATH.
+xenstored_start() {
+  "$XSTORED" "$T/$1" "$T/$1.xs" > /dev/null 2> "$T/$1.xenstored.log" &
+  XSTORED_PID=$!; BG_PIDS+=("$XSTORED_PID")
+  for _ in $(seq 250); do [ -S "$T/$1.xs" ] && break; sleep 0.02; done
+  [ -S "$T/$1.xs" ] || fail "xensim-xenstored did not start"
+  export XENSTORED_PATH=$T/$1.xs
+}
+xenstored_stop() { kill "$XSTORED_PID" 2>/dev/null || true; wait "$XSTORED_PID" 2>/dev/null || true; }
+# watch_start WORLD LOG ARGS...: `xdump watch ARGS` in WORLD, stderr to LOG; pid in WATCH_PID.
+watch_start() {
+  local w=$1 log=$2; shift 2
+  "$XSIM" run "$T/$w" -- "$XDUMP" watch --no-syslog "$@" > /dev/null 2> "$log" &
+  WATCH_PID=$!; BG_PIDS+=("$WATCH_PID")
+}
+# watch_stop: SIGTERM, and the daemon must exit 0 within 10 s.
+watch_stop() {
+  kill -TERM "$WATCH_PID"
+  local rc=0; wait "$WATCH_PID" || rc=$?
+  [ $rc = 0 ] || fail "xdump watch exited $rc"
+}
+# wait_log FILE PATTERN [COUNT] [SECONDS]: until COUNT lines of FILE match the ERE PATTERN.
+wait_log() {
+  local f=$1 pat=$2 n=${3:-1} t=${4:-30} i
+  for i in $(seq $((t * 50))); do
+    [ "$(grep -Ec -- "$pat" "$f" 2> /dev/null)" -ge "$n" ] && return 0
+    sleep 0.02
+  done
+  cat "$f" >&2; fail "waited ${t}s for $n line(s) matching '$pat' in $f"
+}
+# count FILE PATTERN: lines of FILE matching the ERE PATTERN.
+count() { grep -Ec -- "$2" "$1" || true; }

@@ -29,7 +29,10 @@ say "a sparse 64 GiB span costs nothing"
 [ "$(du -sk "$T/w" | cut -f1)" -lt 80000 ] || fail "the world takes too much disk"
 say "vCPU contexts through Xen's own dumper: offline and set registers"
 sim w "$XCDUMP" 1 "$T/x1.core" || fail dumpcore
-check w 1 "$T/x1.core"; expect xen.pages_ok 4096
+check w 1 "$T/x1.core"
+# A PVH guest has memory at 0xa0-0xbf (no VGA hole, as measured on real Xen); Xen's dumper
+# skips those gfns for every auto-translated guest: 32 pages it silently leaves out.
+expect xen.pages_ok 4064; expect xen.pfns_missing 32
 expect xen.nr_vcpus 3    # vCPU 1 has no context (-ENODATA): Xen's dumper skips it
 expect xen.magic 0xf00febee
 say "pause and unpause through the real libxenctrl, counted outside the process"

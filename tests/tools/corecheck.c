@@ -135,6 +135,19 @@ static void check_prstatus(struct xsim_handle *h, struct xsim_domain *d, const u
     ok ? prs_ok++ : prs_bad++;
 }
 
+static void print_base64(const char *key, const uint8_t *p, size_t n)
+{
+    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    printf("%s=", key);
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? p[i + 1] << 8 : 0) |
+                     (i + 2 < n ? p[i + 2] : 0);
+        putchar(a[v >> 18 & 63]), putchar(a[v >> 12 & 63]);
+        putchar(i + 1 < n ? a[v >> 6 & 63] : '='), putchar(i + 2 < n ? a[v & 63] : '=');
+    }
+    putchar('\n');
+}
+
 static void read_fail_note(const uint8_t *img, size_t len, uint64_t off, uint64_t size,
                            struct xsim_handle *h, struct xsim_domain *d)
 {
@@ -147,9 +160,11 @@ static void read_fail_note(const uint8_t *img, size_t len, uint64_t off, uint64_
         uint64_t name = pos + 12, desc = name + ((namesz + 3) & ~3u);
         if (desc + descsz > len)
             break;
+        if (namesz == 11 && !memcmp(img + name, "VMCOREINFO", 11) && type == 0)
+            print_base64("vmcoreinfo.text", img + desc, descsz);
         if (namesz == 5 && !memcmp(img + name, "CORE", 5) && type == 1)
             check_prstatus(h, d, img + desc, descsz);
-        if (namesz == 6 && !memcmp(img + name, "XDUMP", 6) && type == 1)
+        if (namesz == 6 && !memcmp(img + name, "XDUMP", 6) && type == 0x58440001u)
             for (uint64_t i = 0; i + 24 <= descsz && nfails < MAX_FAIL; i += 24) {
                 memcpy(&fails[nfails], img + desc + i, 24);
                 fail_frames += fails[nfails++].count;

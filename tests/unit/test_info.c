@@ -295,7 +295,7 @@ static size_t desc_note(struct buf *b, const struct tspec *s)
     put(&d, 144, "0.1.0-test", 10);
     for (size_t i = 0; i < s->nvcpus; i++)
         d.p[176 + i] = s->vcpu[i].state;
-    size_t at = note(b, "XDUMP", 2, d.p, d.len);
+    size_t at = note(b, "XDUMP", 0x58440002u, d.p, d.len);
     free(d.p);
     return at;
 }
@@ -309,7 +309,7 @@ static size_t bad_note(struct buf *b, const struct tspec *s)
         P32(&d, 24 * i + 16, (uint32_t)s->bad[i].err);
         P32(&d, 24 * i + 20, 0);
     }
-    size_t at = note(b, "XDUMP", 1, d.p, d.len);
+    size_t at = note(b, "XDUMP", 0x58440001u, d.p, d.len);
     free(d.p);
     return at;
 }
@@ -368,7 +368,7 @@ static struct where build_xdump(struct buf *b, const struct tspec *s)
     w.desc_note = desc_note(b, s);
     w.bad_note = s->bad_note ? bad_note(b, s) : 0;
     if (s->padding)
-        note(b, "XDUMP", 3, NULL, s->padding);
+        note(b, "XDUMP", 0x58440003u, NULL, s->padding);
     w.notes_len = b->len - w.notes;
     w.first_note = w.notes;
 
@@ -1159,7 +1159,7 @@ static void desc_vcpus_huge(struct buf *b, const struct where *w)
 
 static void desc_second(struct buf *b, const struct where *w)
 {
-    P32(b, w->bad_note + 8, 2); /* the unmappable note becomes a second description */
+    P32(b, w->bad_note + 8, 0x58440002u); /* the unmappable note becomes a second description */
 }
 
 static void desc_version_2(struct buf *b, const struct where *w)

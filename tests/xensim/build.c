@@ -257,7 +257,7 @@ static int parse_line(struct builder *b, struct dom_spec *s, char **tok, int n)
         if (!s->type)
             return fail(b, "type: expected pv, hvm or pvh");
     } else if (!strcmp(k, "memory") && n == 2 && !parse_num(tok[1], &v) && v >= XS_PAGE_SIZE) {
-        if (s->type == XS_PV || !s->type) {
+        if (s->type != XS_HVM) { /* PV and PVH: no VGA hole (measured on Xen 4.17) */
             s->nram = 1;
             s->ram[0][0] = 0;
             s->ram[0][1] = v / XS_PAGE_SIZE - 1;
@@ -373,6 +373,14 @@ static int fill_page(const struct dom_spec *s, uint64_t pfn, uint64_t *q)
     return 1;
 }
 
+static int is_zero_page(const uint64_t *q)
+{
+    for (unsigned i = 0; i < XS_PAGE_SIZE / 8; i++)
+        if (q[i])
+            return 0;
+    return 1;
+}
+
 static int fill_memory(struct builder *b, const struct dom_spec *s, struct xsim_domain *d)
 {
     struct xsim_dommap *m = xsim_dommap(b->h, d);
@@ -393,6 +401,8 @@ static int fill_memory(struct builder *b, const struct dom_spec *s, struct xsim_
             size_t got = fread(page, 1, sizeof(page), f);
             if (!got)
                 break;
+            if (s->fill == FILL_ZERO && is_zero_page(page))
+                continue; /* the file is a hole there already */
             if (xsim_write_page(b->h, d, pfn, page) < 0) {
                 fclose(f);
                 return fail(b, "dom%u: load %s: pfn %#llx is not present", s->domid,

@@ -410,7 +410,11 @@ int xsim_map_frame(struct xsim_handle *h, uint32_t domid, uint64_t frame, int *f
     uint64_t pfn;
     if (!xsim_frame_to_pfn(h, d, frame, &pfn)) {
         XS_ADD(&d->c.frames_failed, 1);
-        return -EINVAL; /* not a frame of this domain / a hole in its physmap */
+        /* As measured on Xen 4.17: a machine frame a PV domain does not own answers -EBUSY
+           (Xen's own low frames -EPERM); a gfn an HVM/PVH domain does not have, -EINVAL. */
+        if (d->type != XS_PV)
+            return -EINVAL;
+        return frame < 0x100 ? -EPERM : -EBUSY;
     }
     int rc = fault_for(h, d, pfn);
     if (rc == -ENOENT) {

@@ -56,6 +56,7 @@ static struct {
     int (*close)(int);
     int (*ioctl)(int, unsigned long, ...);
     void *(*mmap)(void *, size_t, int, int, int, off_t);
+    int (*munmap)(void *, size_t);
 } sim = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static void resolve(void)
@@ -66,6 +67,7 @@ static void resolve(void)
     sim.close = (int (*)(int))dlsym(RTLD_NEXT, "close");
     sim.ioctl = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
     sim.mmap = (void *(*)(void *, size_t, int, int, int, off_t))dlsym(RTLD_NEXT, "mmap");
+    sim.munmap = (int (*)(void *, size_t))dlsym(RTLD_NEXT, "munmap");
     __atomic_store_n(&sim.open, (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open"),
                      __ATOMIC_RELEASE);
 }
@@ -143,10 +145,51 @@ EXPORT int close(int fd)
 
 /* ---- privcmd mmap: remember each VMA, as the driver does -------------------------------- */
 
+static void forget_vmas(uintptr_t s, size_t len)
+{
+    pthread_mutex_lock(&sim.lock);
+    for (int i = 0; i < MAX_VMAS; i++) {
+        struct vma *v = &sim.vmas[i];
+        if (v->len && v->start < s + len && s < v->start + v->len)
+            v->len = 0;
+    }
+    pthread_mutex_unlock(&sim.lock);
+}
+
+EXPORT int munmap(void *addr, size_t len)
+{
+    resolve();
+    int rc = sim.munmap(addr, len);
+    if (rc == 0)
+        forget_vmas((uintptr_t)addr, len);
+    return rc;
+}
+
+/* Whether [addr, addr+len) covers part, but not all, of a privcmd VMA still in place. */
+static int partly_over_privcmd(void *addr, size_t len)
+{
+    uintptr_t s = (uintptr_t)addr, e = s + len;
+    int hit = 0;
+    pthread_mutex_lock(&sim.lock);
+    for (int i = 0; i < MAX_VMAS && !hit; i++) {
+        struct vma *v = &sim.vmas[i];
+        if (v->len && v->start < e && s < v->start + v->len)
+            hit = !(s == v->start && len == v->len);
+    }
+    pthread_mutex_unlock(&sim.lock);
+    return hit;
+}
+
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
     resolve();
+    if (kind_of_fd(fd) == FD_PRIVCMD && (flags & MAP_FIXED) && partly_over_privcmd(addr, len)) {
+        errno = ENOMEM; /* Linux: a privcmd mapping over part of another one */
+        return MAP_FAILED;
+    }
     void *p = sim.mmap(addr, len, prot, flags, fd, off);
+    if (p != MAP_FAILED && kind_of_fd(fd) != FD_PRIVCMD && (flags & MAP_FIXED))
+        forget_vmas((uintptr_t)p, len); /* whatever privcmd mapping was there is gone */
     if (p == MAP_FAILED || kind_of_fd(fd) != FD_PRIVCMD)
         return p;
     uintptr_t s = (uintptr_t)p, e = s + len;

@@ -110,10 +110,9 @@ static void put(struct reply *r, const char *s, bool nul)
 static void uuid_text(const struct xsim_domain *d, char out[37])
 {
     const uint8_t *u = d->handle;
-    snprintf(out, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
-             u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
-             u[15]);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
+             u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
+             u[14], u[15]);
 }
 
 static void start_time(struct store *s, const struct xsim_domain *d, char *out, size_t n)
@@ -334,7 +333,8 @@ static int handle(struct store *s, struct conn *c, const struct xsd_sockmsg *m, 
             err = E2BIG;
         note(s, "%s %s: %s", m->type == XS_READ ? "read" : "directory", a[0],
              err ? strerror(err) : "ok");
-        return err ? send_error(c, m, err) : send_msg(c, m->type, m->req_id, m->tx_id, r.data, r.len);
+        return err ? send_error(c, m, err)
+                   : send_msg(c, m->type, m->req_id, m->tx_id, r.data, r.len);
     case XS_GET_PERMS:
         if (!strings(body, m->len, a, 1, 1))
             return send_error(c, m, EINVAL);

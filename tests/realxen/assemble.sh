@@ -1,0 +1,225 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# assemble.sh OUTDIR XDUMP_BIN - put together everything a real-Xen run boots, from Debian's
+# packages at test time (nothing binary lives in the repository):
+#
+#   OUTDIR/xen.elf         the hypervisor (Debian's xen-4.17-amd64.gz, gunzipped: QEMU's
+#                          multiboot loader wants the 32-bit ELF)
+#   OUTDIR/vmlinuz         Debian's Linux 6.1, dom0 and guest kernel alike
+#   OUTDIR/dom0.cpio       dom0's initramfs (uncompressed: decompressing under TCG is slow):
+#                          busybox, the Xen tools, their libraries, the modules, XDUMP_BIN, the
+#                          guest initramfs and configs, the scenario scripts
+#   OUTDIR/pvguest/        our own tiny PV kernel (fixtures/pvguest), with symbols
+#
+# The .debs are cached in $XDUMP_REALXEN_CACHE (default /var/cache/xdump-realxen): a second
+# run downloads nothing. XDUMP_BIN may be "none" (or missing): the scenarios then run Xen's
+# own dumper alone and the host checks report xdump as missing. Idempotent.
+set -eu
+
+die() { echo "assemble: $*" >&2; exit 1; }
+[ $# -eq 2 ] || die "usage: assemble.sh OUTDIR XDUMP_BIN"
+OUT=$1
+XDUMP_BIN=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+CACHE=${XDUMP_REALXEN_CACHE:-/var/cache/xdump-realxen}
+START=$(date +%s.%N)
+
+elapsed() { echo "$(date +%s.%N) $1" | awk '{printf "%.1f", $1 - $2}'; }
+step() { echo "assemble: [$(elapsed "$START") s] $*"; }
+
+for tool in apt-get apt-cache dpkg-deb gunzip ldd awk; do
+    command -v $tool >/dev/null 2>&1 || die "'$tool' not found (a Debian host is needed)"
+done
+case $OUT in *,*|*' '*) die "OUTDIR must not contain commas or spaces (QEMU's -initrd list): $OUT" ;; esac
+mkdir -p "$OUT" "$CACHE"
+OUT=$(cd "$OUT" && pwd)
+
+# ---- 1. the packages, downloaded once --------------------------------------------------------
+
+# The kernel's exact package: the metapackage depends on linux-image-<abi>-amd64.
+kernel_pkg() {
+    apt-cache depends linux-image-amd64 2>/dev/null |
+        awk '/Depends: linux-image-[0-9].*-amd64/ {print $2; exit}'
+}
+KPKG=$(kernel_pkg || true)
+if [ -z "$KPKG" ] && [ "$(id -u)" -eq 0 ] && ! ls "$CACHE"/linux-image-*.deb >/dev/null 2>&1; then
+    # A fresh machine may have no package lists yet.
+    step "apt-get update (no package lists)"
+    apt-get update -qq >/dev/null 2>&1 || true
+    KPKG=$(kernel_pkg || true)
+fi
+if [ -z "$KPKG" ]; then
+    # apt lists may be missing (no `apt-get update`): fall back to what the cache has.
+    KPKG=$(ls "$CACHE" 2>/dev/null | sed -n 's/^\(linux-image-6\.1\.0-[0-9]*-amd64\)_.*/\1/p' |
+        sort -V | tail -1)
+    [ -n "$KPKG" ] || die "cannot resolve linux-image-amd64's kernel package (run apt-get update)"
+fi
+PKGS="xen-hypervisor-4.17-amd64 xen-utils-4.17 xen-utils-common xenstore-utils $KPKG busybox-static"
+
+# The .deb apt would fetch now (candidate version, one apt-cache call for all); any cached one
+# of that package when apt knows no candidate (offline, no lists).
+CANDIDATES=$(apt-cache policy $PKGS 2>/dev/null |
+    awk '/^[^ ]/ {sub(":$", "", $1); p = $1} /Candidate:/ {print p, $2}')
+deb_for() {
+    ver=$(echo "$CANDIDATES" | awk -v p="$1" '$1 == p {print $2}')
+    if [ -n "$ver" ] && [ "$ver" != "(none)" ]; then
+        ver=$(echo "$ver" | sed 's/:/%3a/')
+        echo "$CACHE/$1_${ver}_amd64.deb"
+    else
+        ls "$CACHE/$1"_*_amd64.deb 2>/dev/null | sort -V | tail -1
+    fi
+}
+DEBS=
+missing=
+for p in $PKGS; do
+    d=$(deb_for "$p")
+    [ -n "$d" ] || die "package $p: apt knows no candidate and the cache $CACHE has none"
+    [ -f "$d" ] || missing="$missing $p"
+    DEBS="$DEBS $d"
+done
+if [ -n "$missing" ]; then
+    step "downloading$missing into $CACHE"
+    (cd "$CACHE" && apt-get download $missing >/dev/null 2>"$OUT/apt-download.err") ||
+        die "apt-get download$missing failed: $(tail -3 "$OUT/apt-download.err")"
+    for d in $DEBS; do [ -f "$d" ] || die "apt-get download did not produce $d"; done
+fi
+step "packages: $(for d in $DEBS; do basename "$d"; done | tr '\n' ' ')"
+
+# ---- 2. extract (once per set of .debs) ------------------------------------------------------
+
+STAGE=$OUT/debroot
+if [ "$(cat "$OUT/debroot.stamp" 2>/dev/null)" != "$DEBS" ]; then
+    rm -rf "$STAGE" && mkdir -p "$STAGE"
+    for d in $DEBS; do dpkg-deb -x "$d" "$STAGE"; done
+    echo "$DEBS" >"$OUT/debroot.stamp"
+    step "extracted"
+fi
+KVER=$(ls "$STAGE/lib/modules" | head -1)
+[ -n "$KVER" ] || die "no kernel modules in $STAGE/lib/modules"
+BUSYBOX=$STAGE/bin/busybox
+XENBIN=$STAGE/usr/lib/xen-4.17/bin
+gunzip -c "$STAGE/boot/xen-4.17-amd64.gz" >"$OUT/xen.elf"
+cp "$STAGE/boot/vmlinuz-$KVER" "$OUT/vmlinuz"
+
+# ---- helpers ------------------------------------------------------------------------------------
+
+# install_busybox ROOT: busybox and a link per applet.
+install_busybox() {
+    mkdir -p "$1/bin"
+    cp "$BUSYBOX" "$1/bin/busybox"
+    for a in $("$BUSYBOX" --list); do
+        [ -e "$1/bin/$a" ] || ln -s busybox "$1/bin/$a"
+    done
+}
+
+# install_libs ROOT BINARY...: every library ldd lists (resolved on this host), the loader.
+install_libs() {
+    root=$1
+    shift
+    for bin in "$@"; do
+        if ldd "$bin" | grep -q 'not found'; then
+            die "$bin: libraries missing on this host: $(ldd "$bin" | grep 'not found' | tr -d '\t')
+  (install libxen-dev, e.g. with 'make deps')"
+        fi
+        for lib in $(ldd "$bin" | awk '/=> \// {print $3} /^\t\/lib/ {print $1}'); do
+            dest=$root$lib
+            [ -e "$dest" ] && continue
+            mkdir -p "$(dirname "$dest")"
+            cp -L "$lib" "$dest"
+        done
+    done
+}
+
+# make_cpio DIR FILE: an uncompressed newc archive of DIR.
+make_cpio() {
+    (cd "$1" && find . | "$BUSYBOX" cpio -o -H newc 2>/dev/null) >"$2.tmp"
+    mv "$2.tmp" "$2"
+}
+
+# ---- 3. the guest initramfs ----------------------------------------------------------------
+
+GROOT=$OUT/guestroot
+rm -rf "$GROOT" && mkdir -p "$GROOT/proc" "$GROOT/sys" "$GROOT/dev"
+install_busybox "$GROOT"
+cp "$HERE/guest/init" "$GROOT/init"
+chmod 755 "$GROOT/init"
+make_cpio "$GROOT" "$OUT/guest.cpio"
+step "guest initramfs: $(du -k "$OUT/guest.cpio" | cut -f1) KiB"
+
+# ---- 4. our own PV test kernel -------------------------------------------------------------------
+
+PVG=
+if [ -f "$TOP/fixtures/pvguest/Makefile" ]; then
+    if make -s -C "$TOP/fixtures/pvguest" O="$OUT/pvguest" >"$OUT/pvguest.log" 2>&1; then
+        PVG=$OUT/pvguest/kernel.elf
+        step "pvguest kernel: $PVG"
+    else
+        die "fixtures/pvguest does not build: $(tail -5 "$OUT/pvguest.log")"
+    fi
+fi
+
+# ---- 5. dom0's initramfs -----------------------------------------------------------------------------
+
+ROOT=$OUT/dom0root
+rm -rf "$ROOT"
+mkdir -p "$ROOT/proc" "$ROOT/sys" "$ROOT/dev" "$ROOT/run" "$ROOT/tmp" "$ROOT/out" \
+    "$ROOT/etc/xen" "$ROOT/var/lib/xen/dump" "$ROOT/var/log/xen/console" "$ROOT/usr/bin" \
+    "$ROOT/usr/lib/xen-4.17/bin" "$ROOT/guest" "$ROOT/scenarios" "$ROOT/lib/modules/$KVER"
+install_busybox "$ROOT"
+
+XEN_TOOLS="xl xenstored xen-init-dom0 xenconsoled"
+for t in $XEN_TOOLS; do
+    cp "$XENBIN/$t" "$ROOT/usr/lib/xen-4.17/bin/$t"
+    install_libs "$ROOT" "$XENBIN/$t"
+done
+: >"$ROOT/etc/xen/xl.conf"
+# busybox's date has no %N: the scenarios time the dumps with coreutils' date.
+cp /bin/date "$ROOT/usr/bin/date"
+install_libs "$ROOT" /bin/date
+# glibc dlopens libgcc_s for pthread_cancel: `xl create` aborts without it.
+GCCS=$(ldconfig -p | awk '/libgcc_s.so.1 .*x86-64/ {print $NF; exit}')
+[ -n "$GCCS" ] || die "libgcc_s.so.1 not found on this host"
+mkdir -p "$ROOT$(dirname "$GCCS")" && cp -L "$GCCS" "$ROOT$GCCS"
+
+# xenprobe: what real Xen answers a dumper (probe.c), built against this host's libxen.
+gcc -std=gnu11 -O2 -Wall -Wextra -o "$OUT/xenprobe" "$HERE/probe.c" -lxenctrl -lxenforeignmemory ||
+    die "tests/realxen/probe.c does not build (libxen-dev missing?)"
+cp "$OUT/xenprobe" "$ROOT/usr/bin/xenprobe"
+install_libs "$ROOT" "$OUT/xenprobe"
+
+if [ "$XDUMP_BIN" != none ] && [ -x "$XDUMP_BIN" ]; then
+    cp "$XDUMP_BIN" "$ROOT/usr/bin/xdump"
+    install_libs "$ROOT" "$XDUMP_BIN"
+    step "xdump: $XDUMP_BIN"
+else
+    step "xdump: none (XDUMP_BIN=$XDUMP_BIN): Xen's own dumper only"
+fi
+
+# Modules, in load order (see /work/shared/real-xen.md): Xen's devices, then virtio-blk for the
+# results disk.
+MODS="drivers/xen/xen-evtchn drivers/xen/xen-gntdev drivers/xen/xen-gntalloc
+  drivers/xen/xen-privcmd drivers/xen/xenfs/xenfs drivers/virtio/virtio_ring drivers/virtio/virtio
+  drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci_legacy_dev
+  drivers/virtio/virtio_pci drivers/block/virtio_blk"
+: >"$ROOT/lib/modules/$KVER/load-order"
+for m in $MODS; do
+    src=$STAGE/lib/modules/$KVER/kernel/$m.ko
+    [ -f "$src" ] || die "module $m.ko not in $KPKG"
+    cp "$src" "$ROOT/lib/modules/$KVER/"
+    echo "$(basename "$m").ko" >>"$ROOT/lib/modules/$KVER/load-order"
+done
+
+cp "$OUT/vmlinuz" "$ROOT/guest/vmlinuz"
+cp "$OUT/guest.cpio" "$ROOT/guest/initrd.cpio"
+cp "$HERE"/guest/*.cfg "$ROOT/guest/"
+[ -n "$PVG" ] && cp "$PVG" "$ROOT/guest/pvguest.elf"
+cp "$HERE"/scenarios/*.sh "$ROOT/scenarios/"
+cp "$HERE/dom0/init" "$ROOT/init"
+cp "$HERE/dom0/lib.sh" "$ROOT/scenarios/lib.sh"
+chmod 755 "$ROOT/init" "$ROOT"/scenarios/*.sh
+make_cpio "$ROOT" "$OUT/dom0.cpio"
+step "dom0 initramfs: $(du -m "$OUT/dom0.cpio" | cut -f1) MiB (kernel $KVER)"
+echo "$KVER" >"$OUT/kernel.version"
+step "done: $OUT"

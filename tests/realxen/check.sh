@@ -1,0 +1,78 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# check.sh XDUMP_BIN - the real-Xen part of the test suite: assemble the images (assemble.sh),
+# boot Xen 4.17 under QEMU once and run every scenario in it (run.sh), then check the results
+# on the host (checks/*.sh). Exits non-zero on any failure, and when QEMU, gdb or Debian's
+# packages cannot be had (never a silent skip).
+#
+#   XDUMP_BIN                    the xdump to test (dynamically linked, built with plain `make`);
+#                                "none" runs Xen's own dumper alone (its checks then fail)
+#   XDUMP_REALXEN_OUT            work directory (default: build/realxen in the source tree)
+#   XDUMP_REALXEN_SCENARIOS      default "pvguest+pv+pvh"
+#   XDUMP_REALXEN_CACHE          where the .debs are kept (default /var/cache/xdump-realxen)
+#   XDUMP_REALXEN_TIMEOUT        bound of the QEMU run in seconds (default 900)
+#   XDUMP_REALXEN_KEEP_CORES=1   keep the cores after a successful check (they are ~130 MiB each)
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+die() { echo "realxen: FAIL: $*" >&2; exit 1; }
+[ $# -eq 1 ] || die "usage: tests/realxen/check.sh XDUMP_BIN"
+XDUMP_BIN=$1
+OUT=${XDUMP_REALXEN_OUT:-$TOP/build/realxen}
+SCENARIOS=${XDUMP_REALXEN_SCENARIOS:-pvguest+pv+pvh}
+T0=$(date +%s.%N)
+since() { echo "$(date +%s.%N) $1" | awk '{printf "%.1f", $1 - $2}'; }
+
+# ---- what this needs, said plainly -------------------------------------------------------------
+missing=
+for t in qemu-system-x86_64:qemu-system-x86 gdb:gdb gcc:gcc readelf:binutils apt-get:apt \
+    dpkg-deb:dpkg flock:util-linux timeout:coreutils; do
+    command -v "${t%%:*}" >/dev/null 2>&1 || missing="$missing ${t#*:}"
+done
+[ -f /usr/include/gelf.h ] || missing="$missing libelf-dev"
+[ -f /usr/include/xen/xen.h ] || missing="$missing libxen-dev"
+[ -z "$missing" ] || die "missing on this host (Debian packages):$missing"
+if [ "$XDUMP_BIN" != none ]; then
+    [ -x "$XDUMP_BIN" ] || die "xdump binary '$XDUMP_BIN' not found or not executable (build it with make)"
+    XDUMP_BIN=$(cd "$(dirname "$XDUMP_BIN")" && pwd)/$(basename "$XDUMP_BIN")
+fi
+mkdir -p "$OUT" || die "cannot create $OUT"
+OUT=$(cd "$OUT" && pwd)
+
+# ---- host tools, images, the run -------------------------------------------------------------
+gcc -std=gnu11 -O2 -Wall -Wextra -o "$OUT/corecmp" "$TOP/tests/tools/corecmp.c" -lelf ||
+    die "tests/tools/corecmp.c does not build"
+"$HERE/assemble.sh" "$OUT/images" "$XDUMP_BIN" || die "assembling the images failed (above)"
+echo "realxen: images ready after $(since "$T0") s; booting Xen for: $SCENARIOS"
+"$HERE/run.sh" "$SCENARIOS" "$OUT/results" "$OUT/images"
+run_rc=$?
+
+# ---- host checks -------------------------------------------------------------------------------------
+R=$OUT/results
+npass=0
+nfail=0
+[ $run_rc -eq 0 ] || nfail=$((nfail + 1))
+for s in $(echo "$SCENARIOS" | tr '+' ' '); do
+    echo "==== $s"
+    case $s in
+    pv | pvh) sh "$HERE/checks/dumpboth.sh" "$R/$s" "$OUT/corecmp" >"$R/$s.check" 2>&1 ;;
+    pvguest) sh "$HERE/checks/pvguest.sh" "$R/$s" "$OUT/corecmp" "$OUT/images/pvguest/kernel.elf" \
+        >"$R/$s.check" 2>&1 ;;
+    *) echo "FAIL: $s: no host check for this scenario" >"$R/$s.check" ;;
+    esac
+    cat "$R/$s.check"
+    npass=$((npass + $(grep -c '^PASS:' "$R/$s.check")))
+    nfail=$((nfail + $(grep -c '^FAIL:' "$R/$s.check")))
+done
+
+echo "==== timings"
+sed 's/^/  run: /' "$R/run.txt" 2>/dev/null
+grep -h '^TIME:' "$R"/*.check 2>/dev/null | sed 's/^/  /'
+echo "  total (assemble + boot + checks): $(since "$T0") s"
+if [ $nfail -eq 0 ] && [ "${XDUMP_REALXEN_KEEP_CORES:-0}" != 1 ]; then
+    rm -f "$R"/*/*.core
+fi
+echo "realxen: $npass passed, $nfail failed"
+[ $nfail -eq 0 ]

@@ -1,0 +1,42 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# dumpboth.sh DIR CORECMP - host check of a scenario made by dom0's dump_linux_guest (pv, pvh):
+# xdump's core holds the same pages and vCPU registers as Xen's own dumper's core of the same
+# paused guest.
+set -u
+DIR=$1
+CORECMP=$2
+SCEN=$(basename "$DIR")
+. "$(dirname "$0")/lib.sh"
+T=$DIR/times.txt
+
+check "dom0 scenario ended with rc 0" [ "$(cat "$DIR/rc" 2>/dev/null)" = 0 ]
+check "guest reached userspace ($(kv "$T" boot_seconds) s after xl create)" grep -q GUEST-READY "$DIR/console.log"
+check "xl dump-core succeeded in $(kv "$T" xl_seconds) s" [ "$(kv "$T" xl_rc)" = 0 ]
+check "xdump succeeded in $(kv "$T" xdump_seconds) s" [ "$(kv "$T" xdump_rc)" = 0 ]
+check "xdump info read the core" [ -s "$DIR/info.txt" ]
+check "domain still paused after xdump (xl pause must outlive xdump's own pause)" \
+    awk 'NR == 2 && index($5, "p") {ok = 1} END {exit !ok}' "$DIR/xl-list-after-xdump.txt"
+
+if [ -f "$DIR/xl.core" ] && [ -f "$DIR/xdump.core" ]; then
+    "$CORECMP" "$DIR/xl.core" "$DIR/xdump.core" >"$DIR/corecmp.txt" 2>&1
+    C=$DIR/corecmp.txt
+    sed 's/^/    /' "$C"
+    check "corecmp read both cores" grep -q '^result=' "$C"
+    check "pages compared: $(kv "$C" pages.compared) of xl's $(kv "$C" xl.index_valid)" \
+        [ "$(kv "$C" pages.compared)" -gt 0 ] 2>/dev/null
+    check "every compared page equal ($(kv "$C" pages.different) different)" [ "$(kv "$C" pages.different)" = 0 ]
+    check "no pfn of xl's core missing from xdump's ($(kv "$C" pages.only_xl))" [ "$(kv "$C" pages.only_xl)" = 0 ]
+    check "xdump's unmappable frames hold no data in xl's core ($(kv "$C" pages.xdump_unmappable_with_data_in_xl))" \
+        [ "$(kv "$C" pages.xdump_unmappable_with_data_in_xl)" = 0 ]
+    check "physical PT_LOADs equal xl's pages ($(kv "$C" phys.compared) compared, $(kv "$C" phys.different) different)" \
+        [ "$(kv "$C" phys.different)" = 0 ]
+    check "one NT_PRSTATUS per xl context ($(kv "$C" regs.xdump_prstatus) vs $(kv "$C" regs.xl_contexts))" \
+        [ "$(kv "$C" regs.xdump_prstatus)" = "$(kv "$C" regs.xl_contexts)" ]
+    check "vCPU registers agree ($(kv "$C" regs.different) different)" [ "$(kv "$C" regs.different)" = 0 ]
+    echo "INFO: $SCEN: pages only in xdump's core: $(kv "$C" pages.only_xdump); unmappable in xdump: $(kv "$C" pages.xdump_unmappable)"
+else
+    failed "both cores present (xl.core: $([ -f "$DIR/xl.core" ] && echo yes || echo no), xdump.core: $([ -f "$DIR/xdump.core" ] && echo yes || echo no))"
+fi
+echo "TIME: $SCEN: xl dump-core $(kv "$T" xl_seconds) s, xdump $(kv "$T" xdump_seconds) s"
+finish

@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# dump_linux_guest NAME BOOT_SECONDS: create guest NAME from /guest/NAME.cfg, wait for its
+# userspace, pause it, dump it with xdump and with `xl dump-core`, destroy it. Writes, in the
+# current directory: xdump.core, xl.core, info.txt, times.txt (key=value), xl-list-*.txt,
+# console.log, and the tools' own output.
+
+dump_linux_guest() {
+    name=$1
+    t0=$(now)
+    xl create /guest/$name.cfg >create.txt 2>&1 || { cat create.txt; echo "xl create failed"; return 1; }
+    echo "create_seconds=$(since $t0)" >>times.txt
+    if ! wait_console $name GUEST-READY $2; then
+        cat /var/log/xen/console/guest-$name.log
+        echo "guest $name did not reach userspace in $2 s"
+        return 1
+    fi
+    echo "boot_seconds=$(since $t0)" >>times.txt
+    cp /var/log/xen/console/guest-$name.log console.log
+    xl pause $name || return 1
+    id=$(domid $name)
+    echo "domid=$id" >>times.txt
+    xl list -v $name >xl-list-before.txt 2>&1
+    xl vcpu-list $name >xl-vcpu-list.txt 2>&1
+
+    rc=0
+    if [ -x /usr/bin/xdump ]; then
+        t=$(now)
+        xdump $id xdump.core >xdump.out 2>&1
+        xrc=$?
+        echo "xdump_rc=$xrc" >>times.txt
+        echo "xdump_seconds=$(since $t)" >>times.txt
+        [ $xrc -eq 0 ] || { echo "xdump failed (rc $xrc):"; cat xdump.out; rc=1; }
+        xdump info xdump.core >info.txt 2>&1 || echo "xdump info failed"
+        xdump info --json xdump.core >info.json 2>&1
+    else
+        echo "xdump_rc=missing" >>times.txt
+    fi
+    xl list -v $name >xl-list-after-xdump.txt 2>&1
+
+    t=$(now)
+    xl dump-core $id xl.core >xl-dump-core.out 2>&1
+    xlrc=$?
+    echo "xl_rc=$xlrc" >>times.txt
+    echo "xl_seconds=$(since $t)" >>times.txt
+    [ $xlrc -eq 0 ] || { echo "xl dump-core failed (rc $xlrc):"; cat xl-dump-core.out; rc=1; }
+    if [ -x /usr/bin/xenprobe ]; then
+        t=$(now)
+        xenprobe $id >probe.txt 2>&1
+        echo "probe_seconds=$(since $t)" >>times.txt
+    fi
+    ls -l >>ls.txt
+    cat times.txt
+    xl destroy $name
+    return $rc
+}

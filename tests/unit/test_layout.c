@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The file plan, the notes and the ELF head: sizes agree with what is encoded, segments point
+   where the pages are, the reserved room for unmappable runs is exactly filled. */
+#include <criterion/criterion.h>
+#include <elf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "elfw.h"
+#include "layout.h"
+#include "notes.h"
+#include "p2m.h"
+
+static struct xd_frames three_runs(void)
+{
+    struct xd_frames f = {0};
+    for (uint64_t pfn = 0; pfn < 0x20; pfn++)
+        xd_frames_add(&f, pfn, true, 0x5000 + pfn);
+    for (uint64_t pfn = 0x100; pfn < 0x140; pfn++)
+        xd_frames_add(&f, pfn, true, 0x7000 + pfn);
+    for (uint64_t pfn = 0x1000; pfn < 0x1001; pfn++)
+        xd_frames_add(&f, pfn, true, 0x9000);
+    return f;
+}
+
+Test(layout, offsets_are_ordered_aligned_and_sized)
+{
+    struct xd_frames f = three_runs();
+    struct xd_layout_in in = {.type = XD_PV,
+                              .frames = &f,
+                              .nvcpus = 3,
+                              .nctx = 2,
+                              .have_shinfo = true,
+                              .fail_reserve = 10};
+    struct xd_layout l;
+    cr_assert_eq(xd_layout_plan(&in, &l), 0);
+    cr_assert_eq(l.npages, 0x20 + 0x40 + 1);
+    cr_assert_eq(l.phnum, 1 + 3);
+    cr_assert_eq(l.pages_off % 4096, 0);
+    cr_assert_geq(l.pages_off, sizeof(Elf64_Ehdr) + l.phnum * sizeof(Elf64_Phdr));
+    cr_assert_eq(l.index_off, l.pages_off + l.npages * 4096);
+    cr_assert_eq(l.index_entsize, 16);
+    cr_assert_geq(l.notes_off, l.index_off + l.npages * 16);
+    cr_assert(l.xen_notes_off > l.notes_off && l.fail_off > l.xen_notes_off);
+    cr_assert_lt(l.fail_off, l.notes_off + l.notes_size);
+    cr_assert_geq(l.prstatus_off, l.notes_off + l.notes_size);
+    cr_assert_eq(l.shinfo_off, l.prstatus_off + 2 * XD_CTX_SIZE);
+    cr_assert_eq(l.shoff % 8, 0);
+    cr_assert_eq(l.file_size, l.shoff + l.shnum * sizeof(Elf64_Shdr));
+    cr_assert_eq(xd_layout_pfn_offset(&l, &f, 0x101), l.pages_off + (0x20 + 1) * 4096);
+    cr_assert_eq(xd_layout_pfn_offset(&l, &f, 0x99), 0);
+    xd_frames_free(&f);
+}
+
+static struct xd_vcpu *vcpus3(void)
+{
+    struct xd_vcpu *v = calloc(3, sizeof(*v));
+    for (uint32_t i = 0; i < 3; i++) {
+        v[i].id = i;
+        v[i].state = i == 1 ? XD_VCPU_NONE : XD_VCPU_ONLINE;
+        v[i].rip = 0xffffffff81000000ull + i;
+        v[i].rsp = 0x1000 * i;
+        v[i].r15 = 15;
+        v[i].cr[3] = 0x1234000;
+    }
+    return v;
+}
+
+/* Walks the encoded notes; returns their count, and the last XDUMP note's type and size. */
+static int walk_notes(const uint8_t *p, uint64_t size, uint32_t *last_type, uint32_t *last_desc)
+{
+    int n = 0;
+    for (uint64_t off = 0; off < size; n++) {
+        uint32_t namesz, descsz, type;
+        memcpy(&namesz, p + off, 4), memcpy(&descsz, p + off + 4, 4), memcpy(&type, p + off + 8, 4);
+        *last_type = type;
+        *last_desc = descsz;
+        off += 12 + ((namesz + 3) & ~3u) + ((descsz + 3) & ~3u);
+        cr_assert_leq(off, size, "note %d overruns the segment", n);
+    }
+    return n;
+}
+
+Test(notes, encoded_size_matches_plan_with_and_without_padding)
+{
+    struct xd_vcpu *v = vcpus3();
+    struct xd_xenver x = {.major = 4, .minor = 17};
+    uint8_t states[3] = {1, 0, 1};
+    struct xd_dumpdesc desc = {.nr_vcpus = 3, .vcpu_state = states};
+    struct xd_badrun bad[2] = {{0x10, 4, 14}, {0x20, 1, 1}};
+    for (uint64_t reserve = 2; reserve <= 5; reserve++) {
+        struct xd_notes_in in = {.vcpus = v,
+                                 .nvcpus = 3,
+                                 .type = XD_PV,
+                                 .npages = 9,
+                                 .xen = &x,
+                                 .desc = &desc,
+                                 .bad = bad,
+                                 .nbad = 2,
+                                 .fail_reserve = reserve};
+        uint64_t xoff, xsize, foff, size = xd_notes_size(2, 3, reserve, &xoff, &xsize, &foff);
+        uint8_t *buf = malloc(size + 64);
+        memset(buf, 0xcc, size + 64);
+        xd_notes_encode(&in, buf);
+        cr_assert_eq(buf[size], 0xcc, "wrote past the planned size");
+        uint32_t type, dsz;
+        int n = walk_notes(buf, size, &type, &dsz);
+        /* 2 CORE + 2 QEMU + 4 Xen + desc + unmappable + padding */
+        cr_assert_eq(n, 11);
+        cr_assert_eq(type, 0x58440003u, "the padding note closes the segment");
+        uint32_t fsz;
+        memcpy(&fsz, buf + foff + 4, 4);
+        cr_assert_eq(fsz, 48, "the unmappable note holds exactly the runs");
+        uint64_t first;
+        memcpy(&first, buf + foff + 20, 8);
+        cr_assert_eq(first, 0x10);
+        free(buf);
+    }
+    free(v);
+}
+
+Test(notes, vmcoreinfo_fills_the_reserved_room)
+{
+    struct xd_vcpu *v = vcpus3();
+    struct xd_xenver x = {0};
+    uint8_t states[3] = {1, 0, 1};
+    struct xd_dumpdesc desc = {.nr_vcpus = 3, .vcpu_state = states};
+    static char text[XD_VMCOREINFO_MAX];
+    memset(text, 'A', sizeof(text));
+    memcpy(text, "OSRELEASE=6.1.0-x\n", 18);
+    for (size_t len = 18; len <= XD_VMCOREINFO_MAX; len += 1013) {
+        struct xd_notes_in in = {.vcpus = v,
+                                 .nvcpus = 3,
+                                 .type = XD_HVM,
+                                 .xen = &x,
+                                 .desc = &desc,
+                                 .fail_reserve = 1,
+                                 .vmcoreinfo = text,
+                                 .vmcoreinfo_len = len};
+        uint64_t size = xd_notes_size(2, 3, 1, NULL, NULL, NULL);
+        uint8_t *buf = malloc(size + 8);
+        memset(buf, 0xcc, size + 8);
+        xd_notes_encode(&in, buf);
+        cr_assert_eq(buf[size], 0xcc);
+        uint32_t type, dsz;
+        cr_assert_eq(walk_notes(buf, size, &type, &dsz), 12);
+        cr_assert_eq(type, 0x58440003u);
+        cr_assert(memmem(buf, size, "VMCOREINFO", 11) != NULL);
+        free(buf);
+    }
+    free(v);
+}
+
+Test(notes, prstatus_in_gdb_order)
+{
+    struct xd_vcpu *v = vcpus3();
+    uint8_t pr[XD_PRSTATUS_SIZE];
+    xd_note_prstatus(&v[2], pr);
+    int32_t pid;
+    uint64_t r15, rip, rsp;
+    memcpy(&pid, pr + 32, 4);
+    memcpy(&r15, pr + 112, 8);
+    memcpy(&rip, pr + 112 + 16 * 8, 8);
+    memcpy(&rsp, pr + 112 + 19 * 8, 8);
+    cr_assert_eq(pid, 3);
+    cr_assert_eq(r15, 15);
+    cr_assert_eq(rip, 0xffffffff81000002ull);
+    cr_assert_eq(rsp, 0x2000);
+    free(v);
+}
+
+struct piece {
+    uint64_t vaddr, pfn, n, off;
+};
+static struct piece pieces[16];
+static int npieces;
+
+static void record(void *ctx, uint64_t vaddr, uint64_t pfn, uint64_t n, uint64_t off)
+{
+    (void)ctx;
+    pieces[npieces++] = (struct piece){vaddr, pfn, n, off};
+}
+
+Test(layout, virtual_ranges_split_where_the_file_has_no_page)
+{
+    struct xd_frames f = three_runs();
+    /* 0x80 pages from pfn 0: runs 0-0x1f and 0x100.. are apart; 0x20-0x7f are not in the file */
+    struct xd_vrange vr[2] = {{0xffff888000000000ull, 0x0, 0x80},
+                              {0xffffffff81000000ull, 0x110, 0x40}};
+    struct xd_layout_in in = {.type = XD_HVM,
+                              .frames = &f,
+                              .vranges = vr,
+                              .nvranges = 2,
+                              .nvcpus = 1,
+                              .nctx = 1,
+                              .fail_reserve = 1};
+    struct xd_layout l;
+    cr_assert_eq(xd_layout_plan(&in, &l), 0);
+    npieces = 0;
+    xd_layout_vpieces(&l, &in, record, NULL);
+    cr_assert_eq(npieces, 2);
+    cr_assert_eq(l.nvirt, 2);
+    cr_assert_eq(pieces[0].n, 0x20);
+    cr_assert_eq(pieces[0].off, l.pages_off);
+    cr_assert_eq(pieces[1].vaddr, 0xffffffff81000000ull);
+    cr_assert_eq(pieces[1].n, 0x30, "clipped at the end of the run 0x100-0x13f");
+    cr_assert_eq(pieces[1].off, l.pages_off + (0x20 + 0x10) * 4096);
+
+    uint8_t *head = malloc(l.pages_off);
+    xd_elfw_head(&l, &in, head);
+    Elf64_Ehdr eh;
+    memcpy(&eh, head, sizeof(eh));
+    cr_assert_eq(eh.e_type, ET_CORE);
+    cr_assert_eq(eh.e_phnum, 1 + 3 + 2);
+    Elf64_Phdr ph[6];
+    memcpy(ph, head + eh.e_phoff, sizeof(ph));
+    cr_assert_eq(ph[0].p_type, PT_NOTE);
+    cr_assert_eq(ph[2].p_paddr, 0x100000);
+    cr_assert_eq(ph[2].p_vaddr, 0);
+    cr_assert_eq(ph[5].p_vaddr, 0xffffffff81000000ull);
+    cr_assert_eq(ph[5].p_paddr, 0x110000);
+    cr_assert_eq(ph[5].p_align, 0);
+    free(head);
+    xd_frames_free(&f);
+}
+
+Test(layout, pn_xnum)
+{
+    struct xd_frames f = {0};
+    for (uint64_t i = 0; i < 70000; i++)
+        xd_frames_add(&f, 2 * i, false, 0);
+    struct xd_layout_in in = {
+        .type = XD_HVM, .frames = &f, .nvcpus = 1, .nctx = 1, .fail_reserve = 1};
+    struct xd_layout l;
+    cr_assert_eq(xd_layout_plan(&in, &l), 0);
+    uint8_t *head = malloc(l.pages_off), sh[7 * 64];
+    xd_elfw_head(&l, &in, head);
+    xd_elfw_shdrs(&l, &in, sh);
+    Elf64_Ehdr eh;
+    Elf64_Shdr s0;
+    memcpy(&eh, head, sizeof(eh));
+    memcpy(&s0, sh, sizeof(s0));
+    cr_assert_eq(eh.e_phnum, PN_XNUM);
+    cr_assert_eq(s0.sh_info, 70001);
+    free(head);
+    xd_frames_free(&f);
+}

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* p2m.c against guest memory built in the test: the PV list and tree as Linux lays them out,
+   and guests that lie (a p2m of 2^52 frames, cyclic tables, foreign frames, too many frames). */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "p2m.h"
+#include "xdump.h"
+
+#define NFRAMES 4096 /* machine frames 0x1000.. of the fake host */
+#define MFN0 0x1000u
+#define INV (~0ull)
+
+/* A fake host: machine frames MFN0..MFN0+NFRAMES, each a page of u64 entries. */
+struct host {
+    uint64_t (*mem)[512];
+    uint64_t next; /* next free frame index */
+    uint64_t reads;
+    uint8_t exists[1 << 16];
+    uint64_t paged_rounds; /* HVM: how many more scans see frames 100..103 absent */
+};
+
+static uint64_t alloc(struct host *h, uint64_t fill)
+{
+    uint64_t i = h->next++;
+    for (int k = 0; k < 512; k++)
+        h->mem[i][k] = fill;
+    return MFN0 + i;
+}
+
+static uint64_t *page(struct host *h, uint64_t mfn)
+{
+    return h->mem[mfn - MFN0];
+}
+
+static int read_frames(void *ctx, const uint64_t *frames, size_t n, uint8_t *buf, int *err)
+{
+    struct host *h = ctx;
+    for (size_t i = 0; i < n; i++) {
+        h->reads++;
+        err[i] = frames[i] >= MFN0 && frames[i] < MFN0 + h->next ? 0 : EINVAL;
+        if (!err[i])
+            memcpy(buf + i * 4096, page(h, frames[i]), 4096);
+    }
+    return 0;
+}
+
+static int frames_exist(void *ctx, const uint64_t *frames, size_t n, uint8_t *present)
+{
+    struct host *h = ctx;
+    for (size_t i = 0; i < n; i++) {
+        present[i] = frames[i] < sizeof(h->exists) && h->exists[frames[i]];
+        if (frames[i] >= 100 && frames[i] < 104 && h->paged_rounds)
+            present[i] = 0;
+    }
+    if (frames[0] == 0 && h->paged_rounds)
+        h->paged_rounds--;
+    return 0;
+}
+
+static int paged_pages(void *ctx, uint64_t *paged)
+{
+    struct host *h = ctx;
+    *paged = h->paged_rounds ? 4 : 0;
+    return 0;
+}
+
+static const char *error(void *ctx)
+{
+    (void)ctx;
+    return "fake host error";
+}
+
+static struct host *host_new(void)
+{
+    struct host *h = calloc(1, sizeof(*h));
+    h->mem = calloc(NFRAMES, sizeof(*h->mem));
+    return h;
+}
+
+static void host_free(struct host *h)
+{
+    free(h->mem);
+    free(h);
+}
+
+static struct xd_guest_ops ops_for(struct host *h)
+{
+    return (struct xd_guest_ops){h, read_frames, frames_exist, paged_pages, error};
+}
+
+/* p2m leaves for pfns [0, npfn): pfn -> mfn_of(pfn), holes where hole(pfn). Returns the leaf
+   mfns; absent leaves share one all-invalid page. */
+static void make_leaves(struct host *h, uint64_t npfn, uint64_t *leaf, uint64_t *pfn_mfn,
+                        bool (*hole)(uint64_t))
+{
+    uint64_t missing = alloc(h, INV);
+    for (uint64_t j = 0; j * 512 < npfn; j++) {
+        bool any = false;
+        for (uint64_t k = 0; k < 512; k++)
+            any |= j * 512 + k < npfn && !hole(j * 512 + k);
+        if (!any) {
+            leaf[j] = missing;
+            continue;
+        }
+        leaf[j] = alloc(h, INV);
+        for (uint64_t k = 0; k < 512 && j * 512 + k < npfn; k++)
+            if (!hole(j * 512 + k))
+                page(h, leaf[j])[k] = pfn_mfn[j * 512 + k];
+    }
+}
+
+static bool no_hole(uint64_t pfn)
+{
+    (void)pfn;
+    return false;
+}
+
+static bool some_holes(uint64_t pfn)
+{
+    return (pfn >= 700 && pfn < 1200) || pfn == 5;
+}
+
+/* Maps the list's leaves at vaddr through 4-level tables; returns the L4 mfn. */
+static uint64_t map_list(struct host *h, uint64_t vaddr, const uint64_t *leaf, uint64_t nleaf)
+{
+    uint64_t l4 = alloc(h, 0), l3 = alloc(h, 0), l2 = alloc(h, 0), l1 = 0, last2m = ~0ull;
+    for (uint64_t j = 0; j < nleaf; j++) {
+        uint64_t va = vaddr + j * 4096;
+        page(h, l4)[(va >> 39) & 511] = l3 << 12 | 0x67;
+        page(h, l3)[(va >> 30) & 511] = l2 << 12 | 0x67; /* within 1 GiB in these tests */
+        if (va >> 21 != last2m) {
+            l1 = alloc(h, 0);
+            last2m = va >> 21;
+            page(h, l2)[(va >> 21) & 511] = l1 << 12 | 0x67;
+        }
+        page(h, l1)[(va >> 12) & 511] = leaf[j] << 12 | 0x63;
+    }
+    return l4;
+}
+
+static void expect_identity_map(const struct xd_frames *f, const uint64_t *pfn_mfn,
+                                bool (*hole)(uint64_t), uint64_t npfn)
+{
+    uint64_t n = 0;
+    for (uint64_t pfn = 0; pfn < npfn; pfn++) {
+        uint64_t page_no;
+        bool found = xd_frames_find(f, pfn, &page_no);
+        cr_assert_eq(found, !hole(pfn), "pfn %#lx", pfn);
+        if (found) {
+            cr_assert_eq(f->mfns[page_no], pfn_mfn[pfn], "pfn %#lx", pfn);
+            n++;
+        }
+    }
+    cr_assert_eq(f->npages, n);
+}
+
+static void shuffled(uint64_t *pfn_mfn, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        pfn_mfn[i] = 0x900000 + (i * 7919) % n; /* a bijection onto machine frames */
+}
+
+Test(p2m, list_at_unaligned_address_with_holes)
+{
+    struct host *h = host_new();
+    uint64_t npfn = 3000, pfn_mfn[3000], leaf[8];
+    shuffled(pfn_mfn, npfn);
+    make_leaves(h, npfn, leaf, pfn_mfn, some_holes);
+    struct xd_p2m_anchors a = {.max_pfn = npfn, .p2m_vaddr = 0xffffc900005ff000ull};
+    a.p2m_cr3 = map_list(h, a.p2m_vaddr, leaf, 6) << 12; /* crosses a 2 MiB boundary */
+    struct xd_guest_ops ops = ops_for(h);
+    struct xd_frames f = {0};
+    char err[256];
+    cr_assert_eq(xd_p2m_pv(&ops, &a, 0xffffff, npfn, &f, err, sizeof(err)), 0, "%s", err);
+    expect_identity_map(&f, pfn_mfn, some_holes, npfn);
+    cr_assert_eq(f.nruns, 3); /* 0-4, 6-699, 1200-2999 */
+    xd_frames_free(&f);
+    host_free(h);
+}
+
+Test(p2m, tree)
+{
+    struct host *h = host_new();
+    uint64_t npfn = 2048, pfn_mfn[2048], leaf[4];
+    shuffled(pfn_mfn, npfn);
+    make_leaves(h, npfn, leaf, pfn_mfn, no_hole);
+    uint64_t fl = alloc(h, 0), fll = alloc(h, 0);
+    memcpy(page(h, fl), leaf, sizeof(leaf));
+    page(h, fll)[0] = fl;
+    struct xd_p2m_anchors a = {.max_pfn = npfn, .fll_mfn = fll};
+    struct xd_guest_ops ops = ops_for(h);
+    struct xd_frames f = {0};
+    char err[256];
+    cr_assert_eq(xd_p2m_pv(&ops, &a, 0xffffff, npfn, &f, err, sizeof(err)), 0, "%s", err);
+    expect_identity_map(&f, pfn_mfn, no_hole, npfn);
+    cr_assert_eq(f.nruns, 1);
+    xd_frames_free(&f);
+    host_free(h);
+}
+
+Test(p2m, incredible_size_is_refused_before_any_read)
+{
+    struct host *h = host_new();
+    struct xd_p2m_anchors a = {.max_pfn = 1ull << 52,
+                               .p2m_cr3 = (uint64_t)alloc(h, 0) << 12,
+                               .p2m_vaddr = 0xffffc90000000000ull};
+    struct xd_guest_ops ops = ops_for(h);
+    struct xd_frames f = {0};
+    char err[256];
+    h->reads = 0;
+    cr_assert_eq(xd_p2m_pv(&ops, &a, 0xffffff, 1000, &f, err, sizeof(err)), -XDUMP_E_GUEST);
+    cr_assert_eq(h->reads, 0);
+    cr_assert(strstr(err, "not credible"), "%s", err);
+    host_free(h);
+}
+
+Test(p2m, cyclic_tables_and_missing_sharing_terminate)
+{
+    /* A 64 GiB p2m whose every L4/L3/L2/L1 entry points back at the root: every leaf "is"
+       the root page. Linux's shared-missing-page dedupe and the limits keep it bounded. */
+    struct host *h = host_new();
+    uint64_t root = alloc(h, 0);
+    for (int i = 0; i < 512; i++)
+        page(h, root)[i] = root << 12 | 0x67;
+    struct xd_p2m_anchors a = {
+        .max_pfn = 1ull << 24, .p2m_cr3 = root << 12, .p2m_vaddr = 0xffffc90000000000ull};
+    struct xd_guest_ops ops = ops_for(h);
+    struct xd_frames f = {0};
+    char err[256];
+    int rc = xd_p2m_pv(&ops, &a, 0xffffff, 4096, &f, err, sizeof(err));
+    /* the root's entries are "mfns" 0x1000<<12|0x67: above max_mfn, so rejected as entries;
+       either no frame at all, or too many: an error, never a hang */
+    cr_assert_eq(rc, -XDUMP_E_GUEST, "%s", err);
+    cr_assert_lt(h->reads, 100000);
+    xd_frames_free(&f);
+    host_free(h);
+}
+
+Test(p2m, more_frames_than_the_domain_owns)
+{
+    struct host *h = host_new();
+    uint64_t npfn = 4096, pfn_mfn[4096], leaf[8];
+    shuffled(pfn_mfn, npfn);
+    make_leaves(h, npfn, leaf, pfn_mfn, no_hole);
+    struct xd_p2m_anchors a = {.max_pfn = npfn, .p2m_vaddr = 0xffffc90000000000ull};
+    a.p2m_cr3 = map_list(h, a.p2m_vaddr, leaf, 8) << 12;
+    struct xd_guest_ops ops = ops_for(h);
+    struct xd_frames f = {0};
+    char err[256];
+    /* the domain owns 100 pages, the p2m names 4096 */
+    cr_assert_eq(xd_p2m_pv(&ops, &a, 0xffffff, 100, &f, err, sizeof(err)), -XDUMP_E_GUEST);
+    cr_assert(strstr(err, "more frames than the domain owns"), "%s", err);
+    xd_frames_free(&f);
+    host_free(h);
+}
+
+Test(p2m, entries_naming_no_machine_frame_are_left_out)
+{
+    struct host *h = host_new();
+    uint64_t npfn = 1024, pfn_mfn[1024], leaf[2];
+    shuffled(pfn_mfn, npfn);
+    pfn_mfn[10] = 1ull << 50;            /* beyond the host's memory */
+    pfn_mfn[11] = 0x900000 | 1ull << 63; /* Linux's foreign-frame mark */
+    make_leaves(h, npfn, leaf, pfn_mfn, no_hole);
+    struct xd_p2m_anchors a = {.max_pfn = npfn, .p2m_vaddr = 0xffffc90000000000ull};
+    a.p2m_cr3 = map_list(h, a.p2m_vaddr, leaf, 2) << 12;
+    struct xd_guest_ops ops = ops_for(h);
+    struct xd_frames f = {0};
+    char err[256];
+    cr_assert_eq(xd_p2m_pv(&ops, &a, 0xffffff, npfn, &f, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(f.npages, 1022);
+    cr_assert_eq(f.invalid_entries, 1);
+    uint64_t pg;
+    cr_assert(!xd_frames_find(&f, 10, &pg) && !xd_frames_find(&f, 11, &pg));
+    xd_frames_free(&f);
+    host_free(h);
+}
+
+Test(p2m, hvm_scan_waits_for_paged_frames)
+{
+    struct host *h = host_new();
+    for (int i = 0; i < 3000; i++)
+        h->exists[i] = !(i >= 0xa0 && i < 0xc0);
+    h->paged_rounds = 2; /* frames 100..103 come back after two scans */
+    struct xd_guest_ops ops = ops_for(h);
+    struct xd_frames f = {0};
+    char err[256];
+    cr_assert_eq(xd_p2m_hvm(&ops, 2999, &f, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(f.npages, 3000 - 32);
+    cr_assert_eq(f.paged_missing, 0);
+    cr_assert_eq(f.nruns, 2);
+    xd_frames_free(&f);
+    host_free(h);
+}
