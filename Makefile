@@ -57,8 +57,8 @@ TOOLS := $(TOOL_SRC:tests/tools/%.c=$(O)/tests/%)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNITS := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
-.PHONY: all lib cli xensim tests deps demo check check-run unit e2e bench install fuzz fuzz-smoke \
-  clean format format-check
+.PHONY: all lib cli xensim tests deps demo check check-run unit e2e realxen bench install fuzz \
+  fuzz-smoke clean format format-check
 .DEFAULT_GOAL := all
 
 all: $(O)/xdump $(O)/libxdump.a $(O)/libxdump.so $(O)/libxdump.so.$(SOMAJOR) xensim
@@ -138,8 +138,15 @@ demo: deps
 check: deps
 	$(MAKE) --no-print-directory O=build/san SAN=1 tests
 	$(MAKE) --no-print-directory check-run O=build/san
+	$(MAKE) --no-print-directory realxen
 
-check-run: unit e2e
+# Real Xen 4.17 booted by QEMU, real PV and PVH guests, xdump beside `xl dump-core`
+# (tests/realxen/README.md). The xdump copied into dom0 is the plain build.
+realxen:
+	$(MAKE) --no-print-directory O=build all
+	tests/realxen/check.sh build/xdump
+
+check-run: unit e2e fuzz-smoke
 
 unit:
 	@set -e; for t in $(UNITS); do echo "== $$t"; $$t --jobs 2; done
@@ -189,6 +196,9 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# In xdump.pc, directories under PREFIX are written ${prefix}/...: the file can be moved with
+# its tree (pkg-config --define-variable=prefix=...).
+under_prefix = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 
 install: $(O)/xdump $(O)/libxdump.a $(O)/libxdump.so.$(VERSION) man/xdump.1 xdump.pc.in
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
@@ -200,8 +210,8 @@ install: $(O)/xdump $(O)/libxdump.a $(O)/libxdump.so.$(VERSION) man/xdump.1 xdum
 	ln -sf libxdump.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libxdump.so
 	install -m 644 include/xdump.h $(DESTDIR)$(INCLUDEDIR)/xdump.h
 	install -m 644 man/xdump.1 $(DESTDIR)$(MANDIR)/man1/xdump.1
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-	  -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(call under_prefix,$(LIBDIR))|g' \
+	  -e 's|@INCLUDEDIR@|$(call under_prefix,$(INCLUDEDIR))|g' -e 's|@VERSION@|$(VERSION)|g' \
 	  -e 's|@REQUIRES@|$(PKGS)|g' xdump.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/xdump.pc
 	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/xdump.pc
 

@@ -541,6 +541,29 @@ const uint8_t *xd_window_map(struct xd_window *w, const uint64_t *frames, size_t
     return w->area;
 }
 
+int xd_domain_probe_frames(struct xd_domain *d, const uint64_t *frames, size_t n, uint8_t *mappable)
+{
+    int e[XD_BATCH];
+    if (n > XD_BATCH)
+        return fail(d, XDUMP_E_FAIL, "internal: %zu frames in one probe", n);
+    void *p = mmap(NULL, n * XD_PAGE_SIZE, PROT_READ, MAP_SHARED, d->privcmd, 0);
+    if (p == MAP_FAILED)
+        return fail(d, XDUMP_E_FAIL, "cannot map %zu frames: %s", n, strerror(errno));
+    privcmd_mmapbatch_v2_t m = {.num = (unsigned)n,
+                                .dom = (domid_t)d->domid,
+                                .addr = (uintptr_t)p,
+                                .arr = (const xen_pfn_t *)frames,
+                                .err = e};
+    int rc = ioctl(d->privcmd, IOCTL_PRIVCMD_MMAPBATCH_V2, &m), saved = errno;
+    munmap(p, n * XD_PAGE_SIZE);
+    if (rc < 0 && saved != ENOENT)
+        return fail(d, XDUMP_E_XEN, "mapping frames of domain %u failed: %s", d->domid,
+                    strerror(saved));
+    for (size_t i = 0; i < n; i++)
+        mappable[i] = e[i] == 0 || e[i] == -ENOENT;
+    return 0;
+}
+
 int xd_domain_read_frames(struct xd_domain *d, const uint64_t *frames, size_t n, uint8_t *buf,
                           int *err)
 {

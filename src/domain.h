@@ -46,6 +46,11 @@ const uint8_t *xd_window_map(struct xd_window *w, const uint64_t *frames, size_t
                              int *status);
 uint64_t xd_window_calls(const struct xd_window *w);
 
+/* Whether frames[0..n) (n <= XD_BATCH) can be mapped: one batch ioctl, no copy, no retry (a
+   paged-out frame counts as mappable: the copy retries it). */
+int xd_domain_probe_frames(struct xd_domain *d, const uint64_t *frames, size_t n,
+                           uint8_t *mappable);
+
 /* Reads `n` whole pages named by frame numbers into buf (small reads: page tables, p2m). */
 int xd_domain_read_frames(struct xd_domain *d, const uint64_t *frames, size_t n, uint8_t *buf,
                           int *err);

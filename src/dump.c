@@ -117,6 +117,11 @@ static int ops_exist(void *ctx, const uint64_t *frames, size_t n, uint8_t *prese
     return xd_domain_frames_exist(ctx, frames, n, present);
 }
 
+static int ops_probe(void *ctx, const uint64_t *frames, size_t n, uint8_t *mappable)
+{
+    return xd_domain_probe_frames(ctx, frames, n, mappable);
+}
+
 static int ops_paged(void *ctx, uint64_t *paged)
 {
     struct xd_dominfo info;
@@ -162,7 +167,7 @@ static int read_state(struct dump *d)
 
 static int enumerate(struct dump *d)
 {
-    struct xd_guest_ops ops = {d->dom, ops_read, ops_exist, ops_paged, ops_error};
+    struct xd_guest_ops ops = {d->dom, ops_read, ops_exist, ops_paged, ops_error, ops_probe};
     uint64_t top;
     int rc;
     if (d->info.type == XD_PV) {

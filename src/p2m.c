@@ -344,6 +344,21 @@ static int scan_gfns(const struct xd_guest_ops *ops, uint64_t max_gpfn, struct x
         int rc = ops->frames_exist(ops->ctx, gfns, n, present);
         if (rc < 0)
             return fail(err, errlen, -rc, "%s", ops->error(ops->ctx));
+        /* What Xen called absent here, one batch map tells apart: a hole, or a special or
+           paged-out frame that is there (Xen's own dumper, mapping every gfn, has those). */
+        uint64_t absent[XD_BATCH];
+        uint8_t mappable[XD_BATCH];
+        size_t na = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!present[i])
+                absent[na++] = gfns[i];
+        if (na && ops->probe_frames) {
+            if ((rc = ops->probe_frames(ops->ctx, absent, na, mappable)) < 0)
+                return fail(err, errlen, -rc, "%s", ops->error(ops->ctx));
+            for (size_t i = 0, k = 0; i < n; i++)
+                if (!present[i])
+                    present[i] = mappable[k++];
+        }
         for (size_t i = 0; i < n; i++)
             if (present[i] && xd_frames_add(out, gfns[i], false, 0) < 0)
                 return fail(err, errlen, XDUMP_E_FAIL, "out of memory");

@@ -22,6 +22,10 @@ struct xd_guest_ops {
     int (*paged_pages)(void *ctx, uint64_t *paged);
     /* Last error message of the above. */
     const char *(*error)(void *ctx);
+    /* Optional (NULL: not asked): mappable[i] = whether frame i can be mapped after all - Xen
+       answers "no page" for frames it counts as special (shared_info, grant frames placed in
+       the guest's physmap) and for paged-out ones, which a mapping reaches. n <= XD_BATCH. */
+    int (*probe_frames)(void *ctx, const uint64_t *frames, size_t n, uint8_t *mappable);
 };
 
 /* Upper bound on the pfn space we accept from a guest: 2^36 frames (256 TiB). */

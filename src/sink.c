@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,18 @@
 #include "model.h"
 #include "xdump.h"
 
+/* xd_sink_pages_async(): one batch at a time, written by a thread of the sink's own. */
+struct async {
+    pthread_t tid;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool started, busy, quit;
+    const uint8_t *pages;
+    size_t n;
+    const int *skip;
+    int rc;
+};
+
 struct xd_sink {
     int fd;
     bool stream;
@@ -26,6 +39,7 @@ struct xd_sink {
     uint64_t drop_every, drop_mark, drop_prev; /* page-cache dropping, see drop_cache() */
     struct xd_gz *gz;                          /* compressing; then only its writer calls put() */
     bool write_failed;                         /* put() failed under the compressor: err says why */
+    struct async async;
     char path[4096];
     char tmp[4096];
     char err[512];
@@ -217,12 +231,15 @@ bool xd_sink_is_compressed(const struct xd_sink *s)
     return s->gz != NULL;
 }
 
-uint64_t xd_sink_offset(const struct xd_sink *s)
+uint64_t xd_sink_offset(struct xd_sink *s)
 {
+    xd_sink_wait(s);
     return s->off;
 }
 
-int xd_sink_write(struct xd_sink *s, const void *buf, size_t len)
+/* The writers below run in the caller's thread or in the asynchronous writer, never both at
+   once: the public entry points wait for the batch in flight first. */
+static int write_bytes(struct xd_sink *s, const void *buf, size_t len)
 {
     if (!len)
         return 0;
@@ -234,7 +251,7 @@ int xd_sink_write(struct xd_sink *s, const void *buf, size_t len)
     return put_plain(s, &iov, 1);
 }
 
-int xd_sink_zeros(struct xd_sink *s, uint64_t len)
+static int write_zeros(struct xd_sink *s, uint64_t len)
 {
     if (s->gz) {
         s->off += len;
@@ -247,12 +264,24 @@ int xd_sink_zeros(struct xd_sink *s, uint64_t len)
     }
     while (len) {
         size_t n = len < XD_PAGE_SIZE ? (size_t)len : XD_PAGE_SIZE;
-        int rc = xd_sink_write(s, zero_page, n);
+        int rc = write_bytes(s, zero_page, n);
         if (rc < 0)
             return rc;
         len -= n;
     }
     return 0;
+}
+
+int xd_sink_write(struct xd_sink *s, const void *buf, size_t len)
+{
+    int rc = xd_sink_wait(s);
+    return rc < 0 ? rc : write_bytes(s, buf, len);
+}
+
+int xd_sink_zeros(struct xd_sink *s, uint64_t len)
+{
+    int rc = xd_sink_wait(s);
+    return rc < 0 ? rc : write_zeros(s, len);
 }
 
 static bool is_zero(const uint8_t *p)
@@ -274,17 +303,103 @@ static int pages_compressed(struct xd_sink *s, const uint8_t *pages, size_t n, c
         if (!skip[i] && !is_zero(pages + i * XD_PAGE_SIZE))
             continue;
         if (i > start)
-            rc = xd_sink_write(s, pages + start * XD_PAGE_SIZE, (i - start) * XD_PAGE_SIZE);
+            rc = write_bytes(s, pages + start * XD_PAGE_SIZE, (i - start) * XD_PAGE_SIZE);
         if (rc == 0)
-            rc = xd_sink_zeros(s, XD_PAGE_SIZE);
+            rc = write_zeros(s, XD_PAGE_SIZE);
         start = i + 1;
     }
     if (rc == 0 && n > start)
-        rc = xd_sink_write(s, pages + start * XD_PAGE_SIZE, (n - start) * XD_PAGE_SIZE);
+        rc = write_bytes(s, pages + start * XD_PAGE_SIZE, (n - start) * XD_PAGE_SIZE);
     return rc;
 }
 
+static int write_pages(struct xd_sink *s, const uint8_t *pages, size_t n, const int *skip);
+
 int xd_sink_pages(struct xd_sink *s, const uint8_t *pages, size_t n, const int *skip)
+{
+    int rc = xd_sink_wait(s);
+    return rc < 0 ? rc : write_pages(s, pages, n, skip);
+}
+
+/* The writer of asynchronous batches. */
+static void *async_main(void *arg)
+{
+    struct xd_sink *s = arg;
+    struct async *a = &s->async;
+    pthread_mutex_lock(&a->mu);
+    for (;;) {
+        while (!a->busy && !a->quit)
+            pthread_cond_wait(&a->cv, &a->mu);
+        if (a->quit)
+            break;
+        pthread_mutex_unlock(&a->mu);
+        int rc = write_pages(s, a->pages, a->n, a->skip);
+        pthread_mutex_lock(&a->mu);
+        a->rc = rc;
+        a->busy = false;
+        pthread_cond_broadcast(&a->cv);
+    }
+    pthread_mutex_unlock(&a->mu);
+    return NULL;
+}
+
+int xd_sink_wait(struct xd_sink *s)
+{
+    struct async *a = &s->async;
+    if (!a->started)
+        return 0;
+    pthread_mutex_lock(&a->mu);
+    while (a->busy)
+        pthread_cond_wait(&a->cv, &a->mu);
+    int rc = a->rc; /* sticky: a failed batch fails every call after it */
+    pthread_mutex_unlock(&a->mu);
+    return rc;
+}
+
+int xd_sink_pages_async(struct xd_sink *s, const uint8_t *pages, size_t n, const int *skip)
+{
+    struct async *a = &s->async;
+    int rc = xd_sink_wait(s);
+    if (rc < 0)
+        return rc;
+    if (!a->started) {
+        pthread_mutex_init(&a->mu, NULL);
+        pthread_cond_init(&a->cv, NULL);
+        if (pthread_create(&a->tid, NULL, async_main, s) != 0) {
+            pthread_cond_destroy(&a->cv);
+            pthread_mutex_destroy(&a->mu);
+            return write_pages(s, pages, n, skip); /* no thread: write it now */
+        }
+        a->started = true;
+    }
+    pthread_mutex_lock(&a->mu);
+    a->pages = pages;
+    a->n = n;
+    a->skip = skip;
+    a->busy = true;
+    pthread_cond_signal(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    return 0;
+}
+
+/* Stops the writer of asynchronous batches (after the one in flight). */
+static void async_stop(struct xd_sink *s)
+{
+    struct async *a = &s->async;
+    if (!a->started)
+        return;
+    xd_sink_wait(s);
+    pthread_mutex_lock(&a->mu);
+    a->quit = true;
+    pthread_cond_signal(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    pthread_join(a->tid, NULL);
+    pthread_cond_destroy(&a->cv);
+    pthread_mutex_destroy(&a->mu);
+    a->started = false;
+}
+
+static int write_pages(struct xd_sink *s, const uint8_t *pages, size_t n, const int *skip)
 {
     if (s->gz)
         return pages_compressed(s, pages, n, skip);
@@ -316,6 +431,9 @@ int xd_sink_pages(struct xd_sink *s, const uint8_t *pages, size_t n, const int *
 
 int xd_sink_rewrite(struct xd_sink *s, uint64_t off, const void *buf, size_t len)
 {
+    int rc = xd_sink_wait(s);
+    if (rc < 0)
+        return rc;
     if (s->gz)
         return fail(s, XDUMP_E_IO, "%s: a compressed core cannot be rewritten; dump without -z",
                     s->path);
@@ -366,7 +484,10 @@ static int put_in_place(struct xd_sink *s)
 
 int xd_sink_commit(struct xd_sink *s, char *err, size_t errlen)
 {
-    int rc = finish_compression(s);
+    int rc = xd_sink_wait(s);
+    async_stop(s);
+    if (rc == 0)
+        rc = finish_compression(s);
     if (rc == 0 && !s->stream)
         rc = put_in_place(s);
     if (rc < 0) {
@@ -381,6 +502,7 @@ void xd_sink_abort(struct xd_sink *s)
 {
     if (!s)
         return;
+    async_stop(s);
     xd_gz_free(s->gz);
     remove_temporary(s);
     free(s);

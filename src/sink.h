@@ -43,7 +43,7 @@ int xd_sink_open(const char *path, bool force, struct xd_sink **out, char *err, 
 bool xd_sink_is_stream(const struct xd_sink *s);
 bool xd_sink_is_compressed(const struct xd_sink *s);
 /* Bytes written so far (before compression): the offset in the core. */
-uint64_t xd_sink_offset(const struct xd_sink *s);
+uint64_t xd_sink_offset(struct xd_sink *s);
 const char *xd_sink_error(const struct xd_sink *s);
 /* The temporary file being written (NULL for standard output). */
 const char *xd_sink_temp_path(const struct xd_sink *s);
@@ -55,6 +55,15 @@ int xd_sink_zeros(struct xd_sink *s, uint64_t len);
 /* Appends n pages from `pages`; page i is written as zeros, without being read, when
    skip[i] is non-zero (a frame that failed to map). All-zero pages become holes. */
 int xd_sink_pages(struct xd_sink *s, const uint8_t *pages, size_t n, const int *skip);
+/* Like xd_sink_pages(), but returns at once: a thread of the sink's own checks and writes the
+   pages while the caller goes on - typically mapping the next batch into a second window. One
+   batch is in flight at a time: this call first waits for the previous one. Until the next
+   xd_sink_* call, `pages` and `skip` must stay as they are. Every other call waits for the
+   batch in flight (xd_sink_offset() included); a failure is reported by the next call (and
+   every one after). Costs one thread, started on first use. */
+int xd_sink_pages_async(struct xd_sink *s, const uint8_t *pages, size_t n, const int *skip);
+/* Waits for the batch in flight, if any. Returns 0 or the status of a failed batch. */
+int xd_sink_wait(struct xd_sink *s);
 /* Rewrites bytes already written (plain regular files only; -XDUMP_E_IO on a stream or a
    compressed output, with a message saying so). */
 int xd_sink_rewrite(struct xd_sink *s, uint64_t off, const void *buf, size_t len);

@@ -239,7 +239,7 @@ size_t xd_watch_select_old(const char *const *files, size_t n, const char *name,
             a[m++] = (struct aged){stamps[i], domid, i};
     }
     qsort(a, m, sizeof(*a), by_age);
-    for (; keep && m > keep && k < m - keep; k++)
+    for (; m > keep && k < m - keep; k++)
         out[k] = a[k].idx;
     free(a);
     free(stamps);
@@ -279,7 +279,7 @@ struct job {
     char path[4096]; /* the core's final path */
     char base[256];
     uint64_t estimate;
-    bool skipped, dumped, acted, failed;
+    bool skipped, dumped, acted, failed, busy;
     size_t have, ehave;
     struct msg in;
     char eline[1024];
@@ -290,6 +290,8 @@ struct seen {
     uint32_t domid;
     char uuid[37];
     bool failed; /* dump failed or skipped: SIGHUP tries again */
+    bool busy;   /* another xdump was dumping it: tried again at retry_ms */
+    long retry_ms;
 };
 
 struct watch {
@@ -586,6 +588,13 @@ static bool fits(struct watch *w, uint64_t need, uint64_t freed, char *why, size
     return false;
 }
 
+static long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
 /* ---- workers ------------------------------------------------------------------------------- */
 
 /* A worker's only global: the flag its SIGTERM handler sets, which xdump_dump() polls. */
@@ -762,6 +771,14 @@ static void worker(struct watch *w, struct job *j, int fd, pid_t parent)
             send_msg(fd, MSG_THEN, 1, 0, 0, "not applied: xdump watch is stopping");
         else if (status == XDUMP_E_NODOMAIN || status == XDUMP_E_DIED)
             send_msg(fd, MSG_THEN, 1, 0, 0, "not applied: the domain is gone");
+        else if (status == XDUMP_E_BUSY)
+            send_msg(fd, MSG_THEN, 1, 0, 0, "not applied: another xdump is dumping it");
+        else if (j->skipped || status != XDUMP_OK)
+            /* Nothing is lost: a crash that could not be dumped stays for a dump by hand (or
+               the next try: SIGHUP, a restart) rather than being destroyed undumped. */
+            send_msg(fd, MSG_THEN, 1, 0, 0,
+                     "not applied: the crash was not dumped; the guest is left crashed for a "
+                     "dump by hand");
         else
             worker_then(c, &j->g, fd);
     }
@@ -862,11 +879,12 @@ static void on_msg(struct watch *w, struct job *j, const struct msg *m)
             add_mark(w, g, j->base);
             retention(w, g, w->c->keep, "older than the newest", false);
         } else {
-            j->failed = true;
+            j->busy = m->status == XDUMP_E_BUSY;
+            j->failed = !j->busy;
             emit_full(w,
                       (struct xd_watch_event){.kind = XD_EV_DUMP_FAILED,
                                               .status = xdump_status_name(m->status)},
-                      g, "%s", m->text);
+                      g, "%s%s", m->text, j->busy ? " (tried again at the next re-listing)" : "");
         }
     } else if (m->kind == MSG_THEN) {
         j->acted = true;
@@ -955,6 +973,11 @@ static void finish_job(struct watch *w, size_t i)
     }
     if (j->failed)
         set_failed(w, &j->g);
+    struct seen *s = j->busy ? find_seen(w, j->g.domid, j->g.uuid) : NULL;
+    if (s) {
+        s->busy = true;
+        s->retry_ms = now_ms() + 1000L * w->c->rescan_seconds;
+    }
     w->jobs[i] = w->jobs[--w->njobs];
 }
 
@@ -1012,6 +1035,15 @@ static int remember(struct watch *w, const struct guest *g)
     return 0;
 }
 
+static void enqueue(struct watch *w, const struct guest *g)
+{
+    struct guest *more = realloc(w->queue, (w->nqueue + 1) * sizeof(*more));
+    if (!more)
+        return;
+    w->queue = more;
+    w->queue[w->nqueue++] = *g;
+}
+
 static void consider(struct watch *w, const struct xd_dominfo *d)
 {
     struct guest g = {.domid = d->domid,
@@ -1019,12 +1051,18 @@ static void consider(struct watch *w, const struct xd_dominfo *d)
                       .vcpus = d->max_vcpu_id + 1,
                       .paused = d->paused};
     uuid_text(d->uuid, g.uuid);
-    if (find_seen(w, g.domid, g.uuid) || queued_or_running(w, g.domid))
+    struct seen *s = find_seen(w, g.domid, g.uuid);
+    if ((s && !(s->busy && now_ms() >= s->retry_ms)) || queued_or_running(w, g.domid))
         return;
     xd_host_describe(w->host, g.domid, g.name, sizeof(g.name), g.start, sizeof(g.start));
     xd_watch_file_name(g.name, g.fname, sizeof(g.fname));
     if (!g.name[0])
         snprintf(g.fname, sizeof(g.fname), "domain");
+    if (s) { /* its dump was busy: again, without saying "crashed" twice */
+        s->busy = false;
+        enqueue(w, &g);
+        return;
+    }
     if (remember(w, &g) < 0)
         return;
     if (!xd_watch_matches(w->c->patterns, w->c->npatterns, g.name, g.domid)) {
@@ -1042,11 +1080,7 @@ static void consider(struct watch *w, const struct xd_dominfo *d)
             return;
         }
     emit(w, XD_EV_CRASH, &g, NULL, "crashed");
-    struct guest *more = realloc(w->queue, (w->nqueue + 1) * sizeof(*more));
-    if (!more)
-        return;
-    w->queue = more;
-    w->queue[w->nqueue++] = g;
+    enqueue(w, &g);
 }
 
 static int scan(struct watch *w)
@@ -1107,13 +1141,6 @@ static void begin_stop(struct watch *w)
     for (size_t i = 0; i < w->njobs; i++)
         kill(w->jobs[i].pid, SIGTERM);
     w->nqueue = 0;
-}
-
-static long now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
 }
 
 static void loop(struct watch *w)
@@ -1219,9 +1246,10 @@ int xd_watch_run(const struct xd_watch_config *c, char *err, size_t errlen)
         snprintf(w.state_path, sizeof(w.state_path), "%s", c->state);
     else
         path_in_dir(&w, STATE_NAME, w.state_path, sizeof(w.state_path));
-    if ((rc = make_dir(&w)) < 0 || (rc = take_lock(&w)) < 0 || (rc = load_state(&w)) < 0)
-        goto out;
+    /* Xen first: on a host without it, nothing is created. */
     if ((rc = xd_host_open(&w.host, err, errlen)) < 0)
+        goto out;
+    if ((rc = make_dir(&w)) < 0 || (rc = take_lock(&w)) < 0 || (rc = load_state(&w)) < 0)
         goto out;
     remove_partials(&w, NULL);
     describe_settings(&w);

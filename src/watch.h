@@ -111,8 +111,8 @@ void xd_watch_mark_format(const struct xd_watch_mark *m, char *out, size_t n);
 bool xd_watch_mark_same(const struct xd_watch_mark *a, const struct xd_watch_mark *b);
 
 /* Retention: of `files` (names in the directory), the cores of guest `name` (a file name as
-   xd_watch_file_name() makes it) beyond the `keep` newest, oldest first, as indices into
-   out[] (room for n). Returns how many. */
+   xd_watch_file_name() makes it) beyond the `keep` newest (0: all of them), oldest first, as
+   indices into out[] (room for n). Returns how many. */
 size_t xd_watch_select_old(const char *const *files, size_t n, const char *name, unsigned keep,
                            size_t *out);
 

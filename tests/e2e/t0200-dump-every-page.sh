@@ -90,3 +90,15 @@ for d in 2 3; do
 done
 sim w "$XDUMP" --no-virtual 3 "$T/nv.core" || fail "--no-virtual"
 check w 3 "$T/nv.core"; expect virt.segments 0; expect phys.pages_ok 16384
+
+say "special frames: Xen says 'no page' (getpageframeinfo3 XTAB) but they map - as on a real PVH"
+world sp <<'W'
+domain 1
+  type pvh
+  memory 16M
+  ram 0xffff 0xffff
+  fault special 0x10 1
+  fault special 0xffff 1
+W
+sim sp "$XDUMP" 1 "$T/sp.core" 2>/dev/null || fail "xdump special"
+check sp 1 "$T/sp.core"; expect phys.pages_ok 4097; expect phys.pfns_missing 0

@@ -30,6 +30,9 @@ domain 37
 domain 38
   name nameless
   memory 4M
+domain 39
+  name locked
+  memory 4M
 W
 xenstored_start w
 D=$T/dumps
@@ -46,7 +49,7 @@ chmod +x "$T/xl"
 mkdir "$T/cfg"; echo 'name = "web"' > "$T/cfg/web.cfg"
 workers() { cat /proc/"$WATCH_PID"/task/*/children 2> /dev/null || true; }
 opts=(--dir "$D" --then preserve --json --rescan 1 --domain keeper --domain 'slow*'
-      --domain 33 --domain 38)
+      --domain 33 --domain 38 --domain locked)
 
 say "first run: a dump, a crash no --domain names, SIGTERM during a dump"
 L1=$T/run1.log
@@ -84,6 +87,14 @@ kill -KILL $(workers)
 wait_log "$L2" '"event":"dump-failed","domid":33,.*worker died \(killed by signal 9\)'
 [ "$(simstat w 33 pause_count)" = 0 ] || fail "victim left paused by the dead worker"
 [ -z "$(ls -A "$D" | grep victim)" ] || fail "a partial core of victim: $(ls -A "$D")"
+
+say "another xdump holds the domain's lock: no action, tried again at the next re-listing"
+flock "$XDUMP_LOCK_DIR/xdump-dom39.lock" sleep 1.5 & BG_PIDS+=($!)
+sleep 0.2
+"$XSIM" set "$T/w" 39 state=crashed
+wait_log "$L2" '"event":"dump-failed","domid":39,.*"status":"busy"'
+wait_log "$L2" '"event":"dump-done","domid":39' 1 20
+[ "$(grep -c '"event":"crash-seen","domid":39' "$L2")" = 1 ] || fail "crash-seen once for locked"
 
 say "xenstore goes away: crashes are still found (by re-listing), nameless"
 xenstored_stop

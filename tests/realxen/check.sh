@@ -9,7 +9,7 @@
 #   XDUMP_BIN                    the xdump to test (dynamically linked, built with plain `make`);
 #                                "none" runs Xen's own dumper alone (its checks then fail)
 #   XDUMP_REALXEN_OUT            work directory (default: build/realxen in the source tree)
-#   XDUMP_REALXEN_SCENARIOS      default "pvguest+pv+pvh"
+#   XDUMP_REALXEN_SCENARIOS      default "pvguest+watch+pv+pvh"
 #   XDUMP_REALXEN_CACHE          where the .debs are kept (default /var/cache/xdump-realxen)
 #   XDUMP_REALXEN_TIMEOUT        bound of the QEMU run in seconds (default 900)
 #   XDUMP_REALXEN_KEEP_CORES=1   keep the cores after a successful check (they are ~130 MiB each)
@@ -21,7 +21,7 @@ die() { echo "realxen: FAIL: $*" >&2; exit 1; }
 [ $# -eq 1 ] || die "usage: tests/realxen/check.sh XDUMP_BIN"
 XDUMP_BIN=$1
 OUT=${XDUMP_REALXEN_OUT:-$TOP/build/realxen}
-SCENARIOS=${XDUMP_REALXEN_SCENARIOS:-pvguest+pv+pvh}
+SCENARIOS=${XDUMP_REALXEN_SCENARIOS:-pvguest+watch+pv+pvh}
 T0=$(date +%s.%N)
 since() { echo "$(date +%s.%N) $1" | awk '{printf "%.1f", $1 - $2}'; }
 
@@ -60,6 +60,7 @@ for s in $(echo "$SCENARIOS" | tr '+' ' '); do
     pv | pvh) sh "$HERE/checks/dumpboth.sh" "$R/$s" "$OUT/corecmp" >"$R/$s.check" 2>&1 ;;
     pvguest) sh "$HERE/checks/pvguest.sh" "$R/$s" "$OUT/corecmp" "$OUT/images/pvguest/kernel.elf" \
         >"$R/$s.check" 2>&1 ;;
+    watch) sh "$HERE/checks/watch.sh" "$R/$s" >"$R/$s.check" 2>&1 ;;
     *) echo "FAIL: $s: no host check for this scenario" >"$R/$s.check" ;;
     esac
     cat "$R/$s.check"

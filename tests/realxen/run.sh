@@ -66,7 +66,7 @@ while [ ! -s "$PIDF" ] && kill -0 $JOB 2>/dev/null; do sleep 0.2; done
 T0=$(now)
 QPID=$(cat "$PIDF" 2>/dev/null || true)
 # Never leave a QEMU behind, whatever ends this script.
-[ -n "$QPID" ] && trap 'kill "$QPID" 2>/dev/null' EXIT INT TERM
+[ -n "$QPID" ] && trap 'kill "$QPID" 2>/dev/null || true' EXIT INT TERM
 [ -n "$QPID" ] && echo "run: QEMU pid $QPID started after $(since "$T_REQ") s waiting for $LOCK"
 
 PANIC='Panic on CPU|Dom0 crashed|Kernel panic|KVM internal error'

@@ -67,6 +67,15 @@ static int paged_pages(void *ctx, uint64_t *paged)
     return 0;
 }
 
+/* Frames 0x500..0x503 are special: "no page" to getpageframeinfo3, but they map. */
+static int probe(void *ctx, const uint64_t *frames, size_t n, uint8_t *mappable)
+{
+    (void)ctx;
+    for (size_t i = 0; i < n; i++)
+        mappable[i] = frames[i] >= 0x500 && frames[i] < 0x504;
+    return 0;
+}
+
 static const char *error(void *ctx)
 {
     (void)ctx;
@@ -88,7 +97,7 @@ static void host_free(struct host *h)
 
 static struct xd_guest_ops ops_for(struct host *h)
 {
-    return (struct xd_guest_ops){h, read_frames, frames_exist, paged_pages, error};
+    return (struct xd_guest_ops){h, read_frames, frames_exist, paged_pages, error, NULL};
 }
 
 /* p2m leaves for pfns [0, npfn): pfn -> mfn_of(pfn), holes where hole(pfn). Returns the leaf
@@ -292,6 +301,23 @@ Test(p2m, hvm_scan_waits_for_paged_frames)
     cr_assert_eq(f.npages, 3000 - 32);
     cr_assert_eq(f.paged_missing, 0);
     cr_assert_eq(f.nruns, 2);
+    xd_frames_free(&f);
+    host_free(h);
+}
+
+Test(p2m, hvm_special_frames_found_by_a_probe)
+{
+    struct host *h = host_new();
+    for (int i = 0; i < 0x400; i++)
+        h->exists[i] = 1;
+    struct xd_guest_ops ops = ops_for(h);
+    ops.probe_frames = probe;
+    struct xd_frames f = {0};
+    char err[256];
+    cr_assert_eq(xd_p2m_hvm(&ops, 0x7ff, &f, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(f.npages, 0x404);
+    cr_assert_eq(f.nruns, 2);
+    cr_assert_eq(f.runs[1].pfn, 0x500);
     xd_frames_free(&f);
     host_free(h);
 }

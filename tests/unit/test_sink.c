@@ -598,3 +598,105 @@ Test(sink, disk_full_compressed)
     cr_assert_eq(rc, -XDUMP_E_IO, "%s", err);
     cr_assert(strstr(err, "space"), "%s", err);
 }
+
+/* ---- asynchronous batches: the sink writes one while the caller fills another ------------- */
+
+static void async_batches(const char *path, int compress, struct script *sc)
+{
+    struct xd_sink_options o = {.compress = compress, .threads = 2, .block = 65536};
+    struct xd_sink *s;
+    char err[512];
+    cr_assert_eq(xd_sink_open_with(path, &o, &s, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(xd_sink_write(s, "head", 4), 0);
+    expect_bytes(sc, "head", 4);
+    enum { N = 64 };
+    uint8_t *win[2] = {malloc(N * PAGE), malloc(N * PAGE)};
+    int skip[2][N];
+    for (int b = 0; b < 40; b++) {
+        uint8_t *p = win[b % 2]; /* the other window may still be being written */
+        fill_random(p, N * PAGE, 100 + (uint64_t)b);
+        for (size_t i = 0; i < N; i++) {
+            skip[b % 2][i] = (i + (size_t)b) % 11 == 3 ? EIO : 0;
+            if ((i + (size_t)b) % 4 == 0)
+                memset(p + i * PAGE, 0, PAGE);
+            expect_bytes(sc, skip[b % 2][i] ? NULL : p + i * PAGE, PAGE);
+        }
+        cr_assert_eq(xd_sink_pages_async(s, p, N, skip[b % 2]), 0, "%s", xd_sink_error(s));
+        if (b % 2) /* harmless between batches */
+            cr_assert_eq(xd_sink_wait(s), 0);
+    }
+    cr_assert_eq(xd_sink_offset(s), 4 + 40 * N * PAGE, "the offset counts the batch in flight");
+    cr_assert_eq(xd_sink_write(s, "tail", 4), 0);
+    expect_bytes(sc, "tail", 4);
+    cr_assert_eq(xd_sink_commit(s, err, sizeof(err)), 0, "%s", err);
+    free(win[0]), free(win[1]);
+}
+
+Test(sink, async_batches_file)
+{
+    struct script sc = {0};
+    const char *path = out_path("async.core");
+    async_batches(path, 0, &sc);
+    size_t len;
+    uint8_t *got = read_all(path, &len);
+    cr_assert_eq(len, sc.len);
+    cr_assert(!memcmp(got, sc.expect, len), "the file holds the batches, in order");
+    struct stat st;
+    stat(path, &st);
+    cr_assert_lt((uint64_t)st.st_blocks * 512, (uint64_t)st.st_size, "zero pages are holes");
+    free(got), free(sc.expect);
+}
+
+Test(sink, async_batches_compressed)
+{
+    struct script sc = {0};
+    const char *path = out_path("async.core.gz");
+    async_batches(path, 1, &sc);
+    size_t gzlen, len;
+    uint8_t *gz = read_all(path, &gzlen);
+    uint8_t *got = gunzip(gz, gzlen, &len);
+    cr_assert_eq(len, sc.len);
+    cr_assert(!memcmp(got, sc.expect, len));
+    free(gz), free(got), free(sc.expect);
+}
+
+Test(sink, async_failure_reaches_the_caller)
+{
+    signal(SIGPIPE, SIG_IGN);
+    struct drain d = {.stop_after = 1};
+    pthread_t t;
+    int saved = stdout_to_pipe(&d, &t);
+    struct xd_sink *s;
+    char err[512];
+    cr_assert_eq(xd_sink_open("-", false, &s, err, sizeof(err)), 0, "%s", err);
+    enum { N = 256 };
+    uint8_t *p = malloc(N * PAGE);
+    fill_random(p, N * PAGE, 77);
+    int skip[N] = {0}, rc = 0;
+    for (int b = 0; b < 64 && rc == 0; b++)
+        rc = xd_sink_pages_async(s, p, N, skip);
+    if (rc == 0)
+        rc = xd_sink_wait(s);
+    cr_assert_eq(rc, -XDUMP_E_IO, "status %d", rc);
+    cr_assert(strstr(xd_sink_error(s), "broken pipe"), "%s", xd_sink_error(s));
+    cr_assert_eq(xd_sink_write(s, "x", 1), -XDUMP_E_IO, "the failure is sticky");
+    xd_sink_abort(s);
+    stdout_back(saved);
+    pthread_join(t, NULL);
+    free(p), free(d.buf);
+}
+
+Test(sink, abort_with_a_batch_in_flight)
+{
+    struct xd_sink *s;
+    char err[512];
+    cr_assert_eq(xd_sink_open(out_path("inflight"), false, &s, err, sizeof(err)), 0, "%s", err);
+    enum { N = 512 };
+    uint8_t *p = malloc(N * PAGE);
+    fill_random(p, N * PAGE, 5);
+    int skip[N] = {0};
+    cr_assert_eq(xd_sink_pages_async(s, p, N, skip), 0);
+    xd_sink_abort(s); /* waits for the batch, stops the thread, removes the file */
+    cr_assert_eq(entries(), 0);
+    free(p);
+}

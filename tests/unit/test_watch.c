@@ -179,7 +179,7 @@ Test(retention, oldest_of_the_guest_beyond_keep)
     cr_assert_eq(out[0], 1);
     cr_assert_eq(out[1], 5);
     cr_assert_eq(xd_watch_select_old(files, n, "app", 4, out), 0);
-    cr_assert_eq(xd_watch_select_old(files, n, "app", 0, out), 0); /* 0: keep all */
+    cr_assert_eq(xd_watch_select_old(files, n, "app", 0, out), 4); /* keep none */
     cr_assert_eq(xd_watch_select_old(files, n, "app2", 1, out), 0);
     k = xd_watch_select_old(files, n, "app", 1, out);
     cr_assert_eq(k, 3);

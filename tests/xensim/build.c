@@ -214,6 +214,9 @@ static int parse_fault(struct builder *b, struct dom_spec *s, char **tok, int n)
         if (e < 0)
             return fail(b, "fault: unknown errno '%s'", tok[4]);
         *f = (struct xsim_fault){.pfn = a, .count = c, .kind = XS_FAULT_FAIL, .err = e};
+    } else if (n == 4 && !strcmp(tok[1], "special") && !parse_num(tok[2], &a) &&
+               !parse_num(tok[3], &c)) {
+        *f = (struct xsim_fault){.pfn = a, .count = c, .kind = XS_FAULT_SPECIAL};
     } else if (n == 5 && !strcmp(tok[1], "paged") && !parse_num(tok[2], &a) &&
                !parse_num(tok[3], &c) && !parse_num(tok[4], &r)) {
         *f = (struct xsim_fault){

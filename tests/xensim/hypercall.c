@@ -119,6 +119,8 @@ static long pfinfo3(struct xsim_handle *h, struct xsim_domain *d, struct xen_dom
            starts paging it in - one step of its way back, like a mapping attempt. */
         for (uint32_t k = 0; type != XEN_DOMCTL_PFINFO_XTAB && k < d->nr_faults; k++) {
             const struct xsim_fault *f = &d->faults[k];
+            if (f->kind == XS_FAULT_SPECIAL && pfn >= f->pfn && pfn - f->pfn < f->count)
+                type = XEN_DOMCTL_PFINFO_XTAB; /* is_special_page(): Xen answers "no page" */
             if (f->kind != XS_FAULT_PAGED || pfn < f->pfn || pfn - f->pfn >= f->count)
                 continue;
             uint32_t *tries = &h->w->paged_attempts[f->paged_slot + (pfn - f->pfn)];
@@ -385,6 +387,8 @@ static int fault_for(struct xsim_handle *h, struct xsim_domain *d, uint64_t pfn)
             continue;
         if (f->kind == XS_FAULT_FAIL)
             return -f->err;
+        if (f->kind == XS_FAULT_SPECIAL)
+            continue;
         uint32_t *tries = &h->w->paged_attempts[f->paged_slot + (pfn - f->pfn)];
         if (XS_LOAD(tries) < f->retries) {
             XS_ADD(tries, 1);

@@ -1,0 +1,506 @@
+#!/usr/bin/env bash
+# xdump's benchmark (issue 7): `make bench`, or bench/run.sh BUILD after `make` built BUILD.
+#
+# One run: lays out simulated worlds (xensim) on tmpfs and on disk, times xdump, Xen's own
+# dumper (xc_domain_dumpcore from libxenguest, as `xl dump-core` calls it, under the same
+# simulator) and `cat` of the same bytes, interleaved (A B C A B C ...), and writes medians,
+# ratios and the targets, pass or fail, to bench/results.md (and prints it).
+#
+# Environment: BENCH_REPS (repetitions, default 3), BENCH_TMPFS (default /dev/shm),
+# BENCH_DISK (default BUILD/bench/disk), BENCH_ONLY (groups to run, e.g. "copy sparse").
+# Groups: copy sparse zero compress cache. Raw measurements: BUILD/bench/raw.txt.
+set -euo pipefail
+export LC_ALL=C
+here=$(cd "$(dirname "$0")" && pwd)
+BUILD=$(cd "${1:-build}" && pwd)
+REPS=${BENCH_REPS:-3}
+ONLY=${BENCH_ONLY:-copy sparse zero compress cache}
+XSIM=$BUILD/xensim
+XDUMP=$BUILD/xdump
+XC=$BUILD/tests/xc-dumpcore
+CORECHECK=$BUILD/tests/corecheck
+RUNSTAT=$BUILD/bench/runstat
+SINKBENCH=$BUILD/bench/sinkbench
+TMPFS=${BENCH_TMPFS:-/dev/shm}/xdump-bench.$$
+DISK=${BENCH_DISK:-$BUILD/bench/disk}
+RESULTS=$here/results.md
+RAW=$BUILD/bench/raw.txt
+REALXEN=$BUILD/realxen/timings.txt
+GIB=$((1 << 30))
+for f in "$XSIM" "$XDUMP" "$XC" "$CORECHECK" "$RUNSTAT" "$SINKBENCH"; do
+  [ -x "$f" ] || { echo "bench: $f is missing; run 'make bench'" >&2; exit 1; }
+done
+
+notes=()
+note() { notes+=("$*"); echo "bench: $*" >&2; }
+say() { echo "bench: $*" >&2; }
+wants() { [[ " $ONLY " == *" $1 "* ]]; }
+
+map_count_saved=
+cleanup() {
+  rm -rf "$TMPFS" "$DISK"
+  [ -z "$map_count_saved" ] || sysctl -qw vm.max_map_count="$map_count_saved" || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$TMPFS" "$DISK" "$(dirname "$RAW")"
+: > "$RAW"
+# The physical limit of a copy: cat of the guest's memory file, then fsync of the output.
+CATSYNC=$TMPFS/cat-fsync
+printf '#!/bin/sh\ncat "$1" > "$2" && sync "$2"\n' > "$CATSYNC"
+chmod +x "$CATSYNC"
+started=$(date +%s)
+# CPU seconds the whole machine spent busy (to tell how much of it others took meanwhile)
+busy() { awk -v hz="$(getconf CLK_TCK)" '$1 == "cpu" { print ($2 + $3 + $4 + $7 + $8 + $9) / hz }' /proc/stat; }
+busy0=$(busy)
+
+# ---- room: say so rather than shrink anything --------------------------------------------------
+
+avail() { df --output=avail -B1 "$1" | tail -n 1; }
+mem_avail() { awk '/^MemAvailable:/ { printf "%.0f\n", $2 * 1024 }' /proc/meminfo; }
+# room WHERE BYTES WHAT: is there room for WHAT? (a note when not)
+room() {
+  local have; have=$(avail "$1")
+  if [ "$1" = "$TMPFS" ]; then
+    local m; m=$(mem_avail); [ "$m" -lt "$have" ] && have=$m
+  fi
+  if [ "$have" -lt "$2" ]; then
+    note "skipped $3: it needs $(($2 / GIB + 1)) GiB free in $1, there are $((have / GIB)) GiB"
+    return 1
+  fi
+}
+tmpfs_ok=1 disk_ok=1
+room "$TMPFS" $((5 * GIB)) "the tmpfs worlds (1 GiB guests, sparse guests)" || tmpfs_ok=0
+room "$DISK" $((8 * GIB)) "the disk worlds (1 GiB guests, the 4 GiB guest)" || disk_ok=0
+
+# ---- worlds ------------------------------------------------------------------------------------
+
+# The sparse guests: 128 MiB in four pieces across a 16 GiB gfn span (HVM), 256 MiB in four
+# pieces across a 1 TiB p2m (PV); and the same memory dense, to see what the span costs.
+if [ $tmpfs_ok = 1 ]; then
+  say "laying out the tmpfs world in $TMPFS"
+  cat > "$TMPFS/world" <<'W'
+domain 1
+  name hvm-1g
+  type hvm
+  memory 1G
+  fill random 1
+  vcpus 2
+domain 2
+  name pv-1g
+  type pv
+  memory 1G
+  fill random 2
+  vcpus 2
+domain 4
+  name hvm-16g-span
+  type hvm
+  ram 0x0 0x1fff
+  ram 0x100000 0x101fff
+  ram 0x200000 0x201fff
+  ram 0x3fe000 0x3fffff
+  fill random 4
+  vcpus 2
+domain 5
+  name pv-1t-span
+  type pv
+  ram 0x0 0x3fff
+  ram 0x4000000 0x4003fff
+  ram 0x8000000 0x8003fff
+  ram 0xfffc000 0xfffffff
+  p2m_size 0x10000000
+  fill random 5
+  vcpus 2
+domain 6
+  name hvm-128m
+  type hvm
+  memory 128M
+  fill random 6
+  vcpus 2
+domain 7
+  name pv-256m
+  type pv
+  memory 256M
+  fill random 7
+  vcpus 2
+W
+  "$XSIM" create "$TMPFS/world" "$TMPFS/w" > /dev/null
+fi
+if [ $disk_ok = 1 ]; then
+  say "laying out the disk world in $DISK"
+  cat > "$DISK/world" <<'W'
+domain 1
+  name hvm-1g
+  type hvm
+  memory 1G
+  fill random 1
+  vcpus 2
+domain 2
+  name pv-1g
+  type pv
+  memory 1G
+  fill random 2
+  vcpus 2
+domain 3
+  name hvm-4g-90pc-zero
+  type hvm
+  memory 4G
+  fill zero-percent 90 3
+  vcpus 2
+W
+  "$XSIM" create "$DISK/world" "$DISK/w" > /dev/null
+  sync
+fi
+
+# ---- measuring ---------------------------------------------------------------------------------
+
+REP=0
+# run GROUP LABEL OUT CMD...: one timed run of CMD, which writes OUT (removed before and after);
+# appends wall/user/sys/maxrss/rc, OUT's size and blocks, and its bytes in the page cache.
+run() {
+  local g=$1 l=$2 out=$3; shift 3
+  rm -f "$out"
+  : > "$TMPFS/stat"
+  "$RUNSTAT" -o "$TMPFS/stat" "$@" > /dev/null 2> "$TMPFS/stderr" || true
+  local size=0 blocks=0 cached=0
+  if [ -e "$out" ]; then
+    size=$(stat -c %s "$out")
+    blocks=$(($(stat -c %b "$out") * $(stat -c %B "$out")))
+    cached=$(fincore -b -n -o RES "$out" 2> /dev/null | tr -d ' ' || echo 0)
+  fi
+  echo "group=$g label=$l rep=$REP $(cat "$TMPFS/stat") size=$size blocks=$blocks cached=$cached" >> "$RAW"
+  if ! grep -q ' rc=0$' "$TMPFS/stat"; then
+    tail -n 1 "$TMPFS/stderr" | tr '|' '/' > "$TMPFS/err.$g.$l"
+  fi
+  [ -n "${KEEP:-}" ] || rm -f "$out"
+}
+# interleave GROUP "LABEL|OUT|CMD..." ...: REPS rounds, each running every case once, in order.
+interleave() {
+  local g=$1; shift
+  for REP in $(seq 1 "$REPS"); do
+    for c in "$@"; do
+      IFS='|' read -r l out cmd <<< "$c"
+      say "$g: $l (round $REP of $REPS)"
+      # shellcheck disable=SC2086 # cmd is a word list built below, without quoting needs
+      run "$g" "$l" "$out" $cmd
+    done
+  done
+}
+
+# The statistics of one case: median (or max) of a field over the runs that succeeded.
+stat_of() { # FN GROUP LABEL FIELD
+  awk -v fn="$1" -v g="group=$2" -v l="label=$3" -v f="$4" '
+    $1 == g && $2 == l && / rc=0 / {
+      for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == f) v[n++] = kv[2] + 0 } }
+    END {
+      if (!n) exit
+      for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+      if (fn == "max") print v[n - 1]
+      else print (n % 2 ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2) }' "$RAW"
+}
+med() { stat_of med "$@"; }
+# cpu GROUP LABEL: median user + sys time
+cpu() { awk -v g="group=$1" -v l="label=$2" '$1 == g && $2 == l && / rc=0 / {
+    u = s = 0; for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "user") u = kv[2]; if (kv[1] == "sys") s = kv[2] }
+    v[n++] = u + s }
+  END { if (!n) { print "-"; exit }
+    for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+    printf "%.2f s\n", n % 2 ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2 }' "$RAW"; }
+mx() { stat_of max "$@"; }
+failed() { [ -s "$TMPFS/err.$1.$2" ]; }
+# secs GROUP LABEL: "0.73 s", or why there is no number
+secs() {
+  local v; v=$(med "$1" "$2" wall)
+  if [ -n "$v" ]; then printf '%.2f s' "$v"
+  elif failed "$1" "$2"; then printf 'failed: %s' "$(cut -c1-70 "$TMPFS/err.$1.$2")"
+  else printf 'not run'; fi
+}
+mib() { [ -n "$1" ] && awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }' || printf -- '-'; }
+rss() { local v; v=$(mx "$1" "$2" maxrss_kib); [ -n "$v" ] && mib $((v * 1024)) || printf -- '-'; }
+ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }' || printf -- '-'; }
+# check EXPR: "pass" or "fail" (awk arithmetic on the numbers given)
+check() { awk "BEGIN { exit !($1) }" && echo pass || echo fail; }
+
+targets=()
+target() { targets+=("| $1 | $2 | **$3** |"); }
+
+sim_t() { echo "$XSIM run $TMPFS/w --"; }
+sim_d() { echo "$XSIM run $DISK/w --"; }
+
+# ---- 1. a 1 GiB guest of random data: xdump, Xen's dumper, cat ---------------------------------
+
+copy_rows=()
+copy_group() { # NAME WHERE(tmpfs|disk) DOMID
+  local g=$1 where=$2 d=$3 dir sim
+  if [ "$where" = tmpfs ]; then dir=$TMPFS; sim=$(sim_t); else dir=$DISK; sim=$(sim_d); fi
+  interleave "$g" \
+    "xdump|$dir/out|$sim $XDUMP -q $d $dir/out" \
+    "xen|$dir/out|$sim $XC $d $dir/out" \
+    "cat|$dir/out|$CATSYNC $dir/w/dom$d.mem $dir/out"
+}
+if wants copy && [ $tmpfs_ok = 1 ]; then
+  copy_group hvm1g-tmpfs tmpfs 1
+  copy_group pv1g-tmpfs tmpfs 2
+fi
+if wants copy && [ $disk_ok = 1 ]; then
+  copy_group hvm1g-disk disk 1
+  copy_group pv1g-disk disk 2
+fi
+
+# ---- 2. sparse spans: time follows the memory, not the span -----------------------------------
+
+if wants sparse && [ $tmpfs_ok = 1 ]; then
+  # Xen's dumper maps the 1 TiB guest's whole p2m (512 Ki frames); xensim gives each mapped
+  # frame a VMA of its own, beyond Linux's default vm.max_map_count.
+  mc=$(sysctl -n vm.max_map_count 2> /dev/null || echo 0)
+  if [ "$mc" -lt 1000000 ]; then
+    if sysctl -qw vm.max_map_count=1000000 2> /dev/null; then
+      map_count_saved=$mc
+      note "vm.max_map_count raised from $mc to 1000000 for the run (restored after): xensim" \
+        "maps each p2m frame Xen's dumper asks for as its own VMA"
+    else
+      note "vm.max_map_count is $mc and cannot be raised: Xen's dumper fails on the 1 TiB guest"
+    fi
+  fi
+  o=$TMPFS/out
+  interleave sparse-hvm \
+    "xdump|$o|$(sim_t) $XDUMP -q 4 $o" "xen|$o|$(sim_t) $XC 4 $o" \
+    "xdump-dense|$o|$(sim_t) $XDUMP -q 6 $o"
+  interleave sparse-pv \
+    "xdump|$o|$(sim_t) $XDUMP -q 5 $o" "xen|$o|$(sim_t) $XC 5 $o" \
+    "xdump-dense|$o|$(sim_t) $XDUMP -q 7 $o" \
+    "xdump-novirt|$o|$(sim_t) $XDUMP -q --no-virtual 5 $o"
+fi
+
+# ---- 3. 4 GiB with 90% zero pages, to disk: holes ---------------------------------------------
+
+if wants zero && [ $disk_ok = 1 ]; then
+  o=$DISK/out
+  interleave zero4g \
+    "xdump|$o|$(sim_d) $XDUMP -q 3 $o" "xen|$o|$(sim_d) $XC 3 $o" \
+    "cat|$o|$CATSYNC $DISK/w/dom3.mem $o"
+  say "zero4g: the core with holes reads back page for page (corecheck)"
+  "$XSIM" run "$DISK/w" -- "$XDUMP" -q 3 "$o"
+  zero_check=$("$CORECHECK" "$DISK/w" 3 "$o" | awk -F= '$1 == "phys.pages_bad" || $1 == "phys.pages_ok" { printf "%s=%s ", $1, $2 }')
+  rm -f "$o"
+fi
+
+# ---- 4. compressed output (-z): throughput, ratio, threads ------------------------------------
+
+if wants compress; then
+  cpus1=$("$RUNSTAT" --cpus 1 2>&1 | sed 's/cpus=//')
+  cpus2=$("$RUNSTAT" --cpus 2 2>&1 | sed 's/cpus=//')
+  note "CPU time available just before the compression runs: $cpus1 CPU to one busy thread," \
+    "$cpus2 CPUs to two (nproc $(nproc))"
+  if [ $tmpfs_ok = 1 ]; then
+    o=$TMPFS/out.gz
+    interleave z-hvm1g \
+      "t1|$o|$(sim_t) $XDUMP -q -z --threads 1 1 $o" "t2|$o|$(sim_t) $XDUMP -q -z --threads 2 1 $o"
+    # shellcheck disable=SC2046 # sim_t is a word list
+    KEEP=1 run z-check gz "$o" $(sim_t) "$XDUMP" -q -z 1 "$o"
+    gzip -t "$o" && gz_ok=valid || gz_ok=INVALID
+    rm -f "$o"
+  fi
+  if [ $disk_ok = 1 ]; then
+    o=$TMPFS/out.gz
+    [ $tmpfs_ok = 1 ] || o=$DISK/out.gz
+    interleave z-zero4g \
+      "t1|$o|$(sim_d) $XDUMP -q -z --threads 1 3 $o" "t2|$o|$(sim_d) $XDUMP -q -z --threads 2 3 $o"
+  fi
+  o=$TMPFS/sink.gz
+  interleave z-sink \
+    "random-t1|$o|$SINKBENCH $o 256 0 1 1" "random-t2|$o|$SINKBENCH $o 256 0 1 2" \
+    "zeros-t1|$o|$SINKBENCH $o 1024 100 1 1"
+fi
+
+# ---- 5. the page cache: posix_fadvise(DONTNEED) every 32 MiB, and what it costs -------------
+
+if wants cache && [ $disk_ok = 1 ]; then
+  o=$DISK/sink.core
+  interleave cache \
+    "drop|$o|$SINKBENCH $o 1024 0 0 1 1" "keep|$o|$SINKBENCH $o 1024 0 0 1 0"
+fi
+
+# ---- the report ----------------------------------------------------------------------------------
+
+size_of() { med "$1" "$2" size; }
+# CPU seconds used by this benchmark (its children), and by everything else meanwhile
+times > "$TMPFS/times" # in this shell: a subshell's children are not ours
+ours=$(tail -n 1 "$TMPFS/times" | awk '{ for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] } } END { print t }')
+elapsed=$(( $(date +%s) - started ))
+others=$(awk -v b0="$busy0" -v b1="$(busy)" -v o="$ours" 'BEGIN { x = b1 - b0 - o; print (x < 0 ? 0 : x) }')
+if awk -v x="$others" -v e="$elapsed" 'BEGIN { exit !(x > 0.1 * e) }'; then
+  note "the machine was not idle: other processes used $(printf '%.0f' "$others") CPU-seconds" \
+    "during the ${elapsed} s run ($(awk -v x="$others" -v e="$elapsed" -v n="$(nproc)" 'BEGIN { printf "%.0f%%", 100 * x / e / n }') of its $(nproc) CPUs): times are noisier, parallel speedups capped"
+fi
+{
+  echo "# xdump benchmark results"
+  echo
+  echo "Written by \`make bench\` (bench/run.sh) - do not edit by hand. $REPS interleaved rounds;"
+  echo "each number is the median of the rounds (peak RSS: the largest). Times are wall clock of"
+  echo "the whole program, under xensim (an emulation of privcmd: see tests/xensim/README.md)."
+  echo
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), ${elapsed} s for the whole run"
+  echo "- command: \`make bench\` (BENCH_REPS=$REPS${BENCH_ONLY:+ BENCH_ONLY=\"$ONLY\"})"
+  echo "- tree: $(git -C "$here/.." describe --always --dirty 2> /dev/null || echo unknown)"
+  echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs," \
+    "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, Linux $(uname -r)"
+  echo "- tmpfs: $(df -T "${BENCH_TMPFS:-/dev/shm}" | awk 'NR == 2 { print $2 }') at ${BENCH_TMPFS:-/dev/shm};" \
+    "disk: $(df -T "$(dirname "$DISK")" | awk 'NR == 2 { print $2 " on " $1 }') at $DISK"
+  echo "- load average when done: $(cut -d' ' -f1-3 /proc/loadavg)"
+  for n in "${notes[@]}"; do echo "- $n"; done
+  echo
+
+  if wants copy; then
+    echo "## 1 GiB guest of random data (262,144 pages)"
+    echo
+    echo "\`cat\` copies the guest's memory file (the same bytes) to the output and fsyncs it: the"
+    echo "physical limit of a copy. xdump and Xen's dumper fsync too."
+    echo
+    echo "| guest | output | xdump | Xen's dumper | cat | xdump / cat | Xen / xdump | RSS xdump | RSS Xen |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    for g in hvm1g-tmpfs pv1g-tmpfs hvm1g-disk pv1g-disk; do
+      x=$(med $g xdump wall) c=$(med $g cat wall) e=$(med $g xen wall)
+      echo "| ${g%%1g-*} 1 GiB | ${g#*-} | $(secs $g xdump) | $(secs $g xen) | $(secs $g cat) |" \
+        "$(ratio "$x" "$c") | $(ratio "$e" "$x") | $(rss $g xdump) | $(rss $g xen) |"
+    done
+    echo
+    echo "CPU time (user + sys, median), which a busy machine disturbs less than wall time:"
+    echo
+    echo "| guest | output | xdump | Xen's dumper | cat |"
+    echo "|---|---|---|---|---|"
+    for g in hvm1g-tmpfs pv1g-tmpfs hvm1g-disk pv1g-disk; do
+      echo "| ${g%%1g-*} 1 GiB | ${g#*-} | $(cpu $g xdump) | $(cpu $g xen) | $(cpu $g cat) |"
+    done
+    echo
+    for g in hvm1g-tmpfs pv1g-tmpfs; do
+      x=$(med $g xdump wall) c=$(med $g cat wall) e=$(med $g xen wall)
+      if [ -n "$x" ] && [ -n "$c" ]; then
+        target "${g%%1g-*} 1 GiB to tmpfs: xdump <= 1.15x cat" "$(ratio "$x" "$c")" "$(check "$x <= 1.15 * $c")"
+      fi
+      if [ -n "$x" ] && [ -n "$e" ]; then
+        target "${g%%1g-*} 1 GiB to tmpfs: >= 4x faster than Xen's dumper" "$(ratio "$e" "$x")" "$(check "$e >= 4 * $x")"
+      fi
+    done
+  fi
+
+  if wants sparse; then
+    echo "## Sparse guests: the span is not the cost"
+    echo
+    echo "HVM: 128 MiB in four 32 MiB pieces across a 16 GiB gfn span. PV: 256 MiB in four 64 MiB"
+    echo "pieces across a 1 TiB p2m (2^28 entries). \"Dense\": the same memory from pfn 0."
+    echo
+    echo "| guest | xdump | Xen's dumper | Xen / xdump | xdump, dense | sparse / dense | RSS xdump | RSS Xen |"
+    echo "|---|---|---|---|---|---|---|---|"
+    for g in sparse-hvm sparse-pv; do
+      x=$(med $g xdump wall) e=$(med $g xen wall) dn=$(med $g xdump-dense wall)
+      name=$([ $g = sparse-hvm ] && echo "HVM 16 GiB span, 128 MiB" || echo "PV 1 TiB span, 256 MiB")
+      echo "| $name | $(secs $g xdump) | $(secs $g xen) | $(ratio "$e" "$x") | $(secs $g xdump-dense) |" \
+        "$(ratio "$x" "$dn") | $(rss $g xdump) | $(rss $g xen) |"
+      [ -n "$x" ] && [ -n "$e" ] &&
+        target "$name: >= 20x faster than Xen's dumper" "$(ratio "$e" "$x")" "$(check "$e >= 20 * $x")"
+      [ -n "$x" ] && [ -n "$dn" ] &&
+        target "$name: time follows memory (sparse <= 1.5x dense)" "$(ratio "$x" "$dn")" "$(check "$x <= 1.5 * $dn")"
+    done
+    if [ -n "$(med sparse-pv xdump-novirt wall)" ]; then
+      echo "| PV 1 TiB span, 256 MiB, \`--no-virtual\` | $(secs sparse-pv xdump-novirt) | | | | |" \
+        "$(rss sparse-pv xdump-novirt) | |"
+    fi
+    echo
+  fi
+
+  if wants zero; then
+    echo "## 4 GiB HVM guest, 90% zero pages, output on disk"
+    echo
+    echo "| dumper | time | file size | disk used | RSS |"
+    echo "|---|---|---|---|---|"
+    for l in xdump xen cat; do
+      echo "| $l | $(secs zero4g $l) | $(mib "$(size_of zero4g $l)") | $(mib "$(med zero4g $l blocks)") | $(rss zero4g $l) |"
+    done
+    echo
+    echo "The core with holes, checked page by page by corecheck: ${zero_check:-not checked}."
+    echo
+    s=$(size_of zero4g xdump) b=$(med zero4g xdump blocks)
+    [ -n "$s" ] && target "zero pages cost no disk (4 GiB, 90% zero: used / size; <= 0.12)" \
+      "$(ratio "$b" "$s") ($(mib "$b") of $(mib "$s")), ${zero_check:-}" \
+      "$(check "$b <= 0.12 * $s")$([[ ${zero_check:-} == *pages_bad=0* ]] || echo ', not verified')"
+  fi
+
+  if wants compress; then
+    echo "## Compressed output (\`-z\`: gzip stream, zlib level 1, 1 MiB blocks deflated in parallel)"
+    echo
+    echo "Throughput is the core's (uncompressed) bytes per second. Ratio: core / compressed."
+    echo "CPU time this machine gave two busy threads just before: ${cpus2:-?} CPUs."
+    echo
+    echo "| what | threads | time | CPU (user + sys) | throughput | ratio | 2 threads / 1 thread |"
+    echo "|---|---|---|---|---|---|---|"
+    core_hvm=$(size_of hvm1g-tmpfs xdump)
+    zrow() { # GROUP LABEL WHAT THREADS BYTES
+      local t; t=$(med "$1" "$2" wall)
+      local thr='-' rat='-' sp='' 
+      [ -n "$t" ] && [ -n "$5" ] && thr=$(awk -v b="$5" -v t="$t" 'BEGIN { printf "%.0f MB/s", b / t / 1e6 }')
+      local z; z=$(med "$1" "$2" size)
+      [ -n "$z" ] && [ "$z" != 0 ] && [ -n "$5" ] && rat=$(ratio "$5" "$z")
+      echo "| $3 | $4 | $(secs "$1" "$2") | $(cpu "$1" "$2") | $thr | $rat | ${6:-} |"
+    }
+    speed() { local a b; a=$(med "$1" "$2" wall) b=$(med "$1" "$3" wall); ratio "$a" "$b"; }
+    zrow z-hvm1g t1 "xdump -z, HVM 1 GiB random (tmpfs)" 1 "${core_hvm:-$GIB}"
+    zrow z-hvm1g t2 "xdump -z, HVM 1 GiB random (tmpfs)" 2 "${core_hvm:-$GIB}" "$(speed z-hvm1g t1 t2)"
+    zrow z-zero4g t1 "xdump -z, HVM 4 GiB 90% zero" 1 "$(size_of zero4g xdump)"
+    zrow z-zero4g t2 "xdump -z, HVM 4 GiB 90% zero" 2 "$(size_of zero4g xdump)" "$(speed z-zero4g t1 t2)"
+    zrow z-sink random-t1 "the sink alone, 256 MiB random" 1 $((256 << 20))
+    zrow z-sink random-t2 "the sink alone, 256 MiB random" 2 $((256 << 20)) "$(speed z-sink random-t1 random-t2)"
+    zrow z-sink zeros-t1 "the sink alone, 1 GiB of zero pages" 1 $GIB
+    echo
+    echo "\`gzip -t\` of an \`xdump -z\` core: ${gz_ok:-not checked} (tests/e2e/t0700 checks \`zcat\` gives the core)."
+    echo
+    for g in z-hvm1g z-sink; do
+      a=$(med $g "$([ $g = z-sink ] && echo random-t1 || echo t1)" wall)
+      b=$(med $g "$([ $g = z-sink ] && echo random-t2 || echo t2)" wall)
+      [ -n "$a" ] && [ -n "$b" ] &&
+        target "-z, $([ $g = z-sink ] && echo 'sink alone' || echo 'xdump, HVM 1 GiB'): 2 threads >= 1.7x 1 thread (${cpus2:-?} CPUs available)" \
+          "$(ratio "$a" "$b")" "$(check "$a >= 1.7 * $b")"
+    done
+    zt=$(med z-sink zeros-t1 wall)
+    [ -n "$zt" ] && target "-z: zero pages at memory speed (>= 1 GB/s)" \
+      "$(awk -v t="$zt" -v b=$GIB 'BEGIN { printf "%.1f GB/s", b / t / 1e9 }')" "$(check "$GIB / $zt >= 1e9")"
+  fi
+
+  if wants cache; then
+    echo "## The host's page cache: posix_fadvise(DONTNEED) every 32 MiB (the sink alone, 1 GiB, disk)"
+    echo
+    echo "| the sink | time | output still in the page cache after |"
+    echo "|---|---|---|"
+    echo "| drops the cache behind it (default) | $(secs cache drop) | $(mib "$(med cache drop cached)") |"
+    echo "| keeps it (drop_cache_every = never) | $(secs cache keep) | $(mib "$(med cache keep cached)") |"
+    echo
+    a=$(med cache drop wall) b=$(med cache keep wall)
+    [ -n "$a" ] && [ -n "$b" ] &&
+      target "dropping the page cache costs no time (<= 1.05x)" "$(ratio "$a" "$b")" "$(check "$a <= 1.05 * $b")"
+  fi
+
+  # peak RSS of every uncompressed xdump run above
+  rss_max=$(awk '$2 == "label=xdump" || $2 == "label=xdump-dense" || $2 == "label=xdump-novirt" {
+      for (i = 3; i <= NF; i++) if ($i ~ /^maxrss_kib=/) { split($i, kv, "="); if (kv[2] + 0 > m) m = kv[2] + 0 } }
+    END { print m + 0 }' "$RAW")
+  [ "$rss_max" != 0 ] && target "peak RSS of xdump <= 64 MiB, every guest above" "$(mib $((rss_max * 1024)))" \
+    "$(check "$rss_max <= 65536")"
+
+  echo "## Real Xen"
+  echo
+  if [ -s "$REALXEN" ]; then
+    echo "From $REALXEN (another harness: tests/realxen):"
+    echo
+    sed 's/^/    /' "$REALXEN"
+  else
+    echo "not measured ($REALXEN is absent)"
+  fi
+  echo
+  echo "## Targets (issue 7)"
+  echo
+  echo "| target | measured | status |"
+  echo "|---|---|---|"
+  for t in "${targets[@]}"; do echo "$t"; done
+} > "$RESULTS.tmp"
+mv "$RESULTS.tmp" "$RESULTS"
+cat "$RESULTS"
