@@ -66,7 +66,7 @@ all: $(O)/xdump $(O)/libxdump.a $(O)/libxdump.so $(O)/libxdump.so.$(SOMAJOR) xen
 lib: $(O)/libxdump.a $(O)/libxdump.so $(O)/libxdump.so.$(SOMAJOR)
 cli: $(O)/xdump
 xensim: $(O)/xensim.so $(O)/xensim $(O)/xensim-xenstored
-tests: all $(TOOLS) $(UNITS)
+tests: all $(TOOLS) $(UNITS) $(O)/tests/iofault.so
 
 # Xen's headers need GNU C (anonymous unions): domain.c, which alone includes them, and the
 # test tools get -std=gnu11; everything else is plain C11.
@@ -107,6 +107,11 @@ $(O)/tests/%: tests/tools/%.c $(SIM_WORLD) tests/xensim/world.h $(O)/libxdump.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -D__XEN_TOOLS__ -Itests/xensim -o $@ $< $(SIM_WORLD) $(O)/libxdump.a \
 	  $(PKG_LIBS) -lpthread
+
+# A write-fault injector for the I/O-error tests (LD_PRELOAD; never sanitized).
+$(O)/tests/iofault.so: tests/preload/iofault.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -D_FILE_OFFSET_BITS=64,$(BASE_CFLAGS)) -std=gnu11 -O2 -shared -o $@ $< -ldl
 
 $(O)/tests/test_%: tests/unit/test_%.c $(SIM_WORLD) $(O)/libxdump.a
 	@mkdir -p $(dir $@)
