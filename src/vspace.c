@@ -113,6 +113,17 @@ static int walk(struct walk_ctx *w, const struct xd_vcpu *v, uint64_t lo, uint64
 {
     const struct xd_frames *f = w->in->frames;
     const struct xd_run *last = &f->runs[f->nruns - 1];
+    /* One budget for all the walks of a dump: hostile tables behind many vCPUs must not
+       multiply the time the domain stays paused. */
+    uint64_t budget = w->in->max_table_walks ? w->in->max_table_walks
+                                              : XD_WALK_DEFAULT_MAX_TABLE_WALKS;
+    if (st->walk.table_walks >= budget) {
+        if (!st->stopped) {
+            st->stopped = true;
+            st->stop_vaddr = lo;
+        }
+        return 0;
+    }
     struct xd_walk_opts o = {.cr3 = v->cr[3],
                              .la57 = (v->cr[4] & CR4_LA57) != 0,
                              .max_pfn = last->pfn + last->count,
@@ -120,7 +131,7 @@ static int walk(struct walk_ctx *w, const struct xd_vcpu *v, uint64_t lo, uint64
                              .npresent = f->nruns,
                              .vaddr_lo = lo,
                              .vaddr_hi = hi,
-                             .max_table_walks = w->in->max_table_walks};
+                             .max_table_walks = budget - st->walk.table_walks};
     struct xd_walk_stats s;
     int rc = xd_pagewalk_each(&o, read_table, w->in->type == XD_PV ? mfn_to_pfn : NULL, w, collect,
                               w, &s);

@@ -20,7 +20,7 @@ struct xd_vspace_in {
     /* Reads guest page `pfn` (a table): 0, or -1 when it cannot be read. */
     int (*read_pfn)(void *ctx, uint64_t pfn, void *buf);
     void *ctx;
-    uint64_t max_table_walks; /* per walk; 0: pagewalk's default */
+    uint64_t max_table_walks; /* for all the walks together; 0: pagewalk's default */
 };
 
 struct xd_vspace_stats {

@@ -10,7 +10,8 @@
  *   u8 hard_fail     n > 0: the n-th callback fails as a hypercall would (-XDUMP_E_XEN)
  *   u8 paged         HVM: bit 0: the first paged_pages call reports frames paged out (the
  *                    scan is redone after 1 ms)
- *   u8 reserved
+ *   u8 flags         HVM: bit 0: Xen's "absent" gfns are probed (probe_frames), and a gfn g
+ *                    maps when bit (7 g + 3) of the memory is set
  *   u64 max_pfn      PV: shared_info's max_pfn, as the guest wrote it; HVM: max_gpfn % 2^16
  *   u64 p2m_cr3, p2m_vaddr, fll_mfn   the rest of the guest's anchors
  *   u64 max_mfn      the host's highest machine frame (Xen's word)
@@ -77,6 +78,22 @@ static int frames_exist(void *ctx, const uint64_t *frames, size_t n, uint8_t *pr
     return 0;
 }
 
+static int probe_frames(void *ctx, const uint64_t *frames, size_t n, uint8_t *mappable)
+{
+    struct host *h = ctx;
+    if (n == 0 || n > XD_BATCH)
+        abort();
+    if (hypercall_fails(h))
+        return -XDUMP_E_XEN;
+    uint64_t bits = (uint64_t)h->mem.nframes * XD_PAGE_SIZE * 8;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b = (frames[i] * 7 + 3) % bits;
+        const uint8_t *bytes = (const uint8_t *)h->mem.page;
+        mappable[i] = (bytes[b / 8] >> (b % 8)) & 1;
+    }
+    return 0;
+}
+
 static int paged_pages(void *ctx, uint64_t *paged)
 {
     struct host *h = ctx;
@@ -118,7 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned mode = (unsigned)fuzz_take(&in, 1) % 3;
     struct host h = {.hard_fail = (unsigned)fuzz_take(&in, 1)};
     h.paged_left = (unsigned)fuzz_take(&in, 1) & 1;
-    fuzz_take(&in, 1);
+    bool probe = fuzz_take(&in, 1) & 1;
     struct xd_p2m_anchors a = {.max_pfn = fuzz_take(&in, 8)};
     a.p2m_cr3 = fuzz_take(&in, 8);
     a.p2m_vaddr = fuzz_take(&in, 8);
@@ -132,7 +149,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     else if (a.p2m_cr3 == 0)
         a.p2m_cr3 = (uint64_t)FUZZ_P2M_MFN0 << 12;
 
-    struct xd_guest_ops ops = {&h, read_frames, frames_exist, paged_pages, error, NULL};
+    struct xd_guest_ops ops = {.ctx = &h,
+                               .read_frames = read_frames,
+                               .frames_exist = frames_exist,
+                               .paged_pages = paged_pages,
+                               .error = error,
+                               .probe_frames = probe ? probe_frames : NULL};
     struct xd_frames f = {0};
     char err[512] = "";
     int rc;

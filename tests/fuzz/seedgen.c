@@ -84,7 +84,7 @@ static void save(const struct seed *s, const char *dir, const char *fmt, ...)
     }
 }
 
-/* ---- p2m: u8 mode, hard_fail, paged, reserved; u64 max_pfn, p2m_cr3, p2m_vaddr, fll_mfn,
+/* ---- p2m: u8 mode, hard_fail, paged, flags; u64 max_pfn, p2m_cr3, p2m_vaddr, fll_mfn,
    max_mfn, tot_pages; memory from machine frame 1 (frame index f is mfn f + 1) ------------- */
 
 #define P2M_MAX_MFN_AT 36 /* the offset of max_mfn */
@@ -194,6 +194,8 @@ static void p2m_hvm(const char *dir)
     frames(&s, 1);
     fill(&s, 0, FUZZ_FILL_CONST, 0xffff0000ffffffffull);
     save(&s, dir, "hvm");
+    s.b[3] = 1; /* and Xen's absent gfns probed */
+    save(&s, dir, "hvm-probe");
 }
 
 /* ---- pagewalk: u8 flags, maxphyaddr, nruns, stop_after; u16 max_table_walks, key; u64 cr3,
