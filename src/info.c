@@ -806,28 +806,34 @@ static int note_unmappable(struct reader *r, size_t idx, uint64_t off, uint32_t 
 }
 
 /* "VMCOREINFO": the kernel release, phys_base and the KASLR offset are shown. */
+
+/* A number after `key` on a VMCOREINFO line, in `base`: true and *out when the line has it. */
+static bool vmcoreinfo_number(const char *line, size_t len, const char *key, int base,
+                              uint64_t *out)
+{
+    size_t k = strlen(key);
+    char num[32];
+    if (len <= k || len - k >= sizeof(num) || strncmp(line, key, k) != 0)
+        return false;
+    memcpy(num, line + k, len - k);
+    num[len - k] = '\0';
+    *out = strtoull(num, NULL, base);
+    return true;
+}
+
 static void vmcoreinfo_line(struct xd_core_info *in, const char *line, size_t len)
 {
-    static const char rel[] = "OSRELEASE=", pb[] = "NUMBER(phys_base)=", ko[] = "KERNELOFFSET=";
-    char num[32];
+    static const char rel[] = "OSRELEASE=";
     if (len > sizeof(rel) - 1 && !strncmp(line, rel, sizeof(rel) - 1) && !in->osrelease[0]) {
         size_t n = len - (sizeof(rel) - 1);
         if (n >= sizeof(in->osrelease))
             n = sizeof(in->osrelease) - 1;
         memcpy(in->osrelease, line + sizeof(rel) - 1, n);
         in->osrelease[n] = '\0';
-    } else if (len > sizeof(pb) - 1 && len - (sizeof(pb) - 1) < sizeof(num) &&
-               !strncmp(line, pb, sizeof(pb) - 1)) {
-        memcpy(num, line + sizeof(pb) - 1, len - (sizeof(pb) - 1));
-        num[len - (sizeof(pb) - 1)] = '\0';
-        in->phys_base = strtoull(num, NULL, 0); /* Linux writes it in decimal */
-        in->has_phys_base = true;
-    } else if (len > sizeof(ko) - 1 && len - (sizeof(ko) - 1) < sizeof(num) &&
-               !strncmp(line, ko, sizeof(ko) - 1)) {
-        memcpy(num, line + sizeof(ko) - 1, len - (sizeof(ko) - 1));
-        num[len - (sizeof(ko) - 1)] = '\0';
-        in->kaslr_offset = strtoull(num, NULL, 16); /* and this one in hex */
-        in->has_kaslr_offset = true;
+    } else if (vmcoreinfo_number(line, len, "NUMBER(phys_base)=", 10, &in->phys_base)) {
+        in->has_phys_base = true; /* Linux writes it in decimal */
+    } else if (vmcoreinfo_number(line, len, "KERNELOFFSET=", 16, &in->kaslr_offset)) {
+        in->has_kaslr_offset = true; /* and this one in hex */
     }
 }
 
