@@ -442,8 +442,9 @@ static int write_tail(struct dump *d)
         if (xd_sink_is_stream(d->sink))
             return fail(d, XDUMP_E_IO,
                         "%zu runs of unmappable frames do not fit the room "
-                        "kept in a streamed core (%llu); dump to a file instead",
-                        d->nbad, (unsigned long long)d->lin.fail_reserve);
+                        "kept in a streamed core (%llu); dump to a file%s instead",
+                        d->nbad, (unsigned long long)d->lin.fail_reserve,
+                        d->o->compress ? " without -z" : "");
         if ((rc = plan(d, d->nbad)) < 0 || (rc = write_head(d, true)) < 0)
             return rc;
     }

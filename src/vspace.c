@@ -115,8 +115,8 @@ static int walk(struct walk_ctx *w, const struct xd_vcpu *v, uint64_t lo, uint64
     const struct xd_run *last = &f->runs[f->nruns - 1];
     /* One budget for all the walks of a dump: hostile tables behind many vCPUs must not
        multiply the time the domain stays paused. */
-    uint64_t budget = w->in->max_table_walks ? w->in->max_table_walks
-                                              : XD_WALK_DEFAULT_MAX_TABLE_WALKS;
+    uint64_t budget =
+        w->in->max_table_walks ? w->in->max_table_walks : XD_WALK_DEFAULT_MAX_TABLE_WALKS;
     if (st->walk.table_walks >= budget) {
         if (!st->stopped) {
             st->stopped = true;
@@ -163,6 +163,45 @@ static int cmp_vaddr(const void *a, const void *b)
     return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
 }
 
+struct pfn_at {
+    uint64_t pfn;
+    size_t at;
+};
+
+static int cmp_pfn_at(const void *a, const void *b)
+{
+    const struct pfn_at *x = a, *y = b;
+    return x->pfn < y->pfn ? -1 : x->pfn > y->pfn ? 1 : (x->at > y->at) - (x->at < y->at);
+}
+
+/* A frame mapped page by page at many places - Linux maps its shared p2m_missing and
+   p2m_identity pages hundreds of thousands of times over the p2m list - keeps its first
+   MAX_REPEATS places: each is a program header, and none of them is worth one to a debugger. */
+#define MAX_REPEATS 8
+static void drop_repeats(struct walk_ctx *w)
+{
+    size_t n1 = 0, k = 0;
+    for (size_t i = 0; i < w->n; i++)
+        n1 += w->ranges[i].npages == 1;
+    struct pfn_at *p = n1 > MAX_REPEATS ? malloc(n1 * sizeof(*p)) : NULL;
+    if (!p)
+        return; /* few, or no memory to sort them: keep them all */
+    for (size_t i = 0, j = 0; i < w->n; i++)
+        if (w->ranges[i].npages == 1)
+            p[j++] = (struct pfn_at){w->ranges[i].pfn, i};
+    qsort(p, n1, sizeof(*p), cmp_pfn_at);
+    for (size_t i = 0, run = 0; i < n1; i++) {
+        run = i && p[i].pfn == p[i - 1].pfn ? run + 1 : 0;
+        if (run >= MAX_REPEATS)
+            w->ranges[p[i].at].npages = 0; /* marked: dropped below */
+    }
+    free(p);
+    for (size_t i = 0; i < w->n; i++)
+        if (w->ranges[i].npages)
+            w->ranges[k++] = w->ranges[i];
+    w->n = k;
+}
+
 /* Sorts, trims overlaps (the first walk's mapping wins), merges what continues. */
 static void normalise(struct walk_ctx *w)
 {
@@ -193,6 +232,7 @@ static void normalise(struct walk_ctx *w)
         w->ranges[k++] = r;
     }
     w->n = k;
+    drop_repeats(w);
 }
 
 int xd_vspace(const struct xd_vspace_in *in, struct xd_vrange **out, size_t *nout,

@@ -221,14 +221,14 @@ bool xsim_frame_to_pfn(struct xsim_handle *h, const struct xsim_domain *d, uint6
     return true;
 }
 
-/* The memory file holds frames in machine order for PV (so that a mapping request, which
-   names mfns, is one file offset away) and in rank order for HVM. */
+/* The memory file holds frames in pfn (rank) order, for PV too: the mfns a mapping names are
+   shuffled, but a batch in pfn order is then one file range - as it is one run of PTEs for real
+   privcmd - so the simulator does not charge a dumper a mmap per page. */
 uint64_t xsim_pfn_offset(struct xsim_handle *h, const struct xsim_domain *d, uint64_t pfn)
 {
     uint64_t rank = 0;
     xsim_pfn_rank(h, d, pfn, &rank);
-    uint64_t idx = d->type == XS_PV ? xsim_perm(d, rank) : rank;
-    return idx * XS_PAGE_SIZE;
+    return rank * XS_PAGE_SIZE;
 }
 
 int xsim_read_page(struct xsim_handle *h, const struct xsim_domain *d, uint64_t pfn, void *buf)
