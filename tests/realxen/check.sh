@@ -71,6 +71,11 @@ done
 echo "==== timings"
 sed 's/^/  run: /' "$R/run.txt" 2>/dev/null
 grep -h '^TIME:' "$R"/*.check 2>/dev/null | sed 's/^/  /'
+# for make bench's real-Xen row (bench/run.sh reads build/realxen/timings.txt)
+{
+    echo "measured $(date -u +%Y-%m-%dT%H:%MZ) by tests/realxen/check.sh (QEMU TCG, $(nproc) CPUs)"
+    grep -h '^TIME:' "$R"/*.check 2>/dev/null
+} >"$OUT/timings.txt"
 echo "  total (assemble + boot + checks): $(since "$T0") s"
 if [ $nfail -eq 0 ] && [ "${XDUMP_REALXEN_KEEP_CORES:-0}" != 1 ]; then
     rm -f "$R"/*/*.core
