@@ -183,11 +183,16 @@ GCCS=$(ldconfig -p | awk '/libgcc_s.so.1 .*x86-64/ {print $NF; exit}')
 [ -n "$GCCS" ] || die "libgcc_s.so.1 not found on this host"
 mkdir -p "$ROOT$(dirname "$GCCS")" && cp -L "$GCCS" "$ROOT$GCCS"
 
-# xenprobe: what real Xen answers a dumper (probe.c), built against this host's libxen.
-gcc -std=gnu11 -O2 -Wall -Wextra -o "$OUT/xenprobe" "$HERE/probe.c" -lxenctrl -lxenforeignmemory ||
-    die "tests/realxen/probe.c does not build (libxen-dev missing?)"
-cp "$OUT/xenprobe" "$ROOT/usr/bin/xenprobe"
-install_libs "$ROOT" "$OUT/xenprobe"
+# xenprobe: what real Xen answers a dumper (probe.c), built against this host's libxen. It
+# maps every gfn/mfn of each guest (seconds under TCG): only with XDUMP_REALXEN_PROBE=1, so
+# make check stays within its time.
+rm -f "$ROOT/usr/bin/xenprobe"
+if [ "${XDUMP_REALXEN_PROBE:-0}" = 1 ]; then
+    gcc -std=gnu11 -O2 -Wall -Wextra -o "$OUT/xenprobe" "$HERE/probe.c" -lxenctrl -lxenforeignmemory ||
+        die "tests/realxen/probe.c does not build (libxen-dev missing?)"
+    cp "$OUT/xenprobe" "$ROOT/usr/bin/xenprobe"
+    install_libs "$ROOT" "$OUT/xenprobe"
+fi
 
 if [ "$XDUMP_BIN" != none ] && [ -x "$XDUMP_BIN" ]; then
     cp "$XDUMP_BIN" "$ROOT/usr/bin/xdump"
