@@ -63,6 +63,7 @@ struct dump {
     bool have_shinfo;
     struct xd_p2m_anchors anchors;
     struct xd_frames frames;
+    struct xd_m2p m2p; /* PV: built once, for the page walk and CR3 */
     struct xd_vrange *vranges;
     size_t nvranges;
     struct xd_layout_in lin;
@@ -207,7 +208,8 @@ static int read_pfn(void *ctx, uint64_t pfn, void *buf)
    vCPUs' page tables: only page-table pages are read, before the bulk copy. */
 static int walk_page_tables(struct dump *d)
 {
-    struct xd_vspace_in in = {.type = d->info.type,
+    struct xd_vspace_in in = {.m2p = &d->m2p,
+                              .type = d->info.type,
                               .frames = &d->frames,
                               .vcpus = d->vcpus,
                               .nvcpus = d->nvcpus,
@@ -235,18 +237,10 @@ static int walk_page_tables(struct dump *d)
 static void pv_cr3_to_pfn(struct dump *d)
 {
     for (uint32_t v = 0; v < d->nvcpus; v++) {
-        uint64_t mfn = d->vcpus[v].cr[3] >> XD_PAGE_SHIFT;
-        if (d->vcpus[v].state == XD_VCPU_NONE)
-            continue;
-        for (size_t r = 0; r < d->frames.nruns; r++) {
-            const struct xd_run *run = &d->frames.runs[r];
-            for (uint64_t i = 0; i < run->count; i++)
-                if (xd_frames_mfn(&d->frames, run, i) == mfn) {
-                    d->vcpus[v].cr[3] = (run->pfn + i) << XD_PAGE_SHIFT;
-                    r = d->frames.nruns;
-                    break;
-                }
-        }
+        uint64_t pfn;
+        if (d->vcpus[v].state != XD_VCPU_NONE &&
+            xd_m2p_lookup(&d->m2p, d->vcpus[v].cr[3] >> XD_PAGE_SHIFT, &pfn))
+            d->vcpus[v].cr[3] = pfn << XD_PAGE_SHIFT;
     }
 }
 
@@ -588,6 +582,8 @@ static int run(struct dump *d)
     }
     if ((rc = read_state(d)) < 0 || (rc = enumerate(d)) < 0)
         return rc;
+    if (d->info.type == XD_PV && xd_m2p_build(&d->frames, &d->m2p) < 0)
+        return fail(d, XDUMP_E_FAIL, "out of memory for the inverse p2m");
     if (!d->o->no_virtual && (rc = walk_page_tables(d)) < 0)
         return rc;
     if (d->info.type == XD_PV)
@@ -636,6 +632,7 @@ int xdump_dump(const struct xdump_options *o, struct xdump_result *res, char *er
     res->vcpus_with_context = d.nctx;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     res->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    xd_m2p_free(&d.m2p);
     xd_frames_free(&d.frames);
     free(d.vranges);
     free(d.vcpus);

@@ -95,6 +95,49 @@ void xd_frames_free(struct xd_frames *f)
     memset(f, 0, sizeof(*f));
 }
 
+static int cmp_m2p(const void *a, const void *b)
+{
+    const struct xd_m2p_entry *x = a, *y = b;
+    return x->mfn < y->mfn ? -1 : x->mfn > y->mfn;
+}
+
+int xd_m2p_build(const struct xd_frames *f, struct xd_m2p *m)
+{
+    m->n = 0;
+    m->e = malloc((f->npages ? f->npages : 1) * sizeof(*m->e));
+    if (!m->e)
+        return -1;
+    for (size_t r = 0; r < f->nruns; r++)
+        for (uint64_t i = 0; i < f->runs[r].count; i++)
+            m->e[m->n++] =
+                (struct xd_m2p_entry){xd_frames_mfn(f, &f->runs[r], i), f->runs[r].pfn + i};
+    qsort(m->e, m->n, sizeof(*m->e), cmp_m2p);
+    return 0;
+}
+
+bool xd_m2p_lookup(const struct xd_m2p *m, uint64_t mfn, uint64_t *pfn)
+{
+    size_t lo = 0, hi = m->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->e[mid].mfn < mfn)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == m->n || m->e[lo].mfn != mfn)
+        return false;
+    *pfn = m->e[lo].pfn;
+    return true;
+}
+
+void xd_m2p_free(struct xd_m2p *m)
+{
+    free(m->e);
+    m->e = NULL;
+    m->n = 0;
+}
+
 /* ---- PV ------------------------------------------------------------------------------------ */
 
 struct pv {

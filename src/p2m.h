@@ -43,6 +43,20 @@ int xd_p2m_hvm(const struct xd_guest_ops *ops, uint64_t max_gpfn, struct xd_fram
 /* Appends pfn (and its mfn, for PV; pass `with_mfn` false for HVM) in ascending order. */
 int xd_frames_add(struct xd_frames *f, uint64_t pfn, bool with_mfn, uint64_t mfn);
 void xd_frames_free(struct xd_frames *f);
+
+/* PV: machine frame -> pfn, sorted by mfn: 16 bytes per present page, built once per dump
+   (page-table walk, CR3 translation). */
+struct xd_m2p {
+    struct xd_m2p_entry {
+        uint64_t mfn, pfn;
+    } * e;
+    size_t n;
+};
+/* Builds it from a PV enumeration: 0, or -1 (out of memory). */
+int xd_m2p_build(const struct xd_frames *f, struct xd_m2p *m);
+/* The pfn of a machine frame the guest owns; false for any other frame. */
+bool xd_m2p_lookup(const struct xd_m2p *m, uint64_t mfn, uint64_t *pfn);
+void xd_m2p_free(struct xd_m2p *m);
 /* The run holding pfn (binary search), or NULL. */
 const struct xd_run *xd_frames_run(const struct xd_frames *f, uint64_t pfn);
 /* Finds pfn: its page number (place in the file's page data, and in mfns[]) in *page. */

@@ -19,54 +19,18 @@
    program header each in the core. 2^20 is 4 GiB of scattered 4 KiB mappings. */
 #define MAX_RANGES (1u << 20)
 
-/* PV: machine frame -> pfn, by binary search over the enumeration sorted by mfn. */
-struct m2p {
-    uint64_t mfn, pfn;
-};
-
 struct walk_ctx {
     const struct xd_vspace_in *in;
-    struct m2p *m2p;
-    size_t nm2p;
     struct xd_vrange *ranges;
     size_t n, cap;
-    uint64_t full_at; /* n reached MAX_RANGES: the first virtual address left out */
+    uint64_t full_at; /* where the range list filled up */
 };
 
-static int cmp_m2p(const void *a, const void *b)
-{
-    const struct m2p *x = a, *y = b;
-    return x->mfn < y->mfn ? -1 : x->mfn > y->mfn;
-}
-
-static int build_m2p(struct walk_ctx *w)
-{
-    const struct xd_frames *f = w->in->frames;
-    w->m2p = malloc((f->npages ? f->npages : 1) * sizeof(*w->m2p));
-    if (!w->m2p)
-        return -1;
-    for (size_t r = 0; r < f->nruns; r++)
-        for (uint64_t i = 0; i < f->runs[r].count; i++)
-            w->m2p[w->nm2p++] = (struct m2p){xd_frames_mfn(f, &f->runs[r], i), f->runs[r].pfn + i};
-    qsort(w->m2p, w->nm2p, sizeof(*w->m2p), cmp_m2p);
-    return 0;
-}
-
+/* PV page tables hold machine frames: the guest's own are followed, any other is not. */
 static int mfn_to_pfn(void *opaque, uint64_t frame, uint64_t *pfn)
 {
     struct walk_ctx *w = opaque;
-    size_t lo = 0, hi = w->nm2p;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (w->m2p[mid].mfn < frame)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo == w->nm2p || w->m2p[lo].mfn != frame)
-        return -1; /* not the guest's frame: never followed */
-    *pfn = w->m2p[lo].pfn;
-    return 0;
+    return xd_m2p_lookup(w->in->m2p, frame, pfn) ? 0 : -1;
 }
 
 static int read_table(void *opaque, uint64_t pfn, void *buf)
@@ -247,8 +211,6 @@ int xd_vspace(const struct xd_vspace_in *in, struct xd_vrange **out, size_t *nou
     *nout = 0;
     if (!in->frames->nruns)
         return 0;
-    if (in->type == XD_PV && build_m2p(&w) < 0)
-        return -XDUMP_E_FAIL;
     for (uint32_t i = 0; i < in->nvcpus && rc == 0; i++) {
         const struct xd_vcpu *v = &in->vcpus[i];
         bool paging = in->type == XD_PV || (v->cr[0] & 0x80000000u); /* PV: always */
@@ -272,7 +234,6 @@ int xd_vspace(const struct xd_vspace_in *in, struct xd_vrange **out, size_t *nou
             continue; /* another process, the same kernel */
         rc = walk(&w, v, up, UINT64_MAX, st);
     }
-    free(w.m2p);
     if (rc < 0) {
         free(w.ranges);
         return rc;
