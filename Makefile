@@ -19,7 +19,7 @@ PKGS := libelf xencontrol xenforeignmemory xentoollog xenguest xenstore zlib
 
 # Debian 12 packages: to build, to run the tests.
 DEB_BUILD := gcc make pkg-config libc6-dev libelf-dev libxen-dev zlib1g-dev libcriterion-dev
-DEB_TEST := binutils diffutils coreutils clang libclang-rt-14-dev man-db groff-base qemu-system-x86 gdb
+DEB_TEST := binutils diffutils coreutils clang libclang-rt-14-dev man-db groff-base qemu-system-x86 gdb crash python3-drgn
 
 # Evaluated when first used (after `make deps` has run in the parent make).
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))

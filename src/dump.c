@@ -64,6 +64,8 @@ struct dump {
     struct xd_p2m_anchors anchors;
     struct xd_frames frames;
     struct xd_m2p m2p; /* PV: built once, for the page walk and CR3 */
+    struct xd_xk xk;   /* PV: the synthetic p2m frame lists crash reads (xenkdump.h) */
+    bool have_xk;
     struct xd_vrange *vranges;
     size_t nvranges;
     struct xd_layout_in lin;
@@ -253,7 +255,9 @@ static int plan(struct dump *d, uint64_t reserve)
                                    .nvcpus = d->nvcpus,
                                    .nctx = d->nctx,
                                    .have_shinfo = d->have_shinfo,
-                                   .fail_reserve = reserve};
+                                   .fail_reserve = reserve,
+                                   .notes_first = !xd_sink_is_stream(d->sink),
+                                   .xk = d->have_xk ? &d->xk : NULL};
     if (xd_layout_plan(&d->lin, &d->lay) < 0)
         return fail(d, XDUMP_E_FAIL, "internal: nothing to lay out");
     return 0;
@@ -399,6 +403,12 @@ static int copy_memory(struct dump *d)
     return 0;
 }
 
+static int pad_to(struct dump *d, uint64_t off)
+{
+    int rc = xd_sink_zeros(d->sink, off - xd_sink_offset(d->sink));
+    return pass(d, rc, xd_sink_error(d->sink));
+}
+
 /* The Xen index: .xen_p2m {pfn, mfn} or .xen_pfn, page after page. */
 static int write_index(struct dump *d)
 {
@@ -418,12 +428,16 @@ static int write_index(struct dump *d)
             }
         }
     int rc = xd_sink_write(d->sink, buf, n * sizeof(buf[0]));
-    return pass(d, rc, xd_sink_error(d->sink));
-}
-
-static int pad_to(struct dump *d, uint64_t off)
-{
-    int rc = xd_sink_zeros(d->sink, off - xd_sink_offset(d->sink));
+    if (rc < 0 || !d->have_xk)
+        return pass(d, rc, xd_sink_error(d->sink));
+    /* PV: xdump's p2m frame lists for crash, after the index */
+    if ((rc = pad_to(d, d->lay.xk_off)) < 0)
+        return rc;
+    uint8_t page[XD_PAGE_SIZE];
+    for (uint64_t k = 0; k < d->xk.npages && rc == 0; k++) {
+        xd_xk_page(&d->xk, &d->frames, k, page);
+        rc = xd_sink_write(d->sink, page, sizeof(page));
+    }
     return pass(d, rc, xd_sink_error(d->sink));
 }
 
@@ -439,10 +453,21 @@ static int write_tail(struct dump *d)
                         "kept in a streamed core (%llu); dump to a file%s instead",
                         d->nbad, (unsigned long long)d->lin.fail_reserve,
                         d->o->compress ? " without -z" : "");
-        if ((rc = plan(d, d->nbad)) < 0 || (rc = write_head(d, true)) < 0)
+        uint64_t pages_at = d->lay.pages_off;
+        if ((rc = plan(d, d->nbad)) < 0)
+            return rc;
+        if (d->lin.notes_first) {
+            /* The pages stay where they are: the notes move behind the index, where readers
+               that take them from the PT_NOTE (gdb, drgn, xdump info) still find them. */
+            d->lin.notes_first = false;
+            d->lin.pages_at = pages_at;
+            if (xd_layout_plan(&d->lin, &d->lay) < 0)
+                return fail(d, XDUMP_E_FAIL, "internal: cannot re-plan the notes");
+        }
+        if ((rc = write_head(d, true)) < 0)
             return rc;
     }
-    if ((rc = pad_to(d, d->lay.notes_off)) < 0)
+    if (!d->lin.notes_first && (rc = pad_to(d, d->lay.notes_off)) < 0)
         return rc;
 
     uint8_t *states = calloc(d->nvcpus, 1);
@@ -486,9 +511,13 @@ static int write_tail(struct dump *d)
                              .pages_written = d->pages_done,
                              .next_pfn = d->next_pfn,
                              .status = d->stop_status,
-                             .reason = d->stop_reason};
+                             .reason = d->stop_reason,
+                             .crash_info_mfn = d->have_xk ? d->xk.base_mfn : 0};
     xd_notes_encode(&in, notes);
-    rc = xd_sink_write(d->sink, notes, d->lay.notes_size);
+    if (d->lin.notes_first) /* their room before the pages, planned and left zero */
+        rc = xd_sink_rewrite(d->sink, d->lay.notes_off, notes, d->lay.notes_size);
+    else
+        rc = xd_sink_write(d->sink, notes, d->lay.notes_size);
     free(notes);
     free(states);
     if (rc < 0)
@@ -584,6 +613,11 @@ static int run(struct dump *d)
         return rc;
     if (d->info.type == XD_PV && xd_m2p_build(&d->frames, &d->m2p) < 0)
         return fail(d, XDUMP_E_FAIL, "out of memory for the inverse p2m");
+    if (d->info.type == XD_PV) {
+        if (xd_xk_plan(&d->frames, &d->xk) < 0)
+            return fail(d, XDUMP_E_FAIL, "out of memory for the p2m frame lists");
+        d->have_xk = true;
+    }
     if (!d->o->no_virtual && (rc = walk_page_tables(d)) < 0)
         return rc;
     if (d->info.type == XD_PV)
@@ -633,6 +667,7 @@ int xdump_dump(const struct xdump_options *o, struct xdump_result *res, char *er
     clock_gettime(CLOCK_MONOTONIC, &t1);
     res->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     xd_m2p_free(&d.m2p);
+    xd_xk_free(&d.xk);
     xd_frames_free(&d.frames);
     free(d.vranges);
     free(d.vcpus);

@@ -54,6 +54,22 @@ static void put_virtual(void *ctx, uint64_t vaddr, uint64_t pfn, uint64_t npages
                             .p_memsz = npages * XD_PAGE_SIZE};
 }
 
+struct mctx {
+    Elf64_Phdr *ph;
+    uint64_t pages_off;
+};
+
+static void put_machine(void *ctx, uint64_t mfn, uint64_t page, uint64_t npages)
+{
+    struct mctx *m = ctx;
+    *m->ph++ = (Elf64_Phdr){.p_type = PT_LOAD,
+                            .p_flags = PF_R | PF_W | PF_X | XD_PF_MACHINE,
+                            .p_offset = m->pages_off + page * XD_PAGE_SIZE,
+                            .p_paddr = mfn << XD_PAGE_SHIFT,
+                            .p_filesz = npages * XD_PAGE_SIZE,
+                            .p_memsz = npages * XD_PAGE_SIZE};
+}
+
 void xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, uint8_t *buf)
 {
     memset(buf, 0, l->pages_off);
@@ -78,19 +94,33 @@ void xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, uint
     Elf64_Phdr *ph = calloc(l->phnum, sizeof(*ph));
     if (!ph) /* the caller sized buf from the same plan; a failure here is memory */
         abort();
-    ph[0] = (Elf64_Phdr){
-        .p_type = PT_NOTE, .p_offset = l->notes_off, .p_filesz = l->notes_size, .p_align = 4};
+    ph[0] = (Elf64_Phdr){.p_type = PT_NOTE,
+                         .p_offset = l->notes_off,
+                         .p_filesz =
+                             l->xen_notes_off - l->notes_off, /* Xen's notes, last, are outside */
+                         .p_align = 4};
     const struct xd_frames *f = in->frames;
+    Elf64_Phdr *next = ph + 1;
+    if (in->xk) { /* PV: the machine-addressed view crash reads (xenkdump.h), first */
+        struct mctx m = {next, l->pages_off};
+        next += xd_xk_machine_pieces(f, put_machine, &m);
+        *next++ = (Elf64_Phdr){.p_type = PT_LOAD,
+                               .p_flags = PF_R | XD_PF_MACHINE | XD_PF_XDUMP,
+                               .p_offset = l->xk_off,
+                               .p_paddr = in->xk->base_mfn << XD_PAGE_SHIFT,
+                               .p_filesz = in->xk->npages * XD_PAGE_SIZE,
+                               .p_memsz = in->xk->npages * XD_PAGE_SIZE};
+    }
     for (size_t i = 0; i < f->nruns; i++) {
         const struct xd_run *r = &f->runs[i];
-        ph[1 + i] = (Elf64_Phdr){.p_type = PT_LOAD,
-                                 .p_flags = PF_R | PF_W | PF_X,
-                                 .p_offset = l->pages_off + r->page * XD_PAGE_SIZE,
-                                 .p_paddr = r->pfn << XD_PAGE_SHIFT,
-                                 .p_filesz = r->count * XD_PAGE_SIZE,
-                                 .p_memsz = r->count * XD_PAGE_SIZE};
+        next[i] = (Elf64_Phdr){.p_type = PT_LOAD,
+                               .p_flags = PF_R | PF_W | PF_X,
+                               .p_offset = l->pages_off + r->page * XD_PAGE_SIZE,
+                               .p_paddr = r->pfn << XD_PAGE_SHIFT,
+                               .p_filesz = r->count * XD_PAGE_SIZE,
+                               .p_memsz = r->count * XD_PAGE_SIZE};
     }
-    struct vctx v = {ph + 1 + f->nruns};
+    struct vctx v = {next + f->nruns};
     xd_layout_vpieces(l, in, put_virtual, &v);
     to_file(buf + sizeof(Elf64_Ehdr), ph, l->phnum * sizeof(*ph), ELF_T_PHDR);
     free(ph);

@@ -449,6 +449,12 @@ static int scan_phdrs(struct reader *r)
         int rc = in_file(r, ph.p_offset, ph.p_filesz, what);
         if (rc)
             return rc;
+        if (ph.p_flags & 0x00100000u) { /* XD_PF_MACHINE: crash's view of a PV guest */
+            r->c->info.nr_machine++;
+            if (ph.p_flags & 0x00200000u) /* XD_PF_XDUMP: xdump's p2m frame lists */
+                r->c->info.xdump_pages += ph.p_filesz / CORE_PAGE_SIZE;
+            continue;
+        }
         if (ph.p_vaddr != 0) {
             r->c->info.nr_virtual++;
             continue;
@@ -685,6 +691,8 @@ static int note_xen(struct reader *r, size_t idx, uint32_t type, uint64_t off, u
             return rc;
         in->has_xen_format_version = true;
         in->xen_format_version = le64(d);
+        return 0;
+    case 0x1000001: /* XEN_ELFNOTE_CRASH_INFO: xdump's PV cores carry it for crash */
         return 0;
     default:
         warn(r, "note %zu: unknown Xen note type 0x%" PRIx32, idx, type);
@@ -1271,6 +1279,10 @@ static int read_core(struct reader *r)
         return rc;
     if (r->phnum) {
         in->format = in->has_description ? XD_CORE_XDUMP : XD_CORE_ELF;
+        /* xdump keeps Xen's four notes outside its PT_NOTE (section .note.Xen only) */
+        if (r->note_xen.present && !in->has_xen_header &&
+            (rc = parse_notes(r, r->note_xen.offset, r->note_xen.size, "section .note.Xen")))
+            return rc;
         if ((rc = build_vcpus(r)))
             return rc;
         if (in->format == XD_CORE_XDUMP)
@@ -1671,6 +1683,11 @@ static void print_human(const struct xd_core *c, FILE *f)
                 in->xen_invalid);
     if (in->format != XD_CORE_XEN)
         fprintf(f, "virtual:    %zu segment%s\n", in->nr_virtual, in->nr_virtual == 1 ? "" : "s");
+    if (in->nr_machine)
+        fprintf(f,
+                "machine:    %zu segment%s by machine frame, %" PRIu64
+                " of xdump's p2m frame-list pages (crash's view of a PV guest)\n",
+                in->nr_machine, in->nr_machine == 1 ? "" : "s", in->xdump_pages);
     human_vcpus(c, f);
     human_unmappable(c, f);
     if (in->osrelease[0]) {
@@ -1854,7 +1871,8 @@ static void print_json(const struct xd_core *c, FILE *f)
     }
     fputs("],", f);
     json_u64(f, "xen_invalid_index_entries", in->xen_invalid, false);
-    fprintf(f, ",\"virtual_segments\":%zu,", in->nr_virtual);
+    fprintf(f, ",\"virtual_segments\":%zu,\"machine_segments\":%zu,\"xdump_pages\":%" PRIu64 ",",
+            in->nr_virtual, in->nr_machine, in->xdump_pages);
     json_vcpus(c, f);
     json_unmappable(c, f);
     json_str_or_null(f, "osrelease", in->osrelease, in->osrelease[0] != '\0');

@@ -130,6 +130,8 @@ struct xd_core_info {
     uint64_t nr_pages; /* pages the runs hold */
     size_t nr_runs;
     size_t nr_virtual;    /* virtual PT_LOADs (p_vaddr != 0) */
+    size_t nr_machine;    /* PV: PT_LOADs addressed by machine frame (for crash) */
+    uint64_t xdump_pages; /* PV: pages of xdump's own p2m frame lists (for crash) */
     uint64_t xen_invalid; /* Xen format: index entries marked invalid (unfilled slots) */
 
     /* Unmappable frames ("XDUMP" type 1). */

@@ -60,20 +60,39 @@ int xd_layout_plan(const struct xd_layout_in *in, struct xd_layout *l)
     l->npages = f->npages;
     l->nphys = f->nruns;
     xd_layout_vpieces(l, in, count_piece, &l->nvirt);
-    l->phnum = 1 + l->nphys + l->nvirt;
-    l->pages_off = align(sizeof(Elf64_Ehdr) + l->phnum * sizeof(Elf64_Phdr), XD_PAGE_SIZE);
+    if (in->xk)
+        l->nmach = xd_xk_machine_pieces(f, NULL, NULL) + 1;
+    l->phnum = 1 + l->nmach + l->nphys + l->nvirt;
+    /* The notes' size depends only on counts: vCPUs with a context, vCPUs, reserved room. */
+    l->notes_size = xd_notes_size(in->nctx, in->nvcpus, in->fail_reserve, in->xk != NULL,
+                                  &l->xen_notes_off, &l->xen_notes_size, &l->fail_off);
+    uint64_t head = sizeof(Elf64_Ehdr) + l->phnum * sizeof(Elf64_Phdr);
+    if (in->notes_first) {
+        l->notes_off = align(head, 8);
+        head = l->notes_off + l->notes_size;
+    }
+    l->pages_off = align(head, XD_PAGE_SIZE);
+    if (in->pages_at) {
+        if (in->pages_at < l->pages_off || in->pages_at % XD_PAGE_SIZE)
+            return -1;
+        l->pages_off = in->pages_at;
+    }
     l->index_off = l->pages_off + l->npages * XD_PAGE_SIZE;
     l->index_entsize = in->type == XD_PV ? 16 : 8;
-
-    l->notes_off = align(l->index_off + l->npages * l->index_entsize, 8);
-    /* The notes' size depends only on counts: vCPUs with a context, vCPUs, reserved room. */
-    l->notes_size = xd_notes_size(in->nctx, in->nvcpus, in->fail_reserve, &l->xen_notes_off,
-                                  &l->xen_notes_size, &l->fail_off);
+    uint64_t end = l->index_off + l->npages * l->index_entsize;
+    if (in->xk) {
+        l->xk_off = align(end, XD_PAGE_SIZE);
+        end = l->xk_off + in->xk->npages * XD_PAGE_SIZE;
+    }
+    if (!in->notes_first) {
+        l->notes_off = align(end, 8);
+        end = l->notes_off + l->notes_size;
+    }
     l->xen_notes_off += l->notes_off;
     l->fail_off += l->notes_off;
 
-    l->prstatus_off = align(l->notes_off + l->notes_size, 8);
-    uint64_t end = l->prstatus_off + (uint64_t)in->nctx * XD_CTX_SIZE;
+    l->prstatus_off = align(end, 8);
+    end = l->prstatus_off + (uint64_t)in->nctx * XD_CTX_SIZE;
     l->shinfo_off = in->have_shinfo ? end : 0;
     end += in->have_shinfo ? XD_PAGE_SIZE : 0;
     l->shstrtab_off = end;

@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The file plan: decided whole before the first byte is written, so that a core streams to a
- * pipe in file order. See docs/FORMAT.md for the layout this computes.
+ * The file plan: decided whole before the first byte is written. A file keeps its notes in
+ * room reserved before the pages (filled in at the end); a stream carries them after the pages. See
+ * docs/FORMAT.md for the layout this computes.
  */
 #ifndef XD_LAYOUT_H
 #define XD_LAYOUT_H
 
 #include "model.h"
 #include "pagewalk.h"
+#include "xenkdump.h"
+
+/* p_flags bits of xdump's own (in PF_MASKOS): a PT_LOAD addressed by machine frame (PV), and
+   one whose bytes xdump made (the p2m frame lists for crash), not the guest's. */
+#define XD_PF_MACHINE 0x00100000u
+#define XD_PF_XDUMP 0x00200000u
 
 struct xd_layout_in {
     int type; /* enum xd_domtype */
@@ -17,11 +24,17 @@ struct xd_layout_in {
     uint32_t nvcpus; /* max_vcpu_id + 1 */
     uint32_t nctx;   /* vCPUs with a context */
     bool have_shinfo;
-    uint64_t fail_reserve; /* unmappable-run entries room is kept for */
+    uint64_t fail_reserve;  /* unmappable-run entries room is kept for */
+    bool notes_first;       /* notes between the program headers and the pages (a file; crash
+                               reads its notes only from there); else after the index (a stream) */
+    uint64_t pages_at;      /* 0, or the page data's offset kept from an earlier plan */
+    const struct xd_xk *xk; /* PV: the machine-addressed view for crash (NULL: none) */
 };
 
 struct xd_layout {
     uint64_t phnum, nphys, nvirt, shnum;
+    uint64_t nmach;  /* machine-addressed PT_LOADs (PV), the synthetic one included */
+    uint64_t xk_off; /* the synthetic p2m pages (PV), after the index; 0: none */
     uint64_t pages_off, npages;
     uint64_t index_off, index_entsize;
     uint64_t notes_off, notes_size;

@@ -13,6 +13,7 @@
 #define XEN_NOTE_HEADER 0x2000001
 #define XEN_NOTE_VERSION 0x2000002
 #define XEN_NOTE_FORMAT 0x2000003
+#define XEN_NOTE_CRASH_INFO 0x1000001 /* XEN_ELFNOTE_CRASH_INFO, of Xen's kexec notes */
 #define XEN_MAGIC_PV 0xF00FEBEDull
 #define XEN_MAGIC_HVM 0xF00FEBEEull
 /* xdump's note types carry "XD" in their high bytes: gdb's BFD reads notes of owners it does
@@ -160,22 +161,27 @@ static uint64_t reserved_room(uint64_t fail_reserve)
            xd_note_size(6, XD_INCOMPLETE_SIZE) + xd_note_size(6, 0);
 }
 
-uint64_t xd_notes_size(uint32_t n, uint32_t nvcpus, uint64_t fail_reserve, uint64_t *xen_off,
-                       uint64_t *xen_size, uint64_t *fail_off)
+uint64_t xd_notes_size(uint32_t n, uint32_t nvcpus, uint64_t fail_reserve, bool crash_info,
+                       uint64_t *xen_off, uint64_t *xen_size, uint64_t *fail_off)
 {
     uint64_t off = n * (xd_note_size(5, XD_PRSTATUS_SIZE) + xd_note_size(5, XD_QEMU_CPUSTATE_SIZE));
+    off += xd_note_size(6, XD_DUMPDESC_SIZE + nvcpus);
+    if (crash_info)
+        off += xd_note_size(4, 24);
+    if (fail_off)
+        *fail_off = off;
+    /* The reserved room, known only at the end: the unmappable runs, the guest's VMCOREINFO
+       when found, and a padding note taking whatever they leave. */
+    off += reserved_room(fail_reserve);
+    /* Xen's own four notes last, outside the PT_NOTE segment: only section .note.Xen covers
+       them (crash warns about every "Xen" note of a type it does not know in a PT_NOTE). */
     uint64_t xen = xd_note_size(4, 0) + xd_note_size(4, 32) + xd_note_size(4, XD_XEN_VERSION_SIZE) +
                    xd_note_size(4, 8);
     if (xen_off)
         *xen_off = off;
     if (xen_size)
         *xen_size = xen;
-    off += xen + xd_note_size(6, XD_DUMPDESC_SIZE + nvcpus);
-    if (fail_off)
-        *fail_off = off;
-    /* The reserved room, known only at the end: the unmappable runs, the guest's VMCOREINFO
-       when found, and a padding note taking whatever they leave. */
-    return off + reserved_room(fail_reserve);
+    return off + xen;
 }
 
 void xd_notes_encode(const struct xd_notes_in *in, uint8_t *buf)
@@ -192,20 +198,18 @@ void xd_notes_encode(const struct xd_notes_in *in, uint8_t *buf)
             xd_note_qemu_cpustate(&in->vcpus[i], desc);
             p = note(p, "QEMU", 0, desc, XD_QEMU_CPUSTATE_SIZE);
         }
-    uint64_t hdr[4] = {in->type == XD_PV ? XEN_MAGIC_PV : XEN_MAGIC_HVM, nctx(in), in->npages,
-                       XD_PAGE_SIZE};
-    p = note(p, "Xen", XEN_NOTE_NONE, NULL, 0);
-    p = note(p, "Xen", XEN_NOTE_HEADER, hdr, sizeof(hdr));
-    xen_version_desc(in->xen, desc);
-    p = note(p, "Xen", XEN_NOTE_VERSION, desc, XD_XEN_VERSION_SIZE);
-    uint64_t format_version = 1;
-    p = note(p, "Xen", XEN_NOTE_FORMAT, &format_version, 8);
-
     uint8_t *d = note_head(p, "XDUMP", XDUMP_NOTE_DESC, XD_DUMPDESC_SIZE + in->nvcpus);
     dumpdesc(in->desc, d);
     memset(d + XD_DUMPDESC_SIZE + in->nvcpus, 0,
            align4(XD_DUMPDESC_SIZE + in->nvcpus) - (XD_DUMPDESC_SIZE + in->nvcpus));
     p = d + align4(XD_DUMPDESC_SIZE + in->nvcpus);
+    if (in->crash_info_mfn) {
+        /* Xen's XEN_ELFNOTE_CRASH_INFO as crash reads it: the machine frame of a p2m frame-list
+           list is the last word (xenkdump.h) */
+        uint64_t ci[3] = {in->xen ? in->xen->major : 0, in->xen ? in->xen->minor : 0,
+                          in->crash_info_mfn};
+        p = note(p, "Xen", XEN_NOTE_CRASH_INFO, ci, sizeof(ci));
+    }
 
     d = note_head(p, "XDUMP", XDUMP_NOTE_BADRUNS, XD_BADRUN_SIZE * in->nbad);
     for (size_t i = 0; i < in->nbad; i++, d += XD_BADRUN_SIZE) {
@@ -227,5 +231,16 @@ void xd_notes_encode(const struct xd_notes_in *in, uint8_t *buf)
     }
     /* What is left of the reserved room: one padding note (its header was reserved too). */
     uint64_t pad = reserved_room(in->fail_reserve) - (uint64_t)(end - p) - xd_note_size(6, 0);
-    memset(note_head(end, "XDUMP", XDUMP_NOTE_PAD, pad), 0, pad);
+    p = note_head(end, "XDUMP", XDUMP_NOTE_PAD, pad);
+    memset(p, 0, pad);
+    p += pad;
+
+    uint64_t hdr[4] = {in->type == XD_PV ? XEN_MAGIC_PV : XEN_MAGIC_HVM, nctx(in), in->npages,
+                       XD_PAGE_SIZE};
+    p = note(p, "Xen", XEN_NOTE_NONE, NULL, 0);
+    p = note(p, "Xen", XEN_NOTE_HEADER, hdr, sizeof(hdr));
+    xen_version_desc(in->xen, desc);
+    p = note(p, "Xen", XEN_NOTE_VERSION, desc, XD_XEN_VERSION_SIZE);
+    uint64_t format_version = 1;
+    p = note(p, "Xen", XEN_NOTE_FORMAT, &format_version, 8);
 }

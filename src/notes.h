@@ -38,7 +38,7 @@ struct xd_notes_in {
     const struct xd_dumpdesc *desc;
     const struct xd_badrun *bad; /* the unmappable runs */
     size_t nbad;
-    uint64_t fail_reserve; /* room kept for unmappable runs (>= nbad) */
+    uint64_t fail_reserve;  /* room kept for unmappable runs (>= nbad) */
     const char *vmcoreinfo; /* the guest kernel's VMCOREINFO text, when found */
     size_t vmcoreinfo_len;  /* <= XD_VMCOREINFO_MAX */
     /* A partial core kept (--keep-partial): where the dump stopped, and why. */
@@ -46,16 +46,18 @@ struct xd_notes_in {
     uint64_t pages_written, next_pfn;
     int32_t status;
     const char *reason;
+    uint64_t crash_info_mfn; /* PV: machine frame of xdump's p2m frame-list list; 0: no note */
 };
 
 /* Bytes of one note with a name of namesz bytes (NUL included) and descsz bytes. */
 uint64_t xd_note_size(uint64_t namesz, uint64_t descsz);
 
 /* Size of the notes segment for nctx vCPUs with a context out of nvcpus, with room for
-   fail_reserve unmappable runs. The Xen notes' offset and size within it, and the unmappable
-   note's offset, are returned through the pointers (may be NULL). */
-uint64_t xd_notes_size(uint32_t nctx, uint32_t nvcpus, uint64_t fail_reserve, uint64_t *xen_off,
-                       uint64_t *xen_size, uint64_t *fail_off);
+   fail_reserve unmappable runs (and a Xen CRASH_INFO note when crash_info: PV). The Xen notes'
+   offset and size within it, and the unmappable note's offset, are returned through the pointers
+   (may be NULL). */
+uint64_t xd_notes_size(uint32_t nctx, uint32_t nvcpus, uint64_t fail_reserve, bool crash_info,
+                       uint64_t *xen_off, uint64_t *xen_size, uint64_t *fail_off);
 
 /* Encodes the notes segment into buf (xd_notes_size() bytes). in->nbad must be <=
    in->fail_reserve. */

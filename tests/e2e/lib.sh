@@ -21,6 +21,41 @@ world() {
   "$XSIM" create "$T/$1.world" "$T/$1" || fail "xensim create $1"
 }
 
+# bytes FILE OFFSET LENGTH: that part of FILE, on stdout.
+# same_content A B: cores A and B hold the same things, wherever each keeps them (a file has its
+# notes before the pages, a stream after them: docs/FORMAT.md): every Xen section's bytes, the
+# PT_NOTE segment's bytes (the dump description's start time blanked), every PT_LOAD's
+# addresses and sizes, and each PT_LOAD's bytes.
+bytes() { dd if="$1" bs=64K iflag=skip_bytes,count_bytes skip="$2" count="$3" status=none; }
+same_content() {
+  local a=$1 b=$2 f sec x y
+  for f in "$a" "$b"; do
+    readelf -SW "$f" | sed 's/^ *\[ *[0-9]*\]//' | awk '$1 ~ /^\.(xen_|note\.Xen)/ {print $1, $4, $5}' |
+      while read -r sec x y; do echo "$sec $((0x$x)) $((0x$y))"; done > "$f.secs"
+    readelf -lW "$f" | awk '$1 == "LOAD" {print $3, $4, $5, $6}' > "$f.loads"
+    readelf -lW "$f" | awk '$1 == "LOAD" {print $2, $5}' | while read -r x y; do echo "$((x)) $((y))"; done > "$f.loadoffs"
+    read -r x y < <(readelf -lW "$f" | awk '$1 == "NOTE" {print $2, $5; exit}')
+    x=$((x)) y=$((y))
+    bytes "$f" "$x" "$y" > "$f.notes"
+    x=$(grep -abo 'xdump [0-9]' "$f.notes" | tail -n 1 | cut -d: -f1)
+    [ -n "$x" ] || fail "$f: no dump description note"
+    dd if=/dev/zero of="$f.notes" bs=1 seek=$((x - 16)) count=8 conv=notrunc status=none
+  done
+  cmp -s "$a.notes" "$b.notes" || fail "$a and $b: notes differ"
+  cmp -s "$a.loads" "$b.loads" || fail "$a and $b: PT_LOADs differ"
+  [ "$(cut -d' ' -f1,3 "$a.secs")" = "$(cut -d' ' -f1,3 "$b.secs")" ] || fail "$a and $b: sections differ"
+  while read -r sec x y; do
+    set -- $(awk -v s="$sec" '$1 == s {print $2}' "$b.secs")
+    cmp -s <(bytes "$a" "$x" "$y") <(bytes "$b" "$1" "$y") ||
+      fail "$a and $b: section $sec differs"
+  done < "$a.secs"
+  paste -d' ' "$a.loadoffs" "$b.loadoffs" | while read -r x y f sec; do
+    cmp -s <(bytes "$a" "$x" "$y") <(bytes "$b" "$f" "$y") ||
+      fail "$a and $b: a PT_LOAD's bytes differ (offsets $x, $f)"
+  done
+  rm -f "$a".secs "$a".note "$a".loads "$a".loadoffs "$a".notes "$b".secs "$b".note "$b".loads "$b".loadoffs "$b".notes
+}
+
 # sim WORLD CMD...: runs CMD inside world WORLD (xensim.so preloaded).
 sim() { local w=$1; shift; "$XSIM" run "$T/$w" -- "$@"; }
 

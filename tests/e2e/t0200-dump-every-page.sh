@@ -88,6 +88,17 @@ for d in 2 3; do
   [ "$(val virt.segments)" -gt 0 ] || fail "dom$d: no virtual segments (its p2m list is mapped)"
   expect virt.pages_bad 0; expect virt.noncanonical 0
 done
+say "PV: the machine-addressed view crash reads (PT_LOADs by mfn, xdump's p2m frame lists)"
+for d in 2 3; do
+  check w $d "$T/d$d.core"
+  expect mach.pages_ok "$(frames $d)"; expect mach.pages_bad 0; expect mach.xdump_segments 1
+  expect mach.p2m_entries_bad 0
+  # the frame lists cover every pfn up to the last present one, in pages of 512
+  [ "$(val mach.p2m_entries_ok)" -ge "$(frames $d)" ] || fail "dom$d: p2m entries missing"
+  readelf -nW "$T/d$d.core" > "$T/notes$d"
+  grep -Eq 'Xen +0x00000018.*0x01000001' "$T/notes$d" || fail "dom$d: no Xen CRASH_INFO note in the PT_NOTE"
+done
+check w 1 "$T/d1.core"; expect mach.segments 0; expect mach.xdump_segments 0
 sim w "$XDUMP" --no-virtual 3 "$T/nv.core" || fail "--no-virtual"
 check w 3 "$T/nv.core"; expect virt.segments 0; expect phys.pages_ok 16384
 

@@ -6,7 +6,9 @@
 #
 #   OUTDIR/xen.elf         the hypervisor (Debian's xen-4.17-amd64.gz, gunzipped: QEMU's
 #                          multiboot loader wants the 32-bit ELF)
-#   OUTDIR/vmlinuz         Debian's Linux 6.1, dom0 and guest kernel alike
+#   OUTDIR/vmlinuz         Debian's Linux 6.1 for dom0
+#   OUTDIR/guest-vmlinux   link to the guests' kernel (Debian's cloud flavour of the same ABI)
+#                          with debug symbols, extracted once into the cache from its -dbg package
 #   OUTDIR/dom0.cpio       dom0's initramfs (uncompressed: decompressing under TCG is slow):
 #                          busybox, the Xen tools, their libraries, the modules, XDUMP_BIN, the
 #                          guest initramfs and configs, the scenario scripts
@@ -56,11 +58,15 @@ if [ -z "$KPKG" ]; then
         sort -V | tail -1)
     [ -n "$KPKG" ] || die "cannot resolve linux-image-amd64's kernel package (run apt-get update)"
 fi
-PKGS="xen-hypervisor-4.17-amd64 xen-utils-4.17 xen-utils-common xenstore-utils $KPKG busybox-static"
+# The guests run Debian's cloud kernel of the same ABI (what Debian's cloud images boot); its
+# vmlinux with debug symbols, from the -dbg package, is for crash, drgn and gdb on the host.
+GPKG=$(echo "$KPKG" | sed 's/-amd64$/-cloud-amd64/')
+DBGPKG=$GPKG-dbg
+PKGS="xen-hypervisor-4.17-amd64 xen-utils-4.17 xen-utils-common xenstore-utils $KPKG $GPKG busybox-static"
 
 # The .deb apt would fetch now (candidate version, one apt-cache call for all); any cached one
 # of that package when apt knows no candidate (offline, no lists).
-CANDIDATES=$(apt-cache policy $PKGS 2>/dev/null |
+CANDIDATES=$(apt-cache policy $PKGS $DBGPKG 2>/dev/null |
     awk '/^[^ ]/ {sub(":$", "", $1); p = $1} /Candidate:/ {print p, $2}')
 deb_for() {
     ver=$(echo "$CANDIDATES" | awk -v p="$1" '$1 == p {print $2}')
@@ -87,6 +93,28 @@ if [ -n "$missing" ]; then
 fi
 step "packages: $(for d in $DEBS; do basename "$d"; done | tr '\n' ' ')"
 
+# The guest kernel's vmlinux (~590 MB) from its -dbg package (~280 MB): downloaded and extracted
+# once per version, kept in the cache; nothing else of the package is unpacked.
+DBGDEB=$(deb_for "$DBGPKG")
+[ -n "$DBGDEB" ] || die "package $DBGPKG: apt knows no candidate and the cache $CACHE has none"
+GVER=${GPKG#linux-image-}
+VMLINUX=$CACHE/vmlinux-$GVER-$(basename "$DBGDEB" .deb | sed 's/.*_\(.*\)_amd64/\1/')
+if [ ! -s "$VMLINUX" ]; then
+    if [ ! -f "$DBGDEB" ]; then
+        step "downloading $DBGPKG (debug symbols of the guest kernel, ~280 MB) into $CACHE"
+        (cd "$CACHE" && apt-get download "$DBGPKG" >/dev/null 2>"$OUT/apt-download.err") ||
+            die "cannot fetch $DBGPKG (the guest kernel's debug symbols, needed by crash/drgn/gdb): $(tail -3 "$OUT/apt-download.err")"
+        [ -f "$DBGDEB" ] || die "apt-get download did not produce $DBGDEB"
+    fi
+    rm -rf "$OUT/dbgx" && mkdir -p "$OUT/dbgx"
+    dpkg-deb --fsys-tarfile "$DBGDEB" | tar xf - -C "$OUT/dbgx" "./usr/lib/debug/boot/vmlinux-$GVER" ||
+        die "no usr/lib/debug/boot/vmlinux-$GVER in $DBGDEB"
+    mv "$OUT/dbgx/usr/lib/debug/boot/vmlinux-$GVER" "$VMLINUX.tmp" && mv "$VMLINUX.tmp" "$VMLINUX"
+    rm -rf "$OUT/dbgx"
+    step "guest vmlinux extracted: $VMLINUX ($(du -m "$VMLINUX" | cut -f1) MiB)"
+fi
+ln -sf "$VMLINUX" "$OUT/guest-vmlinux"
+
 # ---- 2. extract (once per set of .debs) ------------------------------------------------------
 
 STAGE=$OUT/debroot
@@ -96,8 +124,9 @@ if [ "$(cat "$OUT/debroot.stamp" 2>/dev/null)" != "$DEBS" ]; then
     echo "$DEBS" >"$OUT/debroot.stamp"
     step "extracted"
 fi
-KVER=$(ls "$STAGE/lib/modules" | head -1)
-[ -n "$KVER" ] || die "no kernel modules in $STAGE/lib/modules"
+KVER=${KPKG#linux-image-}
+[ -d "$STAGE/lib/modules/$KVER" ] || die "no kernel modules in $STAGE/lib/modules/$KVER"
+[ -f "$STAGE/boot/vmlinuz-$GVER" ] || die "no boot/vmlinuz-$GVER in $GPKG"
 BUSYBOX=$STAGE/bin/busybox
 XENBIN=$STAGE/usr/lib/xen-4.17/bin
 gunzip -c "$STAGE/boot/xen-4.17-amd64.gz" >"$OUT/xen.elf"
@@ -175,6 +204,9 @@ for t in $XEN_TOOLS; do
     install_libs "$ROOT" "$XENBIN/$t"
 done
 : >"$ROOT/etc/xen/xl.conf"
+# The scenarios read a guest's console tty from xenstore (the multi-call `xenstore read`).
+cp "$STAGE/usr/bin/xenstore" "$ROOT/usr/bin/xenstore"
+install_libs "$ROOT" "$STAGE/usr/bin/xenstore"
 # busybox's date has no %N: the scenarios time the dumps with coreutils' date.
 cp /bin/date "$ROOT/usr/bin/date"
 install_libs "$ROOT" /bin/date
@@ -216,7 +248,7 @@ for m in $MODS; do
     echo "$(basename "$m").ko" >>"$ROOT/lib/modules/$KVER/load-order"
 done
 
-cp "$OUT/vmlinuz" "$ROOT/guest/vmlinuz"
+cp "$STAGE/boot/vmlinuz-$GVER" "$ROOT/guest/vmlinuz"
 cp "$OUT/guest.cpio" "$ROOT/guest/initrd.cpio"
 cp "$HERE"/guest/*.cfg "$ROOT/guest/"
 [ -n "$PVG" ] && cp "$PVG" "$ROOT/guest/pvguest.elf"

@@ -27,7 +27,7 @@ since() { echo "$(date +%s.%N) $1" | awk '{printf "%.1f", $1 - $2}'; }
 
 # ---- what this needs, said plainly -------------------------------------------------------------
 missing=
-for t in qemu-system-x86_64:qemu-system-x86 gdb:gdb gcc:gcc readelf:binutils apt-get:apt \
+for t in qemu-system-x86_64:qemu-system-x86 gdb:gdb crash:crash drgn:python3-drgn gcc:gcc readelf:binutils apt-get:apt \
     dpkg-deb:dpkg flock:util-linux timeout:coreutils; do
     command -v "${t%%:*}" >/dev/null 2>&1 || missing="$missing ${t#*:}"
 done
@@ -57,7 +57,10 @@ nfail=0
 for s in $(echo "$SCENARIOS" | tr '+' ' '); do
     echo "==== $s"
     case $s in
-    pv | pvh) sh "$HERE/checks/dumpboth.sh" "$R/$s" "$OUT/corecmp" >"$R/$s.check" 2>&1 ;;
+    pv | pvh)
+        sh "$HERE/checks/dumpboth.sh" "$R/$s" "$OUT/corecmp" >"$R/$s.check" 2>&1
+        sh "$HERE/checks/linuxcrash.sh" "$R/$s" "$OUT/images/guest-vmlinux" >>"$R/$s.check" 2>&1
+        ;;
     pvguest) sh "$HERE/checks/pvguest.sh" "$R/$s" "$OUT/corecmp" "$OUT/images/pvguest/kernel.elf" \
         >"$R/$s.check" 2>&1 ;;
     watch) sh "$HERE/checks/watch.sh" "$R/$s" >"$R/$s.check" 2>&1 ;;

@@ -140,8 +140,8 @@ static void print_base64(const char *key, const uint8_t *p, size_t n)
     static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     printf("%s=", key);
     for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? p[i + 1] << 8 : 0) |
-                     (i + 2 < n ? p[i + 2] : 0);
+        uint32_t v =
+            (uint32_t)p[i] << 16 | (i + 1 < n ? p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
         putchar(a[v >> 18 & 63]), putchar(a[v >> 12 & 63]);
         putchar(i + 1 < n ? a[v >> 6 & 63] : '='), putchar(i + 2 < n ? a[v & 63] : '=');
     }
@@ -182,6 +182,93 @@ static void print_tally(const char *view, const struct tally *t, uint64_t missin
            (unsigned long long)t->pad, view, (unsigned long long)t->dup, view,
            (unsigned long long)t->hole, view, (unsigned long long)t->unmappable_zero, view,
            (unsigned long long)t->unmappable_bad, view, (unsigned long long)missing);
+}
+
+/* PV: the machine-addressed view (xdump's PT_LOADs flagged PF_MACHINE, for crash). Each page of
+   a guest segment must be the page of the pfn that owns that machine frame; the segment of
+   xdump's own p2m frame lists (PF_XDUMP) must lead, as crash walks it from the CRASH_INFO note's
+   machine frame, to the world's mfn of every pfn the dump holds (below 2^27). */
+#define PF_MACHINE 0x00100000u
+#define PF_XDUMP 0x00200000u
+static const uint8_t *machine_page(Elf *e, const uint8_t *img, size_t len, size_t phnum,
+                                   uint64_t mfn)
+{
+    for (size_t i = 0; i < phnum; i++) {
+        GElf_Phdr ph;
+        if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_MACHINE))
+            continue;
+        uint64_t first = ph.p_paddr / XS_PAGE_SIZE, n = ph.p_filesz / XS_PAGE_SIZE;
+        if (mfn >= first && mfn - first < n && ph.p_offset + ph.p_filesz <= len)
+            return img + ph.p_offset + (mfn - first) * XS_PAGE_SIZE;
+    }
+    return NULL;
+}
+
+static void check_machine(struct xsim_handle *h, const struct xsim_domain *d, Elf *e,
+                          const uint8_t *img, size_t len, size_t phnum)
+{
+    uint64_t segs = 0, ok = 0, bad = 0, p2m_ok = 0, p2m_bad = 0, xsegs = 0, base = 0;
+    for (size_t i = 0; i < phnum; i++) {
+        GElf_Phdr ph;
+        if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_MACHINE))
+            continue;
+        if (ph.p_flags & PF_XDUMP) {
+            xsegs++;
+            base = ph.p_paddr / XS_PAGE_SIZE;
+            continue;
+        }
+        segs++;
+        for (uint64_t k = 0; k < ph.p_filesz / XS_PAGE_SIZE; k++) {
+            static uint8_t want[XS_PAGE_SIZE];
+            uint64_t pfn;
+            const uint8_t *got = img + ph.p_offset + k * XS_PAGE_SIZE;
+            if (ph.p_offset + ph.p_filesz > len ||
+                !xsim_frame_to_pfn(h, d, ph.p_paddr / XS_PAGE_SIZE + k, &pfn))
+                bad++;
+            else if (is_unmappable(pfn) ? zero_page(got)
+                                        : (xsim_read_page(h, d, pfn, want) == 0 &&
+                                           !memcmp(want, got, XS_PAGE_SIZE)))
+                ok++;
+            else
+                bad++;
+        }
+    }
+    printf(
+        "mach.segments=%llu\nmach.pages_ok=%llu\nmach.pages_bad=%llu\nmach.xdump_segments=%llu\n",
+        (unsigned long long)segs, (unsigned long long)ok, (unsigned long long)bad,
+        (unsigned long long)xsegs);
+    if (!xsegs)
+        return;
+    /* crash's walk: frame-list list -> frame lists -> p2m pages, dense, 0 ends a list */
+    const uint8_t *fll = machine_page(e, img, len, phnum, base);
+    uint64_t pfn = 0;
+    for (int i = 0; fll && i < 512; i++) {
+        uint64_t fl_mfn;
+        memcpy(&fl_mfn, fll + 8 * i, 8);
+        if (!fl_mfn)
+            break;
+        const uint8_t *fl = machine_page(e, img, len, phnum, fl_mfn);
+        for (int j = 0; j < 512; j++) {
+            uint64_t p2m_mfn = 0;
+            if (fl)
+                memcpy(&p2m_mfn, fl + 8 * j, 8);
+            if (!p2m_mfn)
+                break;
+            const uint8_t *pg = machine_page(e, img, len, phnum, p2m_mfn);
+            for (int k = 0; k < 512; k++, pfn++) {
+                uint64_t got = 0, want;
+                if (pg)
+                    memcpy(&got, pg + 8 * k, 8);
+                bool present = xsim_pfn_to_frame(h, d, pfn, &want);
+                if (present ? got == want : got == UINT64_MAX)
+                    p2m_ok++;
+                else
+                    p2m_bad++;
+            }
+        }
+    }
+    printf("mach.p2m_entries_ok=%llu\nmach.p2m_entries_bad=%llu\n", (unsigned long long)p2m_ok,
+           (unsigned long long)p2m_bad);
 }
 
 static int check_xen(struct xsim_handle *h, struct xsim_domain *d, Elf *e, const uint8_t *img,
@@ -257,7 +344,8 @@ static void check_phys(struct xsim_handle *h, struct xsim_domain *d, Elf *e, con
     uint64_t segs = 0;
     for (size_t i = 0; i < phnum; i++) {
         GElf_Phdr ph;
-        if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD || ph.p_vaddr != 0)
+        if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD || ph.p_vaddr != 0 ||
+            (ph.p_flags & PF_MACHINE))
             continue;
         segs++;
         if (ph.p_offset + ph.p_filesz > len || ph.p_filesz != ph.p_memsz ||
@@ -270,6 +358,7 @@ static void check_phys(struct xsim_handle *h, struct xsim_domain *d, Elf *e, con
                        &t, seen, d->nr_frames);
     }
     printf("phys.segments=%llu\n", (unsigned long long)segs);
+    check_machine(h, d, e, img, len, phnum);
     /* Virtual segments: the same file bytes as the physical page they name by p_paddr. */
     uint64_t vsegs = 0, vok = 0, vbad = 0, noncanon = 0;
     for (size_t i = 0; i < phnum; i++) {

@@ -419,7 +419,8 @@ static int compare_phys(const struct core *xl, const struct core *xd)
         return 0;
     for (size_t i = 0; i < phnum; i++) {
         GElf_Phdr ph;
-        if (!gelf_getphdr(xd->elf, (int)i, &ph) || ph.p_type != PT_LOAD || ph.p_vaddr != 0)
+        if (!gelf_getphdr(xd->elf, (int)i, &ph) || ph.p_type != PT_LOAD || ph.p_vaddr != 0 ||
+            (ph.p_flags & 0x00100000u)) /* PV machine-addressed segments: for crash */
             continue;
         if (ph.p_offset > xd->size || ph.p_filesz > xd->size - ph.p_offset)
             continue;

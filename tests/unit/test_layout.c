@@ -40,15 +40,40 @@ Test(layout, offsets_are_ordered_aligned_and_sized)
     cr_assert_geq(l.pages_off, sizeof(Elf64_Ehdr) + l.phnum * sizeof(Elf64_Phdr));
     cr_assert_eq(l.index_off, l.pages_off + l.npages * 4096);
     cr_assert_eq(l.index_entsize, 16);
+    /* a stream's plan: the notes after the index, Xen's four last */
     cr_assert_geq(l.notes_off, l.index_off + l.npages * 16);
-    cr_assert(l.xen_notes_off > l.notes_off && l.fail_off > l.xen_notes_off);
-    cr_assert_lt(l.fail_off, l.notes_off + l.notes_size);
+    cr_assert(l.fail_off > l.notes_off && l.xen_notes_off > l.fail_off);
+    cr_assert_eq(l.xen_notes_off + l.xen_notes_size, l.notes_off + l.notes_size);
     cr_assert_geq(l.prstatus_off, l.notes_off + l.notes_size);
     cr_assert_eq(l.shinfo_off, l.prstatus_off + 2 * XD_CTX_SIZE);
     cr_assert_eq(l.shoff % 8, 0);
     cr_assert_eq(l.file_size, l.shoff + l.shnum * sizeof(Elf64_Shdr));
     cr_assert_eq(xd_layout_pfn_offset(&l, &f, 0x101), l.pages_off + (0x20 + 1) * 4096);
     cr_assert_eq(xd_layout_pfn_offset(&l, &f, 0x99), 0);
+
+    /* a file's plan: the same notes between the program headers and the pages */
+    struct xd_layout lf;
+    in.notes_first = true;
+    cr_assert_eq(xd_layout_plan(&in, &lf), 0);
+    cr_assert_eq(lf.notes_size, l.notes_size);
+    cr_assert_eq(lf.notes_off, sizeof(Elf64_Ehdr) + lf.phnum * sizeof(Elf64_Phdr));
+    cr_assert_eq(lf.pages_off % 4096, 0);
+    cr_assert_geq(lf.pages_off, lf.notes_off + lf.notes_size);
+    cr_assert_eq(lf.xen_notes_off - lf.notes_off, l.xen_notes_off - l.notes_off);
+    cr_assert_eq(lf.index_off, lf.pages_off + lf.npages * 4096);
+    cr_assert_geq(lf.prstatus_off, lf.index_off + lf.npages * 16);
+
+    /* re-planned for more room: the notes move behind the index, the pages stay */
+    in.notes_first = false;
+    in.fail_reserve = 100000;
+    in.pages_at = lf.pages_off;
+    struct xd_layout lr;
+    cr_assert_eq(xd_layout_plan(&in, &lr), 0);
+    cr_assert_eq(lr.pages_off, lf.pages_off);
+    cr_assert_gt(lr.notes_size, lf.notes_size);
+    cr_assert_geq(lr.notes_off, lr.index_off + lr.npages * 16);
+    in.pages_at = 4096 * 1000 + 1; /* not a page boundary */
+    cr_assert_eq(xd_layout_plan(&in, &lr), -1);
     xd_frames_free(&f);
 }
 
@@ -98,16 +123,20 @@ Test(notes, encoded_size_matches_plan_with_and_without_padding)
                                  .bad = bad,
                                  .nbad = 2,
                                  .fail_reserve = reserve};
-        uint64_t xoff, xsize, foff, size = xd_notes_size(2, 3, reserve, &xoff, &xsize, &foff);
+        uint64_t xoff, xsize, foff,
+            size = xd_notes_size(2, 3, reserve, false, &xoff, &xsize, &foff);
         uint8_t *buf = malloc(size + 64);
         memset(buf, 0xcc, size + 64);
         xd_notes_encode(&in, buf);
         cr_assert_eq(buf[size], 0xcc, "wrote past the planned size");
         uint32_t type, dsz;
-        int n = walk_notes(buf, size, &type, &dsz);
-        /* 2 CORE + 2 QEMU + 4 Xen + desc + unmappable + padding */
-        cr_assert_eq(n, 11);
+        /* the PT_NOTE part: 2 CORE + 2 QEMU + desc + unmappable + padding */
+        cr_assert_eq(xoff + xsize, size);
+        cr_assert_eq(walk_notes(buf, xoff, &type, &dsz), 7);
         cr_assert_eq(type, 0x58440003u, "the padding note closes the segment");
+        /* then Xen's four, section .note.Xen only */
+        cr_assert_eq(walk_notes(buf + xoff, xsize, &type, &dsz), 4);
+        cr_assert_eq(type, 0x2000003u);
         uint32_t fsz;
         memcpy(&fsz, buf + foff + 4, 4);
         cr_assert_eq(fsz, 48, "the unmappable note holds exactly the runs");
@@ -137,13 +166,14 @@ Test(notes, vmcoreinfo_fills_the_reserved_room)
                                  .fail_reserve = 1,
                                  .vmcoreinfo = text,
                                  .vmcoreinfo_len = len};
-        uint64_t size = xd_notes_size(2, 3, 1, NULL, NULL, NULL);
+        uint64_t xoff, size = xd_notes_size(2, 3, 1, false, &xoff, NULL, NULL);
         uint8_t *buf = malloc(size + 8);
         memset(buf, 0xcc, size + 8);
         xd_notes_encode(&in, buf);
         cr_assert_eq(buf[size], 0xcc);
         uint32_t type, dsz;
         cr_assert_eq(walk_notes(buf, size, &type, &dsz), 12);
+        cr_assert_eq(walk_notes(buf, xoff, &type, &dsz), 8);
         cr_assert_eq(type, 0x58440003u);
         cr_assert(memmem(buf, size, "VMCOREINFO", 11) != NULL);
         free(buf);
@@ -243,5 +273,96 @@ Test(layout, pn_xnum)
     cr_assert_eq(eh.e_phnum, PN_XNUM);
     cr_assert_eq(s0.sh_info, 70001);
     free(head);
+    xd_frames_free(&f);
+}
+
+/* PV cores for crash (xenkdump.h): machine-contiguous pieces, and the synthetic p2m frame lists
+   that lead crash from the CRASH_INFO note's machine frame to every pfn's mfn. */
+static uint64_t rd64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+Test(xenkdump, machine_pieces_and_frame_lists)
+{
+    struct xd_frames f = {0};
+    for (uint64_t pfn = 0; pfn < 10; pfn++) /* mfns 100..104, then 200..204: two pieces */
+        xd_frames_add(&f, pfn, true, pfn < 5 ? 100 + pfn : 195 + pfn);
+    xd_frames_add(&f, 1000, true, 50); /* p2m page 1 */
+    xd_frames_add(&f, 1001, true, 7);
+    xd_frames_add(&f, XD_XK_MAX_PFNS + 3, true, 300); /* beyond what crash can read */
+    cr_assert_eq(xd_xk_machine_pieces(&f, NULL, NULL), 2 + 2 + 1);
+
+    struct xd_xk x;
+    cr_assert_eq(xd_xk_plan(&f, &x), 0);
+    cr_assert_eq(x.truncated, 1);
+    cr_assert_eq(x.np2m, XD_XK_MAX_PFNS / 512);
+    cr_assert_eq(x.nfl, 512);
+    cr_assert_eq(x.npresent, 2);
+    cr_assert_eq(x.npages, 1 + 512 + 1 + 2);
+    cr_assert_eq(x.base_mfn, 512, "above the highest mfn (300), on a 2 MiB boundary");
+
+    uint8_t page[4096];
+    xd_xk_page(&x, &f, 0, page); /* the frame-list list: 512 frame lists, dense */
+    for (int i = 0; i < 512; i++)
+        cr_assert_eq(rd64(page + 8 * i), x.base_mfn + 1 + i);
+    uint64_t empty = x.base_mfn + 1 + 512;
+    xd_xk_page(&x, &f, 1, page); /* frame list 0: p2m pages 0, 1 present; the rest empty */
+    cr_assert_eq(rd64(page), empty + 1);
+    cr_assert_eq(rd64(page + 8), empty + 2);
+    cr_assert_eq(rd64(page + 16), empty);
+    cr_assert_eq(rd64(page + 8 * 511), empty);
+    xd_xk_page(&x, &f, 512, page); /* the last frame list: all empty, still dense */
+    cr_assert_eq(rd64(page + 8 * 511), empty);
+    xd_xk_page(&x, &f, 1 + 512, page);
+    cr_assert_eq(rd64(page), UINT64_MAX);
+    xd_xk_page(&x, &f, 1 + 512 + 1, page); /* p2m page 0 */
+    cr_assert_eq(rd64(page + 8 * 4), 104);
+    cr_assert_eq(rd64(page + 8 * 5), 200);
+    cr_assert_eq(rd64(page + 8 * 10), UINT64_MAX);
+    xd_xk_page(&x, &f, 1 + 512 + 2, page); /* p2m page 1: pfns 512..1023 */
+    cr_assert_eq(rd64(page + 8 * (1000 - 512)), 50);
+    cr_assert_eq(rd64(page + 8 * (1001 - 512)), 7);
+    cr_assert_eq(rd64(page + 8 * (999 - 512)), UINT64_MAX);
+    xd_xk_free(&x);
+    xd_frames_free(&f);
+}
+
+Test(xenkdump, layout_places_the_machine_view)
+{
+    struct xd_frames f = three_runs(); /* mfns 0x5000.., 0x7100.., 0x9000: 3 pieces */
+    struct xd_xk x;
+    cr_assert_eq(xd_xk_plan(&f, &x), 0);
+    struct xd_layout_in in = {.type = XD_PV,
+                              .frames = &f,
+                              .nvcpus = 1,
+                              .nctx = 1,
+                              .fail_reserve = 4,
+                              .notes_first = true,
+                              .xk = &x};
+    struct xd_layout l;
+    cr_assert_eq(xd_layout_plan(&in, &l), 0);
+    cr_assert_eq(l.nmach, 3 + 1);
+    cr_assert_eq(l.phnum, 1 + 4 + 3);
+    cr_assert_eq(l.xk_off % 4096, 0);
+    cr_assert_geq(l.xk_off, l.index_off + l.npages * 16);
+    cr_assert_geq(l.prstatus_off, l.xk_off + x.npages * 4096);
+    uint8_t *head = malloc(l.pages_off);
+    xd_elfw_head(&l, &in, head);
+    Elf64_Phdr ph[8];
+    memcpy(ph, head + sizeof(Elf64_Ehdr), sizeof(ph));
+    cr_assert_eq(ph[1].p_paddr, 0x5000ull << 12);
+    cr_assert_eq(ph[1].p_offset, l.pages_off);
+    cr_assert_eq(ph[1].p_flags & XD_PF_MACHINE, XD_PF_MACHINE);
+    cr_assert_eq(ph[3].p_paddr, 0x9000ull << 12);
+    cr_assert_eq(ph[4].p_flags & (XD_PF_MACHINE | XD_PF_XDUMP), XD_PF_MACHINE | XD_PF_XDUMP);
+    cr_assert_eq(ph[4].p_offset, l.xk_off);
+    cr_assert_eq(ph[4].p_paddr, x.base_mfn << 12);
+    cr_assert_eq(ph[5].p_paddr, 0, "the physical segments follow, pfn-addressed");
+    cr_assert_eq(ph[5].p_flags & XD_PF_MACHINE, 0);
+    free(head);
+    xd_xk_free(&x);
     xd_frames_free(&f);
 }

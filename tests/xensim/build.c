@@ -896,14 +896,17 @@ static int layout_domain(struct builder *b, struct dom_spec *s, struct xsim_doma
                     (unsigned long long)d->p2m_size, (unsigned long long)last);
     d->max_gpfn = s->type == XS_PV ? d->p2m_size - 1 : last;
     d->perm_a = 1;
-    if (s->type == XS_PV && n > 1) {
-        uint64_t a = (0x9e3779b97f4a7c15ull ^ s->seed) % n;
-        while (a < 2 || gcd(a, n) != 1)
-            a = (a + 1) % n;
-        d->perm_a = a;
-        d->perm_b = mix(s->seed + s->domid) % n;
+    uint64_t ext = n / XS_EXTENT; /* whole extents, shuffled (world.h) */
+    if (s->type == XS_PV && ext > 2) {
+        uint64_t a = (0x9e3779b97f4a7c15ull ^ s->seed) % ext;
+        for (uint64_t tries = 0; (a < 2 || gcd(a, ext) != 1) && tries < ext; tries++)
+            a = (a + 1) % ext;
+        d->perm_a = a < 2 || gcd(a, ext) != 1 ? 1 : a;
+        d->perm_b = mix(s->seed + s->domid) % ext;
+    } else if (s->type == XS_PV && ext == 2) {
+        d->perm_b = 1; /* two extents: swapped */
     }
-    d->perm_a_inv = n ? inverse_mod(d->perm_a, n) : 1;
+    d->perm_a_inv = ext ? inverse_mod(d->perm_a, ext) : 1;
     /* A gap frame before each PV domain's memory holds its shared_info. */
     d->shinfo_mfn = s->type == XS_PV ? *next_mfn : 0xfeff0;
     d->mfn_base = *next_mfn + 1;

@@ -189,14 +189,21 @@ uint64_t xsim_rank_pfn(struct xsim_handle *h, const struct xsim_domain *d, uint6
 
 uint64_t xsim_perm(const struct xsim_domain *d, uint64_t rank)
 {
-    return (uint64_t)(((unsigned __int128)rank * d->perm_a + d->perm_b) % d->nr_frames);
+    uint64_t e = d->nr_frames / XS_EXTENT;
+    if (rank >= e * XS_EXTENT) /* the last, partial extent stays in place */
+        return rank;
+    uint64_t x = rank / XS_EXTENT;
+    return (uint64_t)(((unsigned __int128)x * d->perm_a + d->perm_b) % e) * XS_EXTENT +
+           rank % XS_EXTENT;
 }
 
 uint64_t xsim_perm_inv(const struct xsim_domain *d, uint64_t idx)
 {
-    uint64_t n = d->nr_frames;
-    uint64_t x = (idx + n - d->perm_b % n) % n;
-    return (uint64_t)(((unsigned __int128)x * d->perm_a_inv) % n);
+    uint64_t e = d->nr_frames / XS_EXTENT;
+    if (idx >= e * XS_EXTENT)
+        return idx;
+    uint64_t x = (idx / XS_EXTENT + e - d->perm_b % e) % e;
+    return (uint64_t)(((unsigned __int128)x * d->perm_a_inv) % e) * XS_EXTENT + idx % XS_EXTENT;
 }
 
 bool xsim_pfn_to_frame(struct xsim_handle *h, const struct xsim_domain *d, uint64_t pfn,

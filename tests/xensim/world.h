@@ -18,8 +18,10 @@
  *
  * Frame numbers: an HVM/PVH domain is mapped by gfn (= pfn). A PV domain is mapped by machine
  * frame number: pfn -> rank (its index among present pfns, via the runs) -> mfn = mfn_base +
- * (rank * perm_a + perm_b) mod nr_frames, a bijection, so the p2m is shuffled as on real
- * hardware and a dumper that confuses pfn and mfn reads the wrong page.
+ * a shuffle of 2 MiB extents (XS_EXTENT frames: extent x goes to (x * perm_a + perm_b) mod
+ * extents, the frames inside keep their order; a last partial extent stays in place), a
+ * bijection: the p2m is shuffled as Xen's allocator leaves it (superpage extents where it can)
+ * and a dumper that confuses pfn and mfn reads the wrong page.
  */
 #ifndef XENSIM_WORLD_H
 #define XENSIM_WORLD_H
@@ -30,10 +32,11 @@
 #include <sys/types.h>
 
 #define XS_MAGIC 0x584e5349u /* "ISNX" */
-#define XS_VERSION 4
+#define XS_VERSION 6
 #define XS_PAGE_SIZE 4096u
 #define XS_MAX_DOMAINS 64
-#define XS_MAX_FAULTS 32
+#define XS_MAX_FAULTS 256
+#define XS_EXTENT 512 /* PV: machine frames are shuffled in extents of this many */
 #define XS_MAX_PAGED 65536 /* frames with a per-frame page-in counter, whole world */
 #define XS_MAX_VCPUS 128
 #define XS_NAME_MAX 64
@@ -47,8 +50,8 @@ enum xsim_type { XS_PV = 1, XS_HVM = 2, XS_PVH = 3 };
 enum xsim_life { XS_RUNNING = 0, XS_SHUTDOWN = 1, XS_DYING = 2, XS_GONE = 3 };
 
 enum xsim_fault_kind {
-    XS_FAULT_FAIL = 1,  /* frames fail to map with errno `err` */
-    XS_FAULT_PAGED = 2, /* frames answer -ENOENT for `retries` attempts each, then map */
+    XS_FAULT_FAIL = 1,    /* frames fail to map with errno `err` */
+    XS_FAULT_PAGED = 2,   /* frames answer -ENOENT for `retries` attempts each, then map */
     XS_FAULT_SPECIAL = 3, /* frames map, but getpageframeinfo3 says XTAB (Xen's special
                              pages in an HVM/PVH physmap: shared_info, grant frames) */
 };

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # dump_linux_guest NAME BOOT_SECONDS: create guest NAME from /guest/NAME.cfg, wait for its
-# userspace, pause it, dump it with xdump and with `xl dump-core`, destroy it. Writes, in the
-# current directory: xdump.core, xl.core, info.txt, times.txt (key=value), xl-list-*.txt,
-# console.log, and the tools' own output.
+# userspace, pause it, dump it with xdump and with `xl dump-core`; then unpause it, crash its
+# kernel (`echo c > /proc/sysrq-trigger`, asked for on its console: guest/init), dump the
+# crashed domain with xdump, destroy it. Writes, in the current directory: xdump.core, xl.core,
+# crash.core, info*.txt, times.txt (key=value), xl-list-*.txt, console*.log, and the tools' own
+# output.
 
 dump_linux_guest() {
     name=$1
@@ -17,6 +19,9 @@ dump_linux_guest() {
     echo "boot_seconds=$(since $t0)" >>times.txt
     cp /var/log/xen/console/guest-$name.log console.log
     xl pause $name || return 1
+    # Backends (xenconsoled, xenstored) may still be consuming what the guest wrote before the
+    # pause, which moves their ring indexes in its memory: let them finish before the dumps.
+    sleep 1
     id=$(domid $name)
     echo "domid=$id" >>times.txt
     xl list -v $name >xl-list-before.txt 2>&1
@@ -48,8 +53,36 @@ dump_linux_guest() {
         xenprobe $id >probe.txt 2>&1
         echo "probe_seconds=$(since $t)" >>times.txt
     fi
+    crash_linux_guest $name $id || rc=1
     ls -l >>ls.txt
     cat times.txt
     xl destroy $name
     return $rc
+}
+
+# crash_linux_guest NAME DOMID: the guest's own panic, dumped by xdump (crash.core).
+crash_linux_guest() {
+    xl unpause $1 || return 1
+    tty=$(xenstore read /local/domain/$2/console/tty 2>&1)
+    case $tty in /dev/pts/*) ;; *) echo "no console tty for domain $2: $tty"; return 1 ;; esac
+    t0=$(now)
+    echo crash >"$tty"
+    if ! wait_state $1 c 60; then
+        cp /var/log/xen/console/guest-$1.log console-crash.log
+        tail -20 console-crash.log
+        echo "guest $1 did not crash within 60 s of 'crash' on its console"
+        return 1
+    fi
+    echo "crash_seconds=$(since $t0)" >>times.txt
+    sleep 1
+    cp /var/log/xen/console/guest-$1.log console-crash.log
+    xl list -v $1 >xl-list-crashed.txt 2>&1
+    [ -x /usr/bin/xdump ] || return 0
+    t=$(now)
+    xdump $2 crash.core >xdump-crash.out 2>&1
+    xrc=$?
+    echo "crash_xdump_rc=$xrc" >>times.txt
+    echo "crash_xdump_seconds=$(since $t)" >>times.txt
+    xdump info crash.core >info-crash.txt 2>&1 || echo "xdump info of crash.core failed"
+    [ $xrc -eq 0 ] || { echo "xdump of the crashed guest failed (rc $xrc):"; cat xdump-crash.out; return 1; }
 }

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The synthetic p2m frame lists of a PV core (xenkdump.h). Pure arithmetic on the frames. */
+#include "xenkdump.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "p2m.h"
+
+#define PER_PAGE 512u
+#define INVALID_MFN UINT64_MAX
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    memcpy(p, &v, 8); /* x86-64 only: little-endian host, as the rest of xdump */
+}
+
+uint64_t xd_xk_machine_pieces(const struct xd_frames *f, xd_mpiece_fn fn, void *ctx)
+{
+    uint64_t n = 0;
+    for (size_t r = 0; r < f->nruns; r++) {
+        const struct xd_run *run = &f->runs[r];
+        uint64_t start = 0;
+        for (uint64_t i = 1; i <= run->count; i++) {
+            if (i < run->count && xd_frames_mfn(f, run, i) == xd_frames_mfn(f, run, i - 1) + 1)
+                continue;
+            if (fn)
+                fn(ctx, xd_frames_mfn(f, run, start), run->page + start, i - start);
+            n++;
+            start = i;
+        }
+    }
+    return n;
+}
+
+int xd_xk_plan(const struct xd_frames *f, struct xd_xk *x)
+{
+    *x = (struct xd_xk){0};
+    uint64_t max_mfn = 0, end_pfn = 0;
+    for (uint64_t p = 0; p < f->npages; p++)
+        if (f->mfns[p] > max_mfn)
+            max_mfn = f->mfns[p];
+    if (f->nruns)
+        end_pfn = f->runs[f->nruns - 1].pfn + f->runs[f->nruns - 1].count;
+    if (end_pfn > XD_XK_MAX_PFNS) {
+        for (size_t r = 0; r < f->nruns; r++) {
+            const struct xd_run *run = &f->runs[r];
+            if (run->pfn + run->count > XD_XK_MAX_PFNS)
+                x->truncated += run->pfn >= XD_XK_MAX_PFNS ? run->count
+                                                           : run->pfn + run->count - XD_XK_MAX_PFNS;
+        }
+        end_pfn = XD_XK_MAX_PFNS;
+    }
+    x->np2m = (end_pfn + PER_PAGE - 1) / PER_PAGE;
+    x->nfl = (x->np2m + PER_PAGE - 1) / PER_PAGE;
+    /* p2m pages with at least one pfn: runs are pfn ascending, so the numbers are too */
+    uint64_t cap = 0;
+    for (size_t r = 0; r < f->nruns; r++) {
+        const struct xd_run *run = &f->runs[r];
+        if (run->pfn >= end_pfn)
+            break;
+        uint64_t last = run->pfn + run->count - 1;
+        if (last >= end_pfn)
+            last = end_pfn - 1;
+        for (uint64_t j = run->pfn / PER_PAGE; j <= last / PER_PAGE; j++) {
+            if (x->npresent && x->present[x->npresent - 1] == j)
+                continue;
+            if (x->npresent == cap) {
+                cap = cap ? cap * 2 : 64;
+                uint64_t *p = realloc(x->present, cap * sizeof(*p));
+                if (!p) {
+                    xd_xk_free(x);
+                    return -1;
+                }
+                x->present = p;
+            }
+            x->present[x->npresent++] = j;
+        }
+    }
+    x->npages = 1 + x->nfl + 1 + x->npresent;
+    /* above every frame of the guest, on a 2 MiB boundary so it reads as apart */
+    x->base_mfn = (max_mfn + 1 + 511) / 512 * 512;
+    return 0;
+}
+
+/* The machine frame crash finds p2m page j at. */
+static uint64_t p2m_page_mfn(const struct xd_xk *x, uint64_t j)
+{
+    uint64_t lo = 0, hi = x->npresent;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (x->present[mid] < j)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint64_t empty = x->base_mfn + 1 + x->nfl;
+    return lo < x->npresent && x->present[lo] == j ? empty + 1 + lo : empty;
+}
+
+void xd_xk_page(const struct xd_xk *x, const struct xd_frames *f, uint64_t k, uint8_t *page)
+{
+    memset(page, 0, 4096);
+    if (k == 0) { /* the frame-list list: the frame lists' machine frames */
+        for (uint64_t i = 0; i < x->nfl; i++)
+            put64(page + 8 * i, x->base_mfn + 1 + i);
+    } else if (k <= x->nfl) { /* frame list k-1: machine frames of p2m pages */
+        uint64_t first = (k - 1) * PER_PAGE;
+        for (uint64_t i = 0; i < PER_PAGE && first + i < x->np2m; i++)
+            put64(page + 8 * i, p2m_page_mfn(x, first + i));
+    } else if (k == x->nfl + 1) { /* the p2m page of pfns the dump does not hold */
+        memset(page, 0xff, 4096);
+    } else { /* a p2m page: each pfn's mfn, or all ones */
+        uint64_t first = x->present[k - x->nfl - 2] * PER_PAGE;
+        for (uint64_t i = 0; i < PER_PAGE; i++) {
+            uint64_t pg, mfn = INVALID_MFN;
+            if (first + i < XD_XK_MAX_PFNS && xd_frames_find(f, first + i, &pg))
+                mfn = f->mfns[pg];
+            put64(page + 8 * i, mfn);
+        }
+    }
+}
+
+void xd_xk_free(struct xd_xk *x)
+{
+    free(x->present);
+    x->present = NULL;
+    x->npresent = 0;
+}
