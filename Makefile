@@ -118,12 +118,16 @@ $(O)/tests/test_%: tests/unit/test_%.c $(SIM_WORLD) $(O)/libxdump.a
 	$(CC) $(CFLAGS_ALL) -D__XEN_TOOLS__ -Itests/xensim -o $@ $< $(SIM_WORLD) $(O)/libxdump.a \
 	  $(PKG_LIBS) $(CRIT_LIBS) -lpthread
 
-# The benchmark's helpers: a stopwatch with peak RSS, the sink alone.
+# The benchmark's helpers: a stopwatch with peak RSS, the sink alone, the VMCOREINFO scan alone.
 $(O)/bench/runstat: bench/runstat.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< -lpthread
 
 $(O)/bench/sinkbench: bench/sinkbench.c $(O)/libxdump.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(O)/libxdump.a $(PKG_LIBS) -lpthread
+
+$(O)/bench/scanbench: bench/scanbench.c $(O)/libxdump.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(O)/libxdump.a $(PKG_LIBS) -lpthread
 
@@ -164,7 +168,7 @@ e2e:
 bench:
 	@tests/deps.sh $(DEB_BUILD) gzip util-linux
 	$(MAKE) --no-print-directory all $(O)/tests/xc-dumpcore $(O)/tests/corecheck \
-	  $(O)/bench/runstat $(O)/bench/sinkbench
+	  $(O)/bench/runstat $(O)/bench/sinkbench $(O)/bench/scanbench
 	@bench/run.sh $(O)
 
 # ---- fuzzing: libFuzzer targets of what reads untrusted input (tests/fuzz/README.md) -----------

@@ -23,6 +23,7 @@
 #include "domain.h"
 #include "elfw.h"
 #include "layout.h"
+#include "vmci.h"
 #include "lock.h"
 #include "notes.h"
 #include "p2m.h"
@@ -31,13 +32,6 @@
 #include "xdump.h"
 
 #define MAX_VCPUS 4096
-
-struct vmci {
-    char text[XD_VMCOREINFO_MAX];
-    size_t len, want;
-    uint64_t next_pfn;
-    bool found;
-};
 
 struct dump {
     const struct xdump_options *o;
@@ -74,7 +68,7 @@ struct dump {
     size_t nbad, badcap;
     uint64_t bad_frames;
     time_t started;
-    struct vmci vmci; /* the guest kernel's VMCOREINFO note, met during the copy */
+    struct xd_vmci vmci; /* the guest kernel's VMCOREINFO note, met during the copy */
 };
 
 static int fail(struct dump *d, int status, const char *fmt, ...)
@@ -295,49 +289,6 @@ static int record_bad(struct dump *d, uint64_t pfn, int err)
     return 0;
 }
 
-/* A valid VMCOREINFO is text: "OSRELEASE=" first, printable lines after. */
-static bool vmcoreinfo_valid(const char *t, size_t len)
-{
-    if (len < 11 || memcmp(t, "OSRELEASE=", 10) != 0)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if (!((t[i] >= 0x20 && t[i] < 0x7f) || t[i] == '\n'))
-            return false;
-    return true;
-}
-
-/* Looks at one page copied: Linux keeps its VMCOREINFO ELF note (name "VMCOREINFO", type 0)
-   at the start of page-aligned, physically contiguous pages; the text may run into the next
-   page. Guest data: bounded size, validated text, the first valid one kept. Costs a 16-byte
-   compare per page - the copy touches the page anyway, no second pass. */
-static void scan_vmcoreinfo(struct dump *d, uint64_t pfn, const uint8_t *page)
-{
-    struct vmci *v = &d->vmci;
-    if (v->found)
-        return;
-    if (v->want && pfn == v->next_pfn) { /* the rest of a note begun on the previous page */
-        size_t take = v->want - v->len < XD_PAGE_SIZE ? v->want - v->len : XD_PAGE_SIZE;
-        memcpy(v->text + v->len, page, take);
-        v->len += take;
-        v->next_pfn++;
-    } else {
-        uint32_t namesz, descsz, type;
-        memcpy(&namesz, page, 4), memcpy(&descsz, page + 4, 4), memcpy(&type, page + 8, 4);
-        v->want = 0;
-        if (namesz != 11 || type != 0 || memcmp(page + 12, "VMCOREINFO", 11) != 0 || descsz < 11 ||
-            descsz > XD_VMCOREINFO_MAX)
-            return;
-        v->want = descsz;
-        v->len = descsz < XD_PAGE_SIZE - 24 ? descsz : XD_PAGE_SIZE - 24;
-        memcpy(v->text, page + 24, v->len);
-        v->next_pfn = pfn + 1;
-    }
-    if (v->len == v->want) {
-        v->found = vmcoreinfo_valid(v->text, v->len);
-        v->want = 0;
-    }
-}
-
 /* After frames failed: is the domain still there? A dead domain is an error, never a core
    padded with zeros. */
 static int check_alive(struct dump *d, uint64_t done)
@@ -384,7 +335,7 @@ static int copy_memory(struct dump *d)
             return pass(d, rc, xd_sink_error(d->sink));
         for (size_t k = 0; k < n; k++)
             if (!errs[k])
-                scan_vmcoreinfo(d, pfns[k], base + k * XD_PAGE_SIZE);
+                xd_vmci_page(&d->vmci, pfns[k], base + k * XD_PAGE_SIZE);
         bool failed = false;
         for (size_t k = 0; k < n; k++)
             if (errs[k]) {

@@ -36,7 +36,7 @@
 #define XS_PAGE_SIZE 4096u
 #define XS_MAX_DOMAINS 64
 #define XS_MAX_FAULTS 256
-#define XS_EXTENT 512 /* PV: machine frames are shuffled in extents of this many */
+#define XS_EXTENT 512      /* PV: machine frames are shuffled in extents of this many */
 #define XS_MAX_PAGED 65536 /* frames with a per-frame page-in counter, whole world */
 #define XS_MAX_VCPUS 128
 #define XS_NAME_MAX 64

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The guest kernel's VMCOREINFO, met while the pages are copied (no second pass): Linux keeps
+ * it as an ELF note (name "VMCOREINFO", type 0) at the start of page-aligned, physically
+ * contiguous pages. Guest data: bounded size, validated text, the first valid one kept.
+ */
+#ifndef XD_VMCI_H
+#define XD_VMCI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "notes.h"
+
+struct xd_vmci {
+    char text[XD_VMCOREINFO_MAX];
+    size_t len, want;
+    uint64_t next_pfn;
+    bool found; /* text[0..len) holds a valid VMCOREINFO */
+};
+
+/* Looks at one page copied (pfn ascending within a run; the note may continue on pfn + 1).
+   Costs one 16-byte compare per page until a note is found, nothing after. */
+void xd_vmci_page(struct xd_vmci *v, uint64_t pfn, const uint8_t *page);
+
+/* A valid VMCOREINFO is text: "OSRELEASE=" first, printable lines after. */
+bool xd_vmci_valid(const char *text, size_t len);
+
+#endif
