@@ -38,7 +38,7 @@ struct xd_notes_in {
     const struct xd_dumpdesc *desc;
     const struct xd_badrun *bad; /* the unmappable runs */
     size_t nbad;
-    uint64_t fail_reserve; /* room kept for unmappable runs (>= nbad) */
+    uint64_t fail_reserve;  /* room kept for unmappable runs (>= nbad) */
     const char *vmcoreinfo; /* the guest kernel's VMCOREINFO text, when found */
     size_t vmcoreinfo_len;  /* <= XD_VMCOREINFO_MAX */
     /* A partial core kept (--keep-partial): where the dump stopped, and why. */

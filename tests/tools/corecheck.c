@@ -140,8 +140,8 @@ static void print_base64(const char *key, const uint8_t *p, size_t n)
     static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     printf("%s=", key);
     for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? p[i + 1] << 8 : 0) |
-                     (i + 2 < n ? p[i + 2] : 0);
+        uint32_t v =
+            (uint32_t)p[i] << 16 | (i + 1 < n ? p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
         putchar(a[v >> 18 & 63]), putchar(a[v >> 12 & 63]);
         putchar(i + 1 < n ? a[v >> 6 & 63] : '='), putchar(i + 2 < n ? a[v & 63] : '=');
     }

@@ -47,8 +47,8 @@ enum xsim_type { XS_PV = 1, XS_HVM = 2, XS_PVH = 3 };
 enum xsim_life { XS_RUNNING = 0, XS_SHUTDOWN = 1, XS_DYING = 2, XS_GONE = 3 };
 
 enum xsim_fault_kind {
-    XS_FAULT_FAIL = 1,  /* frames fail to map with errno `err` */
-    XS_FAULT_PAGED = 2, /* frames answer -ENOENT for `retries` attempts each, then map */
+    XS_FAULT_FAIL = 1,    /* frames fail to map with errno `err` */
+    XS_FAULT_PAGED = 2,   /* frames answer -ENOENT for `retries` attempts each, then map */
     XS_FAULT_SPECIAL = 3, /* frames map, but getpageframeinfo3 says XTAB (Xen's special
                              pages in an HVM/PVH physmap: shared_info, grant frames) */
 };
