@@ -6,7 +6,8 @@
 # simulator) and `cat` of the same bytes, interleaved (A B C A B C ...), and writes medians,
 # ratios and the targets, pass or fail, to bench/results.md (and prints it).
 #
-# Environment: BENCH_REPS (repetitions, default 3), BENCH_TMPFS (default /dev/shm),
+# Environment: BENCH_REPS (repetitions, default 3), BENCH_WARMUP (untimed rounds run first in
+# each group, default 1), BENCH_TMPFS (default /dev/shm),
 # BENCH_DISK (default BUILD/bench/disk), BENCH_ONLY (groups to run, e.g. "copy sparse").
 # Groups: copy sparse zero compress cache. Raw measurements: BUILD/bench/raw.txt.
 set -euo pipefail
@@ -14,6 +15,7 @@ export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=$(cd "${1:-build}" && pwd)
 REPS=${BENCH_REPS:-3}
+WARMUP=${BENCH_WARMUP:-1}
 ONLY=${BENCH_ONLY:-copy sparse zero compress cache}
 XSIM=$BUILD/xensim
 XDUMP=$BUILD/xdump
@@ -154,7 +156,7 @@ fi
 
 # ---- measuring ---------------------------------------------------------------------------------
 
-REP=0
+REP=1
 # run GROUP LABEL OUT CMD...: one timed run of CMD, which writes OUT (removed before and after);
 # appends wall/user/sys/maxrss/rc, OUT's size and blocks, and its bytes in the page cache.
 run() {
@@ -168,19 +170,25 @@ run() {
     blocks=$(($(stat -c %b "$out") * $(stat -c %B "$out")))
     cached=$(fincore -b -n -o RES "$out" 2> /dev/null | tr -d ' ' || echo 0)
   fi
-  echo "group=$g label=$l rep=$REP $(cat "$TMPFS/stat") size=$size blocks=$blocks cached=$cached" >> "$RAW"
-  if ! grep -q ' rc=0$' "$TMPFS/stat"; then
-    tail -n 1 "$TMPFS/stderr" | tr '|' '/' > "$TMPFS/err.$g.$l"
+  if [ "$REP" -gt 0 ]; then # a warm-up round (REP <= 0) is not recorded
+    echo "group=$g label=$l rep=$REP $(cat "$TMPFS/stat") size=$size blocks=$blocks cached=$cached" >> "$RAW"
+    if ! grep -q ' rc=0$' "$TMPFS/stat"; then
+      tail -n 1 "$TMPFS/stderr" | tr '|' '/' > "$TMPFS/err.$g.$l"
+    fi
   fi
   [ -n "${KEEP:-}" ] || rm -f "$out"
 }
-# interleave GROUP "LABEL|OUT|CMD..." ...: REPS rounds, each running every case once, in order.
+# interleave GROUP "LABEL|OUT|CMD..." ...: WARMUP untimed rounds, then REPS rounds, each running
+# every case once, in order. The warm-up is there because the first large writes after the
+# worlds are laid out (GiBs of files, a sync) were measured 2-7 times slower than the next
+# ones, for any program (cat too: 1.13 s, then 0.41 s; sys time): in an unwarmed first round
+# the case that runs first - xdump - paid it.
 interleave() {
   local g=$1; shift
-  for REP in $(seq 1 "$REPS"); do
+  for REP in $(seq $((1 - WARMUP)) "$REPS"); do
     for c in "$@"; do
       IFS='|' read -r l out cmd <<< "$c"
-      say "$g: $l (round $REP of $REPS)"
+      say "$g: $l (round $REP of $REPS$([ "$REP" -gt 0 ] || echo ', warm-up, not timed'))"
       # shellcheck disable=SC2086 # cmd is a word list built below, without quoting needs
       run "$g" "$l" "$out" $cmd
     done
@@ -349,12 +357,13 @@ fi
 {
   echo "# xdump benchmark results"
   echo
-  echo "Written by \`make bench\` (bench/run.sh) - do not edit by hand. $REPS interleaved rounds;"
-  echo "each number is the median of the rounds (peak RSS: the largest). Times are wall clock of"
-  echo "the whole program, under xensim (an emulation of privcmd: see tests/xensim/README.md)."
+  echo "Written by \`make bench\` (bench/run.sh) - do not edit by hand. $REPS interleaved rounds,"
+  echo "after $WARMUP untimed one(s) per group; each number is the median of the rounds (peak RSS:"
+  echo "the largest). Times are wall clock of the whole program, under xensim (an emulation of"
+  echo "privcmd: see tests/xensim/README.md)."
   echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), ${elapsed} s for the whole run"
-  echo "- command: \`make bench\` (BENCH_REPS=$REPS${BENCH_ONLY:+ BENCH_ONLY=\"$ONLY\"})"
+  echo "- command: \`make bench\` (BENCH_REPS=$REPS BENCH_WARMUP=$WARMUP${BENCH_ONLY:+ BENCH_ONLY=\"$ONLY\"})"
   echo "- tree: $(git -C "$here/.." describe --always --dirty 2> /dev/null || echo unknown)"
   echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs," \
     "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, Linux $(uname -r)"

@@ -31,9 +31,8 @@
 
 #include "xdump.h"
 
-/* Exported by libxenctrl 4.17 (VERS_4.17.0) but not declared in its public header. */
-int xc_get_pfn_type_batch(xc_interface *xch, uint32_t dom, unsigned int num, xen_pfn_t *arr);
-
+/* Pages of getpageframeinfo3's array: XD_BATCH entries (Xen takes at most 1024 a call). */
+#define PFINFO_PAGES ((int)((XD_BATCH * sizeof(xen_pfn_t) + XD_PAGE_SIZE - 1) / XD_PAGE_SIZE))
 #define PAGED_RETRIES 64 /* rounds of re-asking for paged-out frames, backing off to 10 ms */
 
 /* A logger that keeps libxenctrl's last complaint for our one-line errors instead of
@@ -50,6 +49,14 @@ struct xd_domain {
     uint32_t domid;
     char name[64];
     char err[512];
+    /* getpageframeinfo3's array, in hypercall-safe memory allocated once for a whole scan:
+       libxenctrl's xc_get_pfn_type_batch() allocates (mmap), bounces and frees one per
+       call, which was most of the cost of scanning a large sparse gfn space. */
+    xc_hypercall_buffer_t pfbuf;
+    /* The probe's privcmd mapping, kept while no frame was mapped in it (see probe_area()). */
+    uint8_t *probe;
+    size_t probe_len; /* pages */
+    bool probe_clean;
 };
 
 struct xd_window {
@@ -200,6 +207,10 @@ void xd_domain_close(struct xd_domain *d)
 {
     if (!d)
         return;
+    if (d->pfbuf.hbuf)
+        xc__hypercall_buffer_free_pages(d->xch, &d->pfbuf, PFINFO_PAGES);
+    if (d->probe)
+        munmap(d->probe, d->probe_len * XD_PAGE_SIZE);
     if (d->privcmd >= 0)
         close(d->privcmd);
     if (d->xch)
@@ -411,12 +422,24 @@ int xd_domain_max_mfn(struct xd_domain *d, uint64_t *mfn)
 
 int xd_domain_frames_exist(struct xd_domain *d, const uint64_t *frames, size_t n, uint8_t *present)
 {
-    xen_pfn_t arr[XD_BATCH];
     if (n > XD_BATCH)
         return fail(d, XDUMP_E_FAIL, "internal: %zu frames in one page-type query", n);
+    if (!d->pfbuf.hbuf) {
+        d->pfbuf = (xc_hypercall_buffer_t){.ubuf = (void *)-1};
+        if (!xc__hypercall_buffer_alloc_pages(d->xch, &d->pfbuf, PFINFO_PAGES))
+            return fail(d, XDUMP_E_XEN, "cannot allocate a hypercall buffer: %s", strerror(errno));
+    }
+    xen_pfn_t *arr = d->pfbuf.hbuf;
     for (size_t i = 0; i < n; i++)
         arr[i] = frames[i];
-    if (xc_get_pfn_type_batch(d->xch, d->domid, (unsigned)n, arr))
+    /* What xc_get_pfn_type_batch() does, through the buffer kept: xc_domctl() bounces only
+       the domctl itself (one page, which libxencall keeps cached). */
+    struct xen_domctl dc = {.cmd = XEN_DOMCTL_getpageframeinfo3,
+                            .interface_version = XEN_DOMCTL_INTERFACE_VERSION,
+                            .domain = (domid_t)d->domid};
+    dc.u.getpageframeinfo3.num = n;
+    set_xen_guest_handle_raw(dc.u.getpageframeinfo3.array, arr);
+    if (xc_domctl(d->xch, &dc))
         return fail(d, errno == ESRCH ? XDUMP_E_DIED : XDUMP_E_XEN,
                     "cannot ask Xen which frames of domain %u exist: %s", d->domid,
                     strerror(errno));
@@ -541,13 +564,36 @@ const uint8_t *xd_window_map(struct xd_window *w, const uint64_t *frames, size_t
     return w->area;
 }
 
+/* A privcmd mapping for a probe of n frames. The driver lets a mapping that has had its
+   batch be batched again over any part where no frame is mapped (that is how paged-out frames
+   are retried): as long as every frame probed failed - the common case, a scan of holes - one
+   mapping serves every probe, and no mmap/munmap is paid per batch. Otherwise, or when n is
+   larger, a fresh mapping of n frames (whose first batch must cover all of it). */
+static uint8_t *probe_area(struct xd_domain *d, size_t n, bool *fresh)
+{
+    *fresh = false;
+    if (d->probe && d->probe_clean && n <= d->probe_len)
+        return d->probe;
+    if (d->probe)
+        munmap(d->probe, d->probe_len * XD_PAGE_SIZE);
+    d->probe = NULL;
+    void *p = mmap(NULL, n * XD_PAGE_SIZE, PROT_READ, MAP_SHARED, d->privcmd, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    d->probe = p;
+    d->probe_len = n;
+    *fresh = true;
+    return p;
+}
+
 int xd_domain_probe_frames(struct xd_domain *d, const uint64_t *frames, size_t n, uint8_t *mappable)
 {
     int e[XD_BATCH];
+    bool fresh;
     if (n > XD_BATCH)
         return fail(d, XDUMP_E_FAIL, "internal: %zu frames in one probe", n);
-    void *p = mmap(NULL, n * XD_PAGE_SIZE, PROT_READ, MAP_SHARED, d->privcmd, 0);
-    if (p == MAP_FAILED)
+    uint8_t *p = probe_area(d, n, &fresh);
+    if (!p)
         return fail(d, XDUMP_E_FAIL, "cannot map %zu frames: %s", n, strerror(errno));
     privcmd_mmapbatch_v2_t m = {.num = (unsigned)n,
                                 .dom = (domid_t)d->domid,
@@ -555,12 +601,23 @@ int xd_domain_probe_frames(struct xd_domain *d, const uint64_t *frames, size_t n
                                 .arr = (const xen_pfn_t *)frames,
                                 .err = e};
     int rc = ioctl(d->privcmd, IOCTL_PRIVCMD_MMAPBATCH_V2, &m), saved = errno;
-    munmap(p, n * XD_PAGE_SIZE);
+    if (rc < 0 && saved == EINVAL && !fresh) {
+        /* A driver that does not batch a mapping twice after all: a fresh one each time. */
+        d->probe_clean = false;
+        if (!(p = probe_area(d, n, &fresh)))
+            return fail(d, XDUMP_E_FAIL, "cannot map %zu frames: %s", n, strerror(errno));
+        m.addr = (uintptr_t)p;
+        rc = ioctl(d->privcmd, IOCTL_PRIVCMD_MMAPBATCH_V2, &m), saved = errno;
+    }
+    d->probe_clean = rc == 0 || saved == ENOENT;
     if (rc < 0 && saved != ENOENT)
         return fail(d, XDUMP_E_XEN, "mapping frames of domain %u failed: %s", d->domid,
                     strerror(saved));
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         mappable[i] = e[i] == 0 || e[i] == -ENOENT;
+        if (e[i] == 0)
+            d->probe_clean = false; /* a frame is mapped there now */
+    }
     return 0;
 }
 

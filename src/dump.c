@@ -5,8 +5,9 @@
  *   2. read what Xen keeps: vCPU contexts, Xen's version, shared_info
  *   3. enumerate the frames that exist (p2m.c)
  *   4. plan the whole file (layout.c) and write its head
- *   5. copy guest memory: batches of 1024 frames, each mapped with one ioctl; a frame that
- *      cannot be mapped is written as zeros in its own place and recorded
+ *   5. copy guest memory: batches of 1024 frames, each mapped with one ioctl into one of two
+ *      windows while the sink's writer thread writes the batch before from the other; a frame
+ *      that cannot be mapped is written as zeros in its own place and recorded
  *   6. write the tail: the Xen index, the notes (with the unmappable frames), the raw vCPU
  *      contexts, shared_info, section headers
  *   7. check the domain is still there, commit the file, unpause
@@ -40,7 +41,7 @@ struct dump {
     size_t errlen;
     struct xd_domain *dom;
     struct xd_sink *sink;
-    struct xd_window *win;
+    struct xd_window *win[2]; /* batch k is mapped in win[k % 2] while k - 1 is written */
     struct xd_guardian *guardian;
     int lock;
     bool paused;
@@ -303,55 +304,78 @@ static int check_alive(struct dump *d, uint64_t done)
     return pass(d, rc, xd_domain_error(d->dom));
 }
 
+/* One batch of the copy: the frames asked for, their pfns, and per frame 0 or an errno. */
+struct batch {
+    uint64_t frames[XD_BATCH], pfns[XD_BATCH];
+    int errs[XD_BATCH];
+};
+
+/* Batches of up to XD_BATCH frames, in pfn order, each mapped with one call into one of two
+   windows in turn: while the sink's writer thread checks and writes batch k from its window,
+   batch k + 1 is mapped into the other (and scanned for VMCOREINFO, its failures recorded).
+   Handing batch k + 1 over waits for batch k, so a window is never mapped again while its
+   pages are being written. */
 static int copy_memory(struct dump *d)
 {
-    uint64_t frames[XD_BATCH], pfns[XD_BATCH], done = 0;
-    int errs[XD_BATCH], rc = xd_window_open(d->dom, &d->win);
-    if (rc < 0)
-        return pass(d, rc, xd_domain_error(d->dom));
+    struct batch *b = malloc(2 * sizeof(*b));
+    int rc = b ? 0 : fail(d, XDUMP_E_FAIL, "out of memory");
+    for (int k = 0; k < 2 && rc == 0; k++)
+        if ((rc = xd_window_open(d->dom, &d->win[k])) < 0)
+            rc = pass(d, rc, xd_domain_error(d->dom));
     const struct xd_frames *f = &d->frames;
+    uint64_t done = 0, i = 0; /* i: position inside run r */
     size_t r = 0;
-    uint64_t i = 0; /* position inside run r */
-    while (r < f->nruns) {
+    for (unsigned k = 0; rc == 0 && r < f->nruns; k ^= 1) {
+        struct batch *bk = &b[k];
         size_t n = 0;
         for (; n < XD_BATCH && r < f->nruns; n++) {
             const struct xd_run *run = &f->runs[r];
-            pfns[n] = run->pfn + i;
-            frames[n] = d->info.type == XD_PV ? xd_frames_mfn(f, run, i) : run->pfn + i;
+            bk->pfns[n] = run->pfn + i;
+            bk->frames[n] = d->info.type == XD_PV ? xd_frames_mfn(f, run, i) : run->pfn + i;
             if (++i == run->count)
                 r++, i = 0;
         }
-        if (d->o->stop && *d->o->stop)
-            return fail(d, XDUMP_E_SIGNAL,
-                        "interrupted after %llu of %llu pages; no core "
-                        "was written",
-                        (unsigned long long)done, (unsigned long long)f->npages);
-        const uint8_t *base = xd_window_map(d->win, frames, n, errs, &rc);
+        if (d->o->stop && *d->o->stop) {
+            rc = fail(d, XDUMP_E_SIGNAL,
+                      "interrupted after %llu of %llu pages; no core "
+                      "was written",
+                      (unsigned long long)done, (unsigned long long)f->npages);
+            break;
+        }
+        const uint8_t *base = xd_window_map(d->win[k], bk->frames, n, bk->errs, &rc);
         if (!base) {
             int alive = check_alive(d, done);
-            return alive < 0 ? alive : pass(d, rc, xd_domain_error(d->dom));
+            rc = alive < 0 ? alive : pass(d, rc, xd_domain_error(d->dom));
+            break;
         }
-        if ((rc = xd_sink_pages(d->sink, base, n, errs)) < 0)
-            return pass(d, rc, xd_sink_error(d->sink));
-        for (size_t k = 0; k < n; k++)
-            if (!errs[k])
-                xd_vmci_page(&d->vmci, pfns[k], base + k * XD_PAGE_SIZE);
         bool failed = false;
-        for (size_t k = 0; k < n; k++)
-            if (errs[k]) {
+        for (size_t j = 0; j < n && rc == 0; j++) {
+            if (!bk->errs[j])
+                xd_vmci_page(&d->vmci, bk->pfns[j], base + j * XD_PAGE_SIZE);
+            else if ((rc = record_bad(d, bk->pfns[j], bk->errs[j])) == 0)
                 failed = true;
-                if ((rc = record_bad(d, pfns[k], errs[k])) < 0)
-                    return rc;
-            }
+        }
+        if (rc < 0)
+            break;
+        if ((rc = xd_sink_pages_async(d->sink, base, n, bk->errs)) < 0) {
+            rc = pass(d, rc, xd_sink_error(d->sink));
+            break;
+        }
         done += n;
         d->pages_done = done;
-        d->next_pfn = pfns[n - 1] + 1;
+        d->next_pfn = bk->pfns[n - 1] + 1;
         if (failed && (rc = check_alive(d, done)) < 0)
-            return rc;
+            break;
         if (d->o->progress)
             d->o->progress(d->o->ctx, done, f->npages);
     }
-    return 0;
+    /* The last batch written (or the one in flight when something failed: the sink is
+       aborted, or completed by keep_partial, only after it) - b must outlive it. */
+    int w = d->sink ? xd_sink_wait(d->sink) : 0;
+    if (rc == 0 && w < 0)
+        rc = pass(d, w, xd_sink_error(d->sink));
+    free(b);
+    return rc;
 }
 
 static int pad_to(struct dump *d, uint64_t off)
@@ -597,10 +621,11 @@ int xdump_dump(const struct xdump_options *o, struct xdump_result *res, char *er
     int rc = run(&d);
     if (d.sink)
         xd_sink_abort(d.sink);
-    if (d.win) {
-        res->map_calls = xd_window_calls(d.win);
-        xd_window_close(d.win);
-    }
+    for (int k = 0; k < 2; k++)
+        if (d.win[k]) {
+            res->map_calls += xd_window_calls(d.win[k]);
+            xd_window_close(d.win[k]);
+        }
     if (d.paused) {
         if (xd_domain_unpause(d.dom) == 0 || rc == -XDUMP_E_DIED)
             xd_guardian_held(d.guardian, false);

@@ -44,8 +44,8 @@ int xd_p2m_hvm(const struct xd_guest_ops *ops, uint64_t max_gpfn, struct xd_fram
 int xd_frames_add(struct xd_frames *f, uint64_t pfn, bool with_mfn, uint64_t mfn);
 void xd_frames_free(struct xd_frames *f);
 
-/* PV: machine frame -> pfn, sorted by mfn: 16 bytes per present page, built once per dump
-   (page-table walk, CR3 translation). */
+/* PV: machine frame -> pfn, sorted by mfn (a radix sort: as much memory again while it is
+   built): 16 bytes per present page, built once per dump (page-table walk, CR3 translation). */
 struct xd_m2p {
     struct xd_m2p_entry {
         uint64_t mfn, pfn;

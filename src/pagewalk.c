@@ -15,6 +15,7 @@
 
 #define ENTRIES 512
 #define MAX_LEVEL 5
+#define REPEAT_SLOTS 16 /* frames of uniform last-level tables counted for max_repeats */
 
 #define PTE_PRESENT (UINT64_C(1) << 0)
 #define PTE_PS (UINT64_C(1) << 7)
@@ -51,6 +52,13 @@ struct walker {
     uint64_t table[MAX_LEVEL + 1][ENTRIES];
     uint64_t table_pfn[MAX_LEVEL + 1];
     bool table_loaded[MAX_LEVEL + 1];
+    bool table_uniform[MAX_LEVEL + 1]; /* its 512 entries are one value */
+
+    /* max_repeats: how many pages of uniform last-level tables each frame has had mapped. */
+    struct {
+        uint64_t frame, count;
+    } repeat[REPEAT_SLOTS];
+    unsigned nrepeat;
 };
 
 static unsigned level_shift(int level)
@@ -135,6 +143,14 @@ static bool frame_to_guest_pfn(const struct walker *w, uint64_t frame, uint64_t 
     return pfn_exists(w, *pfn);
 }
 
+static bool uniform(const uint64_t *t)
+{
+    for (unsigned i = 1; i < ENTRIES; i++)
+        if (t[i] != t[0])
+            return false;
+    return true;
+}
+
 static int load_table(struct walker *w, int level, uint64_t pfn)
 {
     if (w->table_loaded[level] && w->table_pfn[level] == pfn)
@@ -144,6 +160,7 @@ static int load_table(struct walker *w, int level, uint64_t pfn)
             memcpy(w->table[level], w->table[up], sizeof(w->table[level]));
             w->table_pfn[level] = pfn;
             w->table_loaded[level] = true;
+            w->table_uniform[level] = w->table_uniform[up];
             return 0;
         }
     }
@@ -154,7 +171,32 @@ static int load_table(struct walker *w, int level, uint64_t pfn)
         return -1;
     w->table_pfn[level] = pfn;
     w->table_loaded[level] = true;
+    w->table_uniform[level] = uniform(w->table[level]);
     return 0;
+}
+
+/*
+ * max_repeats: whether a page of a uniform last-level table (512 entries mapping one frame:
+ * Linux's p2m_missing and p2m_identity pages, behind every absent part of a PV guest's p2m
+ * list) is one place too many for its frame. Such tables are met again and again - the same
+ * table, cached - and each costs a translation and a one-page range per entry without the
+ * cap. Counts per frame, for the first REPEAT_SLOTS frames met this way.
+ */
+static bool repeat_capped(struct walker *w, uint64_t entry)
+{
+    uint64_t frame = (entry & w->addr_mask) >> XD_PAGE_SHIFT;
+    unsigned i = 0;
+    while (i < w->nrepeat && w->repeat[i].frame != frame)
+        i++;
+    if (i == w->nrepeat) {
+        if (i == REPEAT_SLOTS)
+            return false; /* not counted: the ranges are all emitted */
+        w->repeat[w->nrepeat++].frame = frame;
+    }
+    if (w->repeat[i].count >= w->opts->max_repeats)
+        return true;
+    w->repeat[i].count++;
+    return false;
 }
 
 static int flush(struct walker *w)
@@ -316,6 +358,10 @@ static int walk_table(struct walker *w, int level, uint64_t base)
             break;
         if (!entry_valid(w, level, entry)) {
             w->st.invalid_entries++;
+            continue;
+        }
+        if (level == 1 && w->table_uniform[1] && o->max_repeats && repeat_capped(w, entry)) {
+            w->st.repeated_pages++;
             continue;
         }
         int rc = (level == 1 || (entry & PTE_PS)) ? map_leaf(w, level, vaddr, entry)

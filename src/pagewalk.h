@@ -73,6 +73,14 @@ struct xd_walk_opts {
      * invalid.
      */
     unsigned maxphyaddr;
+    /*
+     * A last-level table whose 512 entries are all the same (one frame mapped 512 times over:
+     * Linux's p2m_missing and p2m_identity pages, under every absent part of a PV guest's p2m
+     * list) maps its frame at most max_repeats times in all such tables of the walk; the pages
+     * beyond are counted in repeated_pages, not emitted. Places of the frame elsewhere are
+     * emitted as always. 0: no cap. (Counted for the first 16 such frames of a walk.)
+     */
+    uint64_t max_repeats;
 };
 
 /* What a walk did, complete or not. */
@@ -83,6 +91,7 @@ struct xd_walk_stats {
     uint64_t invalid_entries; /* present entries with reserved bits set: skipped */
     uint64_t skipped_tables;  /* tables not the guest's, beyond max_pfn, absent or unreadable */
     uint64_t skipped_pages;   /* 4 KiB pages mapped by valid leaves whose pfn does not exist */
+    uint64_t repeated_pages;  /* pages of uniform tables left out by max_repeats */
     uint64_t pages;           /* 4 KiB pages in the ranges emitted */
     uint64_t ranges;          /* ranges emitted */
     uint64_t stop_vaddr;      /* after an E2BIG stop: the first virtual address not walked */

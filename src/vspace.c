@@ -18,6 +18,9 @@
    of which merge (tables that all point back at one page do): 12 GiB of ranges here, and a
    program header each in the core. 2^20 is 4 GiB of scattered 4 KiB mappings. */
 #define MAX_RANGES (1u << 20)
+/* Places kept of a frame mapped page by page at many places (drop_repeats(); the walk stops
+   early in tables that map one frame 512 times) */
+#define MAX_REPEATS 8
 
 struct walk_ctx {
     const struct xd_vspace_in *in;
@@ -69,6 +72,7 @@ static void add_stats(struct xd_vspace_stats *st, const struct xd_walk_stats *s)
     st->walk.invalid_entries += s->invalid_entries;
     st->walk.skipped_tables += s->skipped_tables;
     st->walk.skipped_pages += s->skipped_pages;
+    st->walk.repeated_pages += s->repeated_pages;
     st->walks++;
 }
 
@@ -95,7 +99,8 @@ static int walk(struct walk_ctx *w, const struct xd_vcpu *v, uint64_t lo, uint64
                              .npresent = f->nruns,
                              .vaddr_lo = lo,
                              .vaddr_hi = hi,
-                             .max_table_walks = budget - st->walk.table_walks};
+                             .max_table_walks = budget - st->walk.table_walks,
+                             .max_repeats = MAX_REPEATS};
     struct xd_walk_stats s;
     int rc = xd_pagewalk_each(&o, read_table, w->in->type == XD_PV ? mfn_to_pfn : NULL, w, collect,
                               w, &s);
@@ -141,7 +146,6 @@ static int cmp_pfn_at(const void *a, const void *b)
 /* A frame mapped page by page at many places - Linux maps its shared p2m_missing and
    p2m_identity pages hundreds of thousands of times over the p2m list - keeps its first
    MAX_REPEATS places: each is a program header, and none of them is worth one to a debugger. */
-#define MAX_REPEATS 8
 static void drop_repeats(struct walk_ctx *w)
 {
     size_t n1 = 0, k = 0;

@@ -10,7 +10,7 @@
  *   u8 flags         bit 0 LA57; bit 1 PV (frames are translated: pfn = frame ^ key, frames
  *                    >= 2^20 are not the guest's); bit 2 `present` runs below; bit 3 emit
  *                    refuses the stop_after-th range (bit 4: setting errno EINTR); bit 5 use
- *                    xd_pagewalk (collecting) instead of xd_pagewalk_each
+ *                    xd_pagewalk (collecting) instead of xd_pagewalk_each; bit 6 max_repeats 2
  *   u8 maxphyaddr    as given (0: 52; invalid values must give EINVAL)
  *   u8 nruns         % 9 present runs
  *   u8 stop_after
@@ -40,6 +40,7 @@ enum {
     F_REFUSE = 8,
     F_REFUSE_ERRNO = 16,
     F_COLLECT = 32,
+    F_REPEATS = 64,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -209,6 +210,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fuzz_in in = {data, size};
     struct guest g = {.flags = (unsigned)fuzz_take(&in, 1)};
     g.opts.la57 = g.flags & F_LA57;
+    g.opts.max_repeats = (g.flags & F_REPEATS) ? 2 : 0;
     g.opts.maxphyaddr = (unsigned)fuzz_take(&in, 1);
     size_t nruns = (size_t)fuzz_take(&in, 1) % (MAX_RUNS + 1);
     g.stop_after = (unsigned)fuzz_take(&in, 1);

@@ -321,3 +321,35 @@ Test(p2m, hvm_special_frames_found_by_a_probe)
     xd_frames_free(&f);
     host_free(h);
 }
+
+/* The inverse p2m: every present page's mfn found, whatever the order and size of the mfns
+   (the sort goes by 11-bit digits: mfns of 1, 2 and 4 digits), and nothing else. */
+Test(p2m, m2p_inverts_the_p2m)
+{
+    const uint64_t tops[] = {0x7ff, 0x3fffff, UINT64_C(0xfffffffffff)};
+    for (size_t t = 0; t < sizeof(tops) / sizeof(tops[0]); t++) {
+        struct xd_frames f = {0};
+        uint64_t n = 0;
+        for (uint64_t pfn = 0; pfn < 2048; pfn += 1 + pfn % 3) {
+            /* distinct mfns, shuffled: a bijection of [0, 2^k) for odd multipliers */
+            uint64_t mfn = (pfn * UINT64_C(0x9e3779b1) + 7) & tops[t];
+            cr_assert_eq(xd_frames_add(&f, pfn, true, mfn), 0);
+            n++;
+        }
+        struct xd_m2p m;
+        cr_assert_eq(xd_m2p_build(&f, &m), 0);
+        cr_assert_eq(m.n, n);
+        for (size_t i = 1; i < m.n; i++)
+            cr_assert_lt(m.e[i - 1].mfn, m.e[i].mfn, "sorted, no duplicates");
+        for (size_t r = 0; r < f.nruns; r++)
+            for (uint64_t i = 0; i < f.runs[r].count; i++) {
+                uint64_t pfn = ~UINT64_C(0);
+                cr_assert(xd_m2p_lookup(&m, xd_frames_mfn(&f, &f.runs[r], i), &pfn));
+                cr_assert_eq(pfn, f.runs[r].pfn + i);
+            }
+        uint64_t pfn;
+        cr_expect_not(xd_m2p_lookup(&m, tops[t] + 1, &pfn));
+        xd_m2p_free(&m);
+        xd_frames_free(&f);
+    }
+}

@@ -470,6 +470,46 @@ Test(pagewalk, pv_translation)
 }
 
 /* 1 TiB of direct map in 1 GiB pages over a guest where only a little memory exists. */
+/*
+ * max_repeats: a PV p2m list's absent parts are one table mapping Linux's p2m_missing page
+ * 512 times, shared by every PMD entry over them. The frame keeps max_repeats places in
+ * such tables; a non-uniform table mapping it again still has its places.
+ */
+Test(pagewalk, uniform_tables_capped)
+{
+    struct fake *g = fake_new(false, true);
+    const uint64_t list = UINT64_C(0xffffc90000000000), missing = 0x30;
+    uint64_t pt = table_for(g, list, 1);
+    for (int i = 0; i < 512; i++)
+        g->mem[pt][i] = frame_of(g, missing) << 12 | P_RW;
+    uint64_t pd = table_for(g, list, 2);
+    for (int i = 1; i < 4; i++) /* three more 2 MiB of the list: the same table */
+        g->mem[pd][i] = g->mem[pd][0];
+    map_4k(g, KTEXT, missing); /* and once elsewhere, not in a uniform table */
+    map_4k(g, KTEXT + 2 * KIB4, missing + 1);
+    struct xd_walk_opts o = opts_for(g, PV_OWNED);
+    struct xd_walk_stats st;
+    struct xd_vrange *r;
+    size_t n;
+
+    cr_assert_eq(xd_pagewalk(&o, read_page, pv_frame_to_pfn, g, &r, &n, &st), 0);
+    cr_expect_eq(n, 4 * 512 + 2, "no cap: every place is a range");
+    cr_expect_eq(st.repeated_pages, 0);
+    free(r);
+
+    o.max_repeats = 8;
+    cr_assert_eq(xd_pagewalk(&o, read_page, pv_frame_to_pfn, g, &r, &n, &st), 0);
+    cr_assert_eq(n, 8 + 2);
+    for (size_t i = 0; i < 8; i++)
+        cr_expect(r[i].vaddr == list + i * KIB4 && r[i].pfn == missing && r[i].npages == 1);
+    cr_expect(r[8].vaddr == KTEXT && r[8].pfn == missing && r[8].npages == 1);
+    cr_expect(r[9].vaddr == KTEXT + 2 * KIB4 && r[9].pfn == missing + 1);
+    cr_expect_eq(st.repeated_pages, 4 * 512 - 8);
+    cr_expect_eq(st.table_walks, 1 + 2 + 4 + 3, "root, PDPT + PD, 4 visits of the PT, KTEXT's 3");
+    free(r);
+    free(g);
+}
+
 Test(pagewalk, sparse_1tib_direct_map)
 {
     struct fake *g = fake_new(false, false);

@@ -44,7 +44,16 @@ struct vma {
     size_t len;
     int prot;
     int batched; /* the first MMAPBATCH must cover the whole VMA; later ones (retries) a part */
+    unsigned char *mapped; /* per page: a frame was mapped there (a later batch must avoid it) */
 };
+
+/* Drops a VMA's record (the lock is held). */
+static void drop_vma(struct vma *v)
+{
+    free(v->mapped);
+    v->mapped = NULL;
+    v->len = 0;
+}
 
 static struct {
     pthread_mutex_t lock;
@@ -151,7 +160,7 @@ static void forget_vmas(uintptr_t s, size_t len)
     for (int i = 0; i < MAX_VMAS; i++) {
         struct vma *v = &sim.vmas[i];
         if (v->len && v->start < s + len && s < v->start + v->len)
-            v->len = 0;
+            drop_vma(v);
     }
     pthread_mutex_unlock(&sim.lock);
 }
@@ -198,12 +207,12 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
     for (int i = 0; i < MAX_VMAS; i++) {
         struct vma *v = &sim.vmas[i];
         if (v->len && v->start < e && s < v->start + v->len)
-            v->len = 0; /* replaced by the new mapping */
+            drop_vma(v); /* replaced by the new mapping */
         if (!v->len && slot < 0)
             slot = i;
     }
     if (slot >= 0)
-        sim.vmas[slot] = (struct vma){s, len, prot, 0};
+        sim.vmas[slot] = (struct vma){s, len, prot, 0, NULL};
     pthread_mutex_unlock(&sim.lock);
     return p;
 }
@@ -241,6 +250,14 @@ static int mmapbatch_v2(privcmd_mmapbatch_v2_t *m)
         return -EINVAL;
     if ((uintptr_t)m->addr + len > v->start + v->len)
         return -EINVAL;
+    /* As Linux's privcmd: a VMA batched before may be batched again only where no frame is
+       mapped (privcmd_vma_range_is_mapped()). */
+    size_t first = ((uintptr_t)m->addr - v->start) / XS_PAGE_SIZE;
+    for (size_t i = 0; v->mapped && i < m->num; i++)
+        if (v->mapped[first + i])
+            return -EINVAL;
+    if (!v->mapped && !(v->mapped = calloc(v->len / XS_PAGE_SIZE, 1)))
+        return -ENOMEM;
     v->batched = 1;
 
     struct xsim_domain *d = xsim_domain(h, m->dom);
@@ -255,6 +272,7 @@ static int mmapbatch_v2(privcmd_mmapbatch_v2_t *m)
         int rc = xsim_map_frame(h, m->dom, m->arr[i], &fd, &off);
         m->err[i] = rc;
         paged |= rc == -ENOENT;
+        v->mapped[first + i] = rc == 0;
         if (rc == 0 && fd == run_fd && off == next_off) {
             next_off += XS_PAGE_SIZE;
             continue;
