@@ -54,3 +54,36 @@ wait_state() {
     done
     return 1
 }
+
+# xdump_timed DOMID CORE KEY OUT INFO: dump DOMID with xdump to CORE, output in OUT; KEY_rc and
+# KEY_seconds into times.txt; `xdump info` of the core into INFO. Returns non-zero (having
+# said why) when xdump failed; KEY_rc=missing when this dom0 has no xdump.
+xdump_timed() {
+    if [ ! -x /usr/bin/xdump ]; then
+        echo "$3_rc=missing" >>times.txt
+        return 0
+    fi
+    t=$(now)
+    xdump $1 $2 >$4 2>&1
+    xrc=$?
+    echo "$3_rc=$xrc" >>times.txt
+    echo "$3_seconds=$(since $t)" >>times.txt
+    xdump info $2 >$5 2>&1 || echo "xdump info of $2 failed"
+    [ $xrc -eq 0 ] || { echo "xdump $1 $2 failed (rc $xrc):"; cat $4; return 1; }
+}
+
+# xl_dump_timed DOMID: Xen's own dumper to xl.core (xl_rc, xl_seconds), then, when this dom0
+# has it, xenprobe (probe.txt). Returns non-zero when xl dump-core failed.
+xl_dump_timed() {
+    t=$(now)
+    xl dump-core $1 xl.core >xl-dump-core.out 2>&1
+    xlrc=$?
+    echo "xl_rc=$xlrc" >>times.txt
+    echo "xl_seconds=$(since $t)" >>times.txt
+    if [ -x /usr/bin/xenprobe ]; then
+        t=$(now)
+        xenprobe $1 >probe.txt 2>&1
+        echo "probe_seconds=$(since $t)" >>times.txt
+    fi
+    [ $xlrc -eq 0 ] || { echo "xl dump-core failed (rc $xlrc):"; cat xl-dump-core.out; return 1; }
+}

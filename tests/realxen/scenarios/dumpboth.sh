@@ -28,31 +28,10 @@ dump_linux_guest() {
     xl vcpu-list $name >xl-vcpu-list.txt 2>&1
 
     rc=0
-    if [ -x /usr/bin/xdump ]; then
-        t=$(now)
-        xdump $id xdump.core >xdump.out 2>&1
-        xrc=$?
-        echo "xdump_rc=$xrc" >>times.txt
-        echo "xdump_seconds=$(since $t)" >>times.txt
-        [ $xrc -eq 0 ] || { echo "xdump failed (rc $xrc):"; cat xdump.out; rc=1; }
-        xdump info xdump.core >info.txt 2>&1 || echo "xdump info failed"
-        xdump info --json xdump.core >info.json 2>&1
-    else
-        echo "xdump_rc=missing" >>times.txt
-    fi
+    xdump_timed $id xdump.core xdump xdump.out info.txt || rc=1
+    [ -f xdump.core ] && xdump info --json xdump.core >info.json 2>&1
     xl list -v $name >xl-list-after-xdump.txt 2>&1
-
-    t=$(now)
-    xl dump-core $id xl.core >xl-dump-core.out 2>&1
-    xlrc=$?
-    echo "xl_rc=$xlrc" >>times.txt
-    echo "xl_seconds=$(since $t)" >>times.txt
-    [ $xlrc -eq 0 ] || { echo "xl dump-core failed (rc $xlrc):"; cat xl-dump-core.out; rc=1; }
-    if [ -x /usr/bin/xenprobe ]; then
-        t=$(now)
-        xenprobe $id >probe.txt 2>&1
-        echo "probe_seconds=$(since $t)" >>times.txt
-    fi
+    xl_dump_timed $id || rc=1
     crash_linux_guest $name $id || rc=1
     ls -l >>ls.txt
     cat times.txt
@@ -77,12 +56,5 @@ crash_linux_guest() {
     sleep 1
     cp /var/log/xen/console/guest-$1.log console-crash.log
     xl list -v $1 >xl-list-crashed.txt 2>&1
-    [ -x /usr/bin/xdump ] || return 0
-    t=$(now)
-    xdump $2 crash.core >xdump-crash.out 2>&1
-    xrc=$?
-    echo "crash_xdump_rc=$xrc" >>times.txt
-    echo "crash_xdump_seconds=$(since $t)" >>times.txt
-    xdump info crash.core >info-crash.txt 2>&1 || echo "xdump info of crash.core failed"
-    [ $xrc -eq 0 ] || { echo "xdump of the crashed guest failed (rc $xrc):"; cat xdump-crash.out; return 1; }
+    xdump_timed $2 crash.core crash_xdump xdump-crash.out info-crash.txt
 }

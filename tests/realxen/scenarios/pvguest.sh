@@ -22,29 +22,9 @@ xl list -v pvguest >xl-list-before.txt 2>&1
 xl vcpu-list pvguest >xl-vcpu-list.txt 2>&1
 
 rc=0
-if [ -x /usr/bin/xdump ]; then
-    t=$(now)
-    xdump $id xdump.core >xdump.out 2>&1
-    xrc=$?
-    echo "xdump_rc=$xrc" >>times.txt
-    echo "xdump_seconds=$(since $t)" >>times.txt
-    [ $xrc -eq 0 ] || { echo "xdump failed (rc $xrc):"; cat xdump.out; rc=1; }
-    xdump info xdump.core >info.txt 2>&1 || echo "xdump info failed"
-else
-    echo "xdump_rc=missing" >>times.txt
-fi
+xdump_timed $id xdump.core xdump xdump.out info.txt || rc=1
 xl list -v pvguest >xl-list-after-xdump.txt 2>&1
-t=$(now)
-xl dump-core $id xl.core >xl-dump-core.out 2>&1
-xlrc=$?
-echo "xl_rc=$xlrc" >>times.txt
-echo "xl_seconds=$(since $t)" >>times.txt
-[ $xlrc -eq 0 ] || { echo "xl dump-core failed (rc $xlrc):"; cat xl-dump-core.out; rc=1; }
-if [ -x /usr/bin/xenprobe ]; then
-    t=$(now)
-    xenprobe $id >probe.txt 2>&1
-    echo "probe_seconds=$(since $t)" >>times.txt
-fi
+xl_dump_timed $id || rc=1
 ls -l >ls.txt
 cat times.txt
 xl destroy pvguest
