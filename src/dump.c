@@ -420,25 +420,22 @@ static int write_tail(struct dump *d)
 {
     int rc;
     if (d->nbad > d->lin.fail_reserve) {
-        /* More runs than room was kept for: a file is re-planned (only the tail moves) and its
-           head rewritten; a stream cannot go back. */
+        /* More runs than room was kept for: a file is re-planned and its head rewritten; a
+           stream cannot go back. */
         if (xd_sink_is_stream(d->sink))
             return fail(d, XDUMP_E_IO,
                         "%zu runs of unmappable frames do not fit the room "
                         "kept in a streamed core (%llu); dump to a file%s instead",
                         d->nbad, (unsigned long long)d->lin.fail_reserve,
                         d->o->compress ? " without -z" : "");
-        uint64_t pages_at = d->lay.pages_off;
-        if ((rc = plan(d, d->nbad)) < 0)
-            return rc;
-        if (d->lin.notes_first) {
-            /* The pages stay where they are: the notes move behind the index, where readers
-               that take them from the PT_NOTE (gdb, drgn, xdump info) still find them. */
-            d->lin.notes_first = false;
-            d->lin.pages_at = pages_at;
-            if (xd_layout_plan(&d->lin, &d->lay) < 0)
-                return fail(d, XDUMP_E_FAIL, "internal: cannot re-plan the notes");
-        }
+        /* The pages stay where they are: the notes, with room for every run, move behind the
+           index, where readers that take them from the PT_NOTE (gdb, drgn, xdump info) still
+           find them (crash does not). */
+        d->lin.fail_reserve = d->nbad;
+        d->lin.notes_first = false;
+        d->lin.pages_at = d->lay.pages_off;
+        if (xd_layout_plan(&d->lin, &d->lay) < 0)
+            return fail(d, XDUMP_E_FAIL, "internal: cannot re-plan the notes");
         if ((rc = write_head(d, true)) < 0)
             return rc;
     }

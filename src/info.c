@@ -44,6 +44,9 @@
 #define QEMU_CR 392
 #define QEMU_KGS 432
 #define XEN_NT_NONE 0x2000000
+/* p_flags bits of xdump's own PT_LOADs (docs/FORMAT.md, "Program headers") */
+#define PF_XD_MACHINE 0x00100000u /* addressed by machine frame (PV, for crash) */
+#define PF_XD_XDUMP 0x00200000u   /* bytes xdump made: the p2m frame lists */
 #define XEN_NT_HEADER 0x2000001
 #define XEN_NT_VERSION 0x2000002
 #define XEN_NT_FORMAT 0x2000003
@@ -449,9 +452,9 @@ static int scan_phdrs(struct reader *r)
         int rc = in_file(r, ph.p_offset, ph.p_filesz, what);
         if (rc)
             return rc;
-        if (ph.p_flags & 0x00100000u) { /* XD_PF_MACHINE: crash's view of a PV guest */
+        if (ph.p_flags & PF_XD_MACHINE) { /* crash's view of a PV guest */
             r->c->info.nr_machine++;
-            if (ph.p_flags & 0x00200000u) /* XD_PF_XDUMP: xdump's p2m frame lists */
+            if (ph.p_flags & PF_XD_XDUMP) /* xdump's p2m frame lists */
                 r->c->info.xdump_pages += ph.p_filesz / CORE_PAGE_SIZE;
             continue;
         }

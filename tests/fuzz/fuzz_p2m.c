@@ -61,37 +61,33 @@ static int read_frames(void *ctx, const uint64_t *frames, size_t n, uint8_t *buf
     return 0;
 }
 
-/* HVM: gfn g exists when bit g (modulo the memory's size) of the memory is set. */
-static int frames_exist(void *ctx, const uint64_t *frames, size_t n, uint8_t *present)
+/* Bit (frame * mul + add) modulo the memory's size, of the memory, for each frame. */
+static int memory_bits(struct host *h, const uint64_t *frames, size_t n, uint64_t mul, uint64_t add,
+                       uint8_t *out)
 {
-    struct host *h = ctx;
     if (n == 0 || n > XD_BATCH)
-        abort();
+        abort(); /* the contract: 1..XD_BATCH frames */
     if (hypercall_fails(h))
         return -XDUMP_E_XEN;
     uint64_t bits = (uint64_t)h->mem.nframes * XD_PAGE_SIZE * 8;
+    const uint8_t *bytes = (const uint8_t *)h->mem.page;
     for (size_t i = 0; i < n; i++) {
-        uint64_t b = frames[i] % bits;
-        const uint8_t *bytes = (const uint8_t *)h->mem.page;
-        present[i] = (bytes[b / 8] >> (b % 8)) & 1;
+        uint64_t b = (frames[i] * mul + add) % bits;
+        out[i] = (bytes[b / 8] >> (b % 8)) & 1;
     }
     return 0;
 }
 
+/* HVM: gfn g exists when bit g (modulo the memory's size) of the memory is set. */
+static int frames_exist(void *ctx, const uint64_t *frames, size_t n, uint8_t *present)
+{
+    return memory_bits(ctx, frames, n, 1, 0, present);
+}
+
+/* ... and maps when bit 7g + 3 is set (the probe of frames Xen calls absent). */
 static int probe_frames(void *ctx, const uint64_t *frames, size_t n, uint8_t *mappable)
 {
-    struct host *h = ctx;
-    if (n == 0 || n > XD_BATCH)
-        abort();
-    if (hypercall_fails(h))
-        return -XDUMP_E_XEN;
-    uint64_t bits = (uint64_t)h->mem.nframes * XD_PAGE_SIZE * 8;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t b = (frames[i] * 7 + 3) % bits;
-        const uint8_t *bytes = (const uint8_t *)h->mem.page;
-        mappable[i] = (bytes[b / 8] >> (b % 8)) & 1;
-    }
-    return 0;
+    return memory_bits(ctx, frames, n, 7, 3, mappable);
 }
 
 static int paged_pages(void *ctx, uint64_t *paged)
