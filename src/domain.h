@@ -33,6 +33,11 @@ int xd_domain_max_gpfn(struct xd_domain *d, uint64_t *gpfn);
 int xd_domain_max_mfn(struct xd_domain *d, uint64_t *mfn);
 /* Which of up to 1024 frames exist: present[i] = 0/1 (getpageframeinfo3). */
 int xd_domain_frames_exist(struct xd_domain *d, const uint64_t *frames, size_t n, uint8_t *present);
+/* HVM/PVH: the gfns Xen names for the pages it lends the guest (shared_info, grant-table
+   frames), sorted, unique, in a malloc'd *gfns (values beyond the gfn space: not placed).
+   Returns 1, or 0 when Xen does not say (the reason in xd_domain_error()), or a negative
+   XDUMP_E_* status. */
+int xd_domain_lent_frames(struct xd_domain *d, uint64_t **gfns, size_t *n);
 
 /* A reusable window of XD_BATCH pages into which batches of frames are mapped. */
 struct xd_window;

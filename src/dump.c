@@ -120,6 +120,11 @@ static int ops_probe(void *ctx, const uint64_t *frames, size_t n, uint8_t *mappa
     return xd_domain_probe_frames(ctx, frames, n, mappable);
 }
 
+static int ops_lent(void *ctx, uint64_t **frames, size_t *n)
+{
+    return xd_domain_lent_frames(ctx, frames, n);
+}
+
 static int ops_paged(void *ctx, uint64_t *paged)
 {
     struct xd_dominfo info;
@@ -165,7 +170,8 @@ static int read_state(struct dump *d)
 
 static int enumerate(struct dump *d)
 {
-    struct xd_guest_ops ops = {d->dom, ops_read, ops_exist, ops_paged, ops_error, ops_probe};
+    struct xd_guest_ops ops = {d->dom,    ops_read,  ops_exist, ops_paged,
+                               ops_error, ops_probe, ops_lent};
     uint64_t top;
     int rc;
     if (d->info.type == XD_PV) {
@@ -175,7 +181,8 @@ static int enumerate(struct dump *d)
     } else {
         if ((rc = xd_domain_max_gpfn(d->dom, &top)) < 0)
             return pass(d, rc, xd_domain_error(d->dom));
-        rc = xd_p2m_hvm(&ops, top, &d->frames, d->err, d->errlen);
+        rc = xd_p2m_hvm(&ops, top, d->o->probe_all, &d->frames, d->err, d->errlen);
+        d->res->probed = d->frames.probed;
     }
     if (rc < 0)
         return rc;

@@ -34,6 +34,8 @@ struct xd_frames {
     uint64_t npages;
     uint64_t invalid_entries; /* PV p2m entries that were rejected (out of range, duplicates) */
     uint64_t paged_missing;   /* HVM frames still paged out after the retries */
+    uint64_t probed;          /* HVM: gfns Xen called absent that a mapping was asked about */
+    bool probed_all;          /* HVM: every such gfn was (not only the ones Xen named lent) */
 };
 
 /* Segment register as QEMU's CPU-state note holds it. */

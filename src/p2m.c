@@ -404,11 +404,20 @@ int xd_p2m_pv(const struct xd_guest_ops *ops, const struct xd_p2m_anchors *a, ui
 
 /* ---- HVM ----------------------------------------------------------------------------------- */
 
-static int scan_gfns(const struct xd_guest_ops *ops, uint64_t max_gpfn, struct xd_frames *out,
-                     char *err, size_t errlen)
+/* The gfns to probe: every one Xen called absent (lent == NULL), or those of lent[] (sorted)
+   it called absent. */
+struct probe_set {
+    const uint64_t *lent;
+    size_t nlent, next;
+};
+
+static int scan_gfns(const struct xd_guest_ops *ops, uint64_t max_gpfn, struct probe_set *ps,
+                     struct xd_frames *out, char *err, size_t errlen)
 {
-    uint64_t gfns[XD_BATCH];
-    uint8_t present[XD_BATCH];
+    uint64_t gfns[XD_BATCH], absent[XD_BATCH];
+    uint8_t present[XD_BATCH], mappable[XD_BATCH];
+    uint16_t at[XD_BATCH];
+    ps->next = 0;
     for (uint64_t base = 0; base <= max_gpfn; base += XD_BATCH) {
         size_t n = max_gpfn - base + 1 < XD_BATCH ? (size_t)(max_gpfn - base + 1) : XD_BATCH;
         for (size_t i = 0; i < n; i++)
@@ -416,20 +425,26 @@ static int scan_gfns(const struct xd_guest_ops *ops, uint64_t max_gpfn, struct x
         int rc = ops->frames_exist(ops->ctx, gfns, n, present);
         if (rc < 0)
             return fail(err, errlen, -rc, "%s", ops->error(ops->ctx));
-        /* What Xen called absent here, one batch map tells apart: a hole, or a special or
-           paged-out frame that is there (Xen's own dumper, mapping every gfn, has those). */
-        uint64_t absent[XD_BATCH];
-        uint8_t mappable[XD_BATCH];
+        /* What Xen called absent, one batch map tells apart: a hole, or a frame that is there
+           (a page Xen lent the guest, or one paged out). */
         size_t na = 0;
-        for (size_t i = 0; i < n; i++)
-            if (!present[i])
-                absent[na++] = gfns[i];
+        if (!ps->lent) {
+            for (size_t i = 0; i < n; i++)
+                if (!present[i])
+                    at[na] = (uint16_t)i, absent[na++] = gfns[i];
+        } else {
+            for (; ps->next < ps->nlent && ps->lent[ps->next] < base + n; ps->next++) {
+                uint64_t g = ps->lent[ps->next];
+                if (g >= base && !present[g - base])
+                    at[na] = (uint16_t)(g - base), absent[na++] = g;
+            }
+        }
         if (na && ops->probe_frames) {
             if ((rc = ops->probe_frames(ops->ctx, absent, na, mappable)) < 0)
                 return fail(err, errlen, -rc, "%s", ops->error(ops->ctx));
-            for (size_t i = 0, k = 0; i < n; i++)
-                if (!present[i])
-                    present[i] = mappable[k++];
+            for (size_t k = 0; k < na; k++)
+                present[at[k]] = mappable[k];
+            out->probed += na;
         }
         for (size_t i = 0; i < n; i++)
             if (present[i] && xd_frames_add(out, gfns[i], false, 0) < 0)
@@ -438,8 +453,8 @@ static int scan_gfns(const struct xd_guest_ops *ops, uint64_t max_gpfn, struct x
     return 0;
 }
 
-int xd_p2m_hvm(const struct xd_guest_ops *ops, uint64_t max_gpfn, struct xd_frames *out, char *err,
-               size_t errlen)
+int xd_p2m_hvm(const struct xd_guest_ops *ops, uint64_t max_gpfn, bool probe_all,
+               struct xd_frames *out, char *err, size_t errlen)
 {
     if (max_gpfn >= XD_P2M_MAX_PFNS)
         return fail(err, errlen, XDUMP_E_GUEST, "the domain's highest gfn %#llx is not credible",
@@ -447,20 +462,34 @@ int xd_p2m_hvm(const struct xd_guest_ops *ops, uint64_t max_gpfn, struct xd_fram
     /* Xen answers "no page" for a frame that is paged out (and starts paging it in). A scan
        is only complete if it began with nothing paged out; otherwise scan again, a bounded
        number of times, while the pager brings the frames back. */
-    uint64_t paged = 0;
-    int rc = ops->paged_pages(ops->ctx, &paged);
+    struct probe_set ps = {0};
+    uint64_t *lent = NULL;
+    int rc = 0;
+    if (!probe_all && ops->lent_frames && (rc = ops->lent_frames(ops->ctx, &lent, &ps.nlent)) < 0)
+        return fail(err, errlen, -rc, "%s", ops->error(ops->ctx));
+    uint64_t paged = 0, before;
+    if ((rc = ops->paged_pages(ops->ctx, &paged)) < 0)
+        rc = fail(err, errlen, -rc, "%s", ops->error(ops->ctx));
     for (unsigned round = 0; rc == 0; round++) {
+        before = paged;
+        /* Paged-out frames are "no page" to Xen too, and only a mapping finds them. */
+        ps.lent = probe_all || before || !lent ? NULL : lent;
         xd_frames_free(out);
-        if ((rc = scan_gfns(ops, max_gpfn, out, err, errlen)) < 0)
-            return rc;
-        if (paged == 0 || round == PAGED_ROUNDS)
+        out->probed_all = !ps.lent;
+        if ((rc = scan_gfns(ops, max_gpfn, &ps, out, err, errlen)) < 0)
+            break;
+        if ((rc = ops->paged_pages(ops->ctx, &paged)) < 0) {
+            rc = fail(err, errlen, -rc, "%s", ops->error(ops->ctx));
+            break;
+        }
+        if ((before == 0 && paged == 0) || round == PAGED_ROUNDS)
             break;
         struct timespec ts = {0, 1000000L << round}; /* 1 ms doubling */
         nanosleep(&ts, NULL);
-        rc = ops->paged_pages(ops->ctx, &paged);
     }
+    free(lent);
     if (rc < 0)
-        return fail(err, errlen, -rc, "%s", ops->error(ops->ctx));
+        return rc;
     out->paged_missing = paged;
     return out->npages ? 0 : fail(err, errlen, XDUMP_E_GUEST, "the domain has no memory");
 }

@@ -26,6 +26,10 @@ struct xd_guest_ops {
        answers "no page" for frames it counts as special (shared_info, grant frames placed in
        the guest's physmap) and for paged-out ones, which a mapping reaches. n <= XD_BATCH. */
     int (*probe_frames)(void *ctx, const uint64_t *frames, size_t n, uint8_t *mappable);
+    /* Optional (NULL: Xen cannot say): the frames Xen names as the pages it lends the guest,
+       sorted, in a malloc'd *frames. Returns 1 when named, 0 when Xen cannot say, or a
+       negative XDUMP_E_* status. */
+    int (*lent_frames)(void *ctx, uint64_t **frames, size_t *n);
 };
 
 /* Upper bound on the pfn space we accept from a guest: 2^36 frames (256 TiB). */
@@ -36,9 +40,11 @@ struct xd_guest_ops {
 int xd_p2m_pv(const struct xd_guest_ops *ops, const struct xd_p2m_anchors *a, uint64_t max_mfn,
               uint64_t tot_pages, struct xd_frames *out, char *err, size_t errlen);
 
-/* HVM/PVH: enumerates gfns 0..max_gpfn that exist. */
-int xd_p2m_hvm(const struct xd_guest_ops *ops, uint64_t max_gpfn, struct xd_frames *out, char *err,
-               size_t errlen);
+/* HVM/PVH: enumerates gfns 0..max_gpfn that exist. Of the gfns Xen calls absent, those it
+   names as lent are probed by a mapping - or all of them when probe_all, when Xen cannot say
+   which it lent, or while frames are paged out (Xen calls those absent too). */
+int xd_p2m_hvm(const struct xd_guest_ops *ops, uint64_t max_gpfn, bool probe_all,
+               struct xd_frames *out, char *err, size_t errlen);
 
 /* Appends pfn (and its mfn, for PV; pass `with_mfn` false for HVM) in ascending order. */
 int xd_frames_add(struct xd_frames *f, uint64_t pfn, bool with_mfn, uint64_t mfn);

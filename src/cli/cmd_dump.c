@@ -89,6 +89,8 @@ int cmd_dump(int argc, char **argv)
             o.force = true;
         else if (!strcmp(a, "--no-virtual"))
             o.no_virtual = true;
+        else if (!strcmp(a, "--probe-all"))
+            o.probe_all = true;
         else if (!strcmp(a, "--keep-partial"))
             o.keep_partial = true;
         else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
@@ -142,12 +144,12 @@ int cmd_dump(int argc, char **argv)
         fprintf(stderr,
                 "xdump: domain %u%s%s%s: %llu pages (%llu unmappable in %llu runs), %u of %u "
                 "vCPUs with a context, %llu virtual ranges (%llu page-table pages read), %llu "
-                "map calls, %.2f s -> %s\n",
+                "map calls (%llu gfns probed), %.2f s -> %s\n",
                 res.domid, res.name[0] ? " (" : "", res.name, res.name[0] ? ")" : "",
                 (unsigned long long)res.pages, (unsigned long long)res.unmappable,
                 (unsigned long long)res.unmappable_runs, res.vcpus_with_context, res.vcpus_total,
                 (unsigned long long)res.virtual_ranges, (unsigned long long)res.table_reads,
-                (unsigned long long)res.map_calls, res.seconds,
+                (unsigned long long)res.map_calls, (unsigned long long)res.probed, res.seconds,
                 strcmp(o.output, "-") ? o.output : "standard output");
     return XDUMP_OK;
 }

@@ -16,6 +16,8 @@ static const char usage[] =
     "  -f, --force     replace an existing output file\n"
     "  --no-virtual    no virtual PT_LOADs (skip the guest page-table walk)\n"
     "  --keep-partial  on failure keep what was dumped, marked INCOMPLETE (files only)\n"
+    "  --probe-all     HVM/PVH: try to map every gfn Xen calls absent, not only the\n"
+    "                  shared_info and grant frames it names (slow on a large span)\n"
     "  -z, --compress  write a gzip stream (zcat gives the core back); blocks in parallel\n"
     "  --threads N     compressing threads (default: one per CPU)\n"
     "  -q, --quiet     no progress line, no warnings\n"

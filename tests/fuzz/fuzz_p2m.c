@@ -11,7 +11,9 @@
  *   u8 paged         HVM: bit 0: the first paged_pages call reports frames paged out (the
  *                    scan is redone after 1 ms)
  *   u8 flags         HVM: bit 0: Xen's "absent" gfns are probed (probe_frames), and a gfn g
- *                    maps when bit (7 g + 3) of the memory is set
+ *                    maps when bit (7 g + 3) of the memory is set; bits 1-2: Xen names the
+ *                    frames it lent: 0 no callback, 1 every 61st gfn up to max_gpfn + 128,
+ *                    2 "cannot say", 3 the call fails; bit 3: probe_all
  *   u64 max_pfn      PV: shared_info's max_pfn, as the guest wrote it; HVM: max_gpfn % 2^16
  *   u64 p2m_cr3, p2m_vaddr, fll_mfn   the rest of the guest's anchors
  *   u64 max_mfn      the host's highest machine frame (Xen's word)
@@ -90,6 +92,26 @@ static int probe_frames(void *ctx, const uint64_t *frames, size_t n, uint8_t *ma
     return memory_bits(ctx, frames, n, 7, 3, mappable);
 }
 
+static unsigned lent_mode;
+
+static int lent_frames(void *ctx, uint64_t **frames, size_t *n)
+{
+    (void)ctx;
+    *frames = NULL;
+    *n = 0;
+    if (lent_mode == 3)
+        return -XDUMP_E_XEN;
+    if (lent_mode == 2)
+        return 0;
+    size_t k = (HVM_MAX_GPFN_SPAN + 128) / 61 + 1;
+    if (!(*frames = malloc(k * sizeof(**frames))))
+        return -XDUMP_E_FAIL;
+    for (size_t i = 0; i < k; i++)
+        (*frames)[i] = i * 61;
+    *n = k;
+    return 1;
+}
+
 static int paged_pages(void *ctx, uint64_t *paged)
 {
     struct host *h = ctx;
@@ -131,7 +153,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned mode = (unsigned)fuzz_take(&in, 1) % 3;
     struct host h = {.hard_fail = (unsigned)fuzz_take(&in, 1)};
     h.paged_left = (unsigned)fuzz_take(&in, 1) & 1;
-    bool probe = fuzz_take(&in, 1) & 1;
+    unsigned flags = (unsigned)fuzz_take(&in, 1);
+    bool probe = flags & 1, probe_all = flags & 8;
+    lent_mode = (flags >> 1) & 3;
     struct xd_p2m_anchors a = {.max_pfn = fuzz_take(&in, 8)};
     a.p2m_cr3 = fuzz_take(&in, 8);
     a.p2m_vaddr = fuzz_take(&in, 8);
@@ -150,13 +174,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                .frames_exist = frames_exist,
                                .paged_pages = paged_pages,
                                .error = error,
-                               .probe_frames = probe ? probe_frames : NULL};
+                               .probe_frames = probe ? probe_frames : NULL,
+                               .lent_frames = lent_mode ? lent_frames : NULL};
     struct xd_frames f = {0};
     char err[512] = "";
     int rc;
     if (mode == 2) {
         uint64_t max_gpfn = a.max_pfn % HVM_MAX_GPFN_SPAN;
-        rc = xd_p2m_hvm(&ops, max_gpfn, &f, err, sizeof(err));
+        rc = xd_p2m_hvm(&ops, max_gpfn, probe_all, &f, err, sizeof(err));
         if (rc == 0)
             check_frames(&f, false, max_gpfn + 1, 0, UINT64_MAX);
     } else {

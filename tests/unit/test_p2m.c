@@ -20,6 +20,8 @@ struct host {
     uint64_t reads;
     uint8_t exists[1 << 16];
     uint64_t paged_rounds; /* HVM: how many more scans see frames 100..103 absent */
+    int lent_fails;        /* lent(): 0 names its frames, 1 "cannot say", -1 fails */
+    uint64_t probed;       /* frames probe() was asked about, every scan */
 };
 
 static uint64_t alloc(struct host *h, uint64_t fill)
@@ -70,7 +72,7 @@ static int paged_pages(void *ctx, uint64_t *paged)
 /* Frames 0x500..0x503 are special: "no page" to getpageframeinfo3, but they map. */
 static int probe(void *ctx, const uint64_t *frames, size_t n, uint8_t *mappable)
 {
-    (void)ctx;
+    ((struct host *)ctx)->probed += n;
     for (size_t i = 0; i < n; i++)
         mappable[i] = frames[i] >= 0x500 && frames[i] < 0x504;
     return 0;
@@ -97,7 +99,7 @@ static void host_free(struct host *h)
 
 static struct xd_guest_ops ops_for(struct host *h)
 {
-    return (struct xd_guest_ops){h, read_frames, frames_exist, paged_pages, error, NULL};
+    return (struct xd_guest_ops){h, read_frames, frames_exist, paged_pages, error, NULL, NULL};
 }
 
 /* p2m leaves for pfns [0, npfn): pfn -> mfn_of(pfn), holes where hole(pfn). Returns the leaf
@@ -297,7 +299,7 @@ Test(p2m, hvm_scan_waits_for_paged_frames)
     struct xd_guest_ops ops = ops_for(h);
     struct xd_frames f = {0};
     char err[256];
-    cr_assert_eq(xd_p2m_hvm(&ops, 2999, &f, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(xd_p2m_hvm(&ops, 2999, false, &f, err, sizeof(err)), 0, "%s", err);
     cr_assert_eq(f.npages, 3000 - 32);
     cr_assert_eq(f.paged_missing, 0);
     cr_assert_eq(f.nruns, 2);
@@ -305,19 +307,75 @@ Test(p2m, hvm_scan_waits_for_paged_frames)
     host_free(h);
 }
 
-Test(p2m, hvm_special_frames_found_by_a_probe)
+/* Xen names 0x501 and 0x502 as lent, 0x300 (present anyway) and a gfn beyond the span. */
+static int lent(void *ctx, uint64_t **frames, size_t *n)
+{
+    struct host *h = ctx;
+    if (h->lent_fails)
+        return h->lent_fails < 0 ? -XDUMP_E_XEN : 0;
+    static const uint64_t named[] = {0x300, 0x501, 0x502, ~0ull};
+    *frames = malloc(sizeof(named));
+    memcpy(*frames, named, sizeof(named));
+    *n = 4;
+    return 1;
+}
+
+/* Frames Xen calls absent are probed: the ones it names as lent - or, when it cannot say, when
+   asked, or while frames are paged out, all of them. */
+Test(p2m, hvm_absent_frames_probed)
+{
+    static const struct {
+        bool with_lent, probe_all;
+        int lent_fails, paged_rounds;
+        uint64_t pages, probed, total; /* probed: by the last scan; total: by all */
+        bool all;
+    } cases[] = {
+        {false, false, 0, 0, 0x404, 0x400, 0x400, true}, /* no way to ask: every absent gfn */
+        {true, false, 0, 0, 0x402, 2, 2, false},         /* only 0x501, 0x502 */
+        {true, true, 0, 0, 0x404, 0x400, 0x400, true},   /* --probe-all */
+        {true, false, 1, 0, 0x404, 0x400, 0x400, true},  /* Xen cannot say */
+        /* frames paged out: the first scan probes every absent gfn (a mapping is what finds
+           paged-out frames: 100..103 here); the one after the pager is done, the lent ones */
+        {true, false, 0, 1, 0x402, 2, 0x404 + 2, false},
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        struct host *h = host_new();
+        for (int i = 0; i < 0x400; i++)
+            h->exists[i] = 1;
+        h->lent_fails = cases[c].lent_fails;
+        h->paged_rounds = cases[c].paged_rounds;
+        struct xd_guest_ops ops = ops_for(h);
+        ops.probe_frames = probe;
+        ops.lent_frames = cases[c].with_lent ? lent : NULL;
+        struct xd_frames f = {0};
+        char err[256];
+        cr_assert_eq(xd_p2m_hvm(&ops, 0x7ff, cases[c].probe_all, &f, err, sizeof(err)), 0,
+                     "case %zu: %s", c, err);
+        cr_assert_eq(f.npages, cases[c].pages, "case %zu: %llu pages", c,
+                     (unsigned long long)f.npages);
+        cr_assert_eq(f.nruns, 2, "case %zu", c);
+        cr_assert_eq(f.runs[1].pfn, cases[c].pages == 0x402 ? 0x501 : 0x500, "case %zu", c);
+        cr_assert_eq(f.probed, cases[c].probed, "case %zu: %llu probed", c,
+                     (unsigned long long)f.probed);
+        cr_assert_eq(f.probed_all, cases[c].all, "case %zu", c);
+        cr_assert_eq(h->probed, cases[c].total, "case %zu: %llu probed in all", c,
+                     (unsigned long long)h->probed);
+        xd_frames_free(&f);
+        host_free(h);
+    }
+}
+
+Test(p2m, hvm_lent_query_failure_fails_the_scan)
 {
     struct host *h = host_new();
-    for (int i = 0; i < 0x400; i++)
-        h->exists[i] = 1;
+    h->exists[0] = 1;
+    h->lent_fails = -1;
     struct xd_guest_ops ops = ops_for(h);
-    ops.probe_frames = probe;
+    ops.lent_frames = lent;
     struct xd_frames f = {0};
-    char err[256];
-    cr_assert_eq(xd_p2m_hvm(&ops, 0x7ff, &f, err, sizeof(err)), 0, "%s", err);
-    cr_assert_eq(f.npages, 0x404);
-    cr_assert_eq(f.nruns, 2);
-    cr_assert_eq(f.runs[1].pfn, 0x500);
+    char err[256] = "";
+    cr_assert_eq(xd_p2m_hvm(&ops, 0x7ff, false, &f, err, sizeof(err)), -XDUMP_E_XEN);
+    cr_assert_str_eq(err, "fake host error");
     xd_frames_free(&f);
     host_free(h);
 }

@@ -64,7 +64,10 @@ struct dom_spec {
     uint32_t nfaults;
     uint64_t die_after, delay_ns;
     uint32_t sim_flags;
-    int pv_pagetables; /* rewrite the loaded guest's page tables into machine frames */
+    int pv_pagetables;   /* rewrite the loaded guest's page tables into machine frames */
+    uint64_t shinfo_gfn; /* HVM/PVH: shared_info placed here */
+    uint32_t gnt_version, gnt_frames; /* grant_table */
+    uint64_t gnt_gfn, gnt_status_gfn; /* where its frames are placed */
     struct {
         char path[1024];
         uint64_t pfn;
@@ -278,6 +281,20 @@ static int parse_line(struct builder *b, struct dom_spec *s, char **tok, int n)
                !parse_num(tok[4], &s->stripe_stride) && s->stripe_len &&
                s->stripe_len < s->stripe_stride && s->stripe_n <= (1u << 24)) {
         s->nram += 0; /* runs generated at layout */
+    } else if (!strcmp(k, "shared_info") && n == 2 && !parse_num(tok[1], &v)) {
+        s->shinfo_gfn = v;
+    } else if (!strcmp(k, "grant_table") && (n == 4 || n == 5) && !parse_num(tok[1], &v) &&
+               (v == 1 || v == 2) && (n == 5) == (v == 2)) {
+        uint64_t nf;
+        s->gnt_version = (uint32_t)v;
+        if ((strcmp(tok[2], "-") && parse_num(tok[2], &s->gnt_gfn)) || parse_num(tok[3], &nf) ||
+            nf < 1 || nf > XS_MAX_GNT ||
+            (n == 5 && strcmp(tok[4], "-") && parse_num(tok[4], &s->gnt_status_gfn)))
+            return fail(b,
+                        "grant_table: expected 'grant_table 1 GFN|- FRAMES' or "
+                        "'grant_table 2 GFN|- FRAMES STATUS_GFN|-' (1..%d frames)",
+                        XS_MAX_GNT);
+        s->gnt_frames = (uint32_t)nf;
     } else if (!strcmp(k, "pv-pagetables") && n == 1) {
         s->pv_pagetables = 1;
     } else if (!strcmp(k, "p2m") && n >= 2 && !strcmp(tok[1], "tree") && n == 2) {
@@ -846,10 +863,53 @@ static uint64_t inverse_mod(uint64_t a, uint64_t n)
     return (uint64_t)(t < 0 ? t + n : t);
 }
 
+/* v2 status frames for n grant frames: 256 entries of 16 bytes a frame, 2048 of 2 bytes. */
+static uint32_t gnt_status_frames(uint32_t n)
+{
+    return (n * 256 + 2047) / 2048;
+}
+
+/* HVM/PVH: pages Xen lends the guest, placed at gfns: frames that map but getpageframeinfo3
+   calls XTAB (a special fault range); the gfns become present (ram) unless a ram range already
+   holds them (Linux places shared_info over one of its own pages). Returns how many. */
+static int place_lent(struct builder *b, struct dom_spec *s, uint64_t gfn, uint64_t count,
+                      const char *what)
+{
+    if (gfn == XS_GFN_NONE)
+        return 0;
+    if (s->type == XS_PV)
+        return fail(b, "dom%u: %s is placed by an HVM/PVH guest only", s->domid, what);
+    bool inside = false;
+    for (int i = 0; i < s->nram; i++) {
+        if (gfn >= s->ram[i][0] && gfn + count - 1 <= s->ram[i][1])
+            inside = true;
+        else if (gfn <= s->ram[i][1] && gfn + count - 1 >= s->ram[i][0])
+            return fail(b, "dom%u: %s at %#llx overlaps a ram range's edge", s->domid, what,
+                        (unsigned long long)gfn);
+    }
+    if (!inside) {
+        if (s->nram == MAX_RAM)
+            return fail(b, "ram: at most %d ranges", MAX_RAM);
+        s->ram[s->nram][0] = gfn;
+        s->ram[s->nram++][1] = gfn + count - 1;
+    }
+    if (s->nfaults == XS_MAX_FAULTS)
+        return fail(b, "fault: at most %d fault ranges per domain", XS_MAX_FAULTS);
+    s->faults[s->nfaults++] =
+        (struct xsim_fault){.pfn = gfn, .count = count, .kind = XS_FAULT_SPECIAL};
+    return (int)count;
+}
+
 /* Writes the runs and lays the domain record out (before any page is written). */
 static int layout_domain(struct builder *b, struct dom_spec *s, struct xsim_domain *d,
                          uint64_t *next_mfn)
 {
+    uint32_t nstatus = s->gnt_version == 2 ? gnt_status_frames(s->gnt_frames) : 0;
+    int l1 = place_lent(b, s, s->shinfo_gfn, 1, "shared_info");
+    int l2 = l1 < 0 ? -1 : place_lent(b, s, s->gnt_gfn, s->gnt_frames, "the grant table");
+    int l3 = l2 < 0 ? -1 : place_lent(b, s, s->gnt_status_gfn, nstatus, "the grant status");
+    if (l3 < 0)
+        return -1;
     /* ram ranges and stripes, sorted; they must not overlap */
     uint64_t total = (uint64_t)s->nram + s->stripe_n, n = 0, nruns = 0;
     uint64_t(*ram)[2] = malloc((total ? total : 1) * sizeof(*ram));
@@ -887,7 +947,7 @@ static int layout_domain(struct builder *b, struct dom_spec *s, struct xsim_doma
     d->max_vcpu_id = s->nvcpus - 1;
     d->nr_frames = n;
     d->nr_runs = nruns;
-    d->tot_pages = n;
+    d->tot_pages = n - (uint64_t)(l1 + l2 + l3); /* Xen's own pages are not the guest's */
     d->max_pages = s->max_pages ? s->max_pages : n;
     uint64_t last = nruns ? runs[nruns - 1].pfn + runs[nruns - 1].count - 1 : 0;
     d->p2m_size = s->p2m_size ? s->p2m_size : last + 1;
@@ -908,7 +968,14 @@ static int layout_domain(struct builder *b, struct dom_spec *s, struct xsim_doma
     }
     d->perm_a_inv = ext ? inverse_mod(d->perm_a, ext) : 1;
     /* A gap frame before each PV domain's memory holds its shared_info. */
-    d->shinfo_mfn = s->type == XS_PV ? *next_mfn : 0xfeff0;
+    d->shinfo_mfn = s->type == XS_PV ? *next_mfn : s->shinfo_gfn;
+    d->gnt_version = s->gnt_version;
+    d->gnt_nr_frames = s->gnt_frames;
+    d->gnt_nr_status = nstatus;
+    for (uint32_t i = 0; i < s->gnt_frames; i++)
+        d->gnt_frame[i] = s->gnt_gfn == XS_GFN_NONE ? XS_GFN_NONE : s->gnt_gfn + i;
+    for (uint32_t i = 0; i < nstatus; i++)
+        d->gnt_status[i] = s->gnt_status_gfn == XS_GFN_NONE ? XS_GFN_NONE : s->gnt_status_gfn + i;
     d->mfn_base = *next_mfn + 1;
     *next_mfn = (d->mfn_base + n + 0xfff) & ~0xfffull;
     d->die_after = s->die_after;
@@ -980,6 +1047,7 @@ static void spec_defaults(struct dom_spec *s, uint32_t domid)
     s->p2m_vaddr = DEFAULT_P2M_VADDR;
     s->nvcpus = 1;
     s->seed = 1;
+    s->shinfo_gfn = s->gnt_gfn = s->gnt_status_gfn = XS_GFN_NONE;
 }
 
 static int read_spec(struct builder *b, FILE *f, struct dom_spec *specs, int *nspecs)

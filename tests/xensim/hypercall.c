@@ -11,6 +11,7 @@
 
 #include <xen/xen.h>
 #include <xen/domctl.h>
+#include <xen/grant_table.h>
 #include <xen/memory.h>
 #include <xen/sched.h>
 #include <xen/sysctl.h>
@@ -304,6 +305,64 @@ static long memory_op(struct xsim_handle *h, uint64_t cmd, void *arg)
     }
 }
 
+/* ---- grant_table_op: what a dom0 tool asks of another domain's table ------------------------ */
+
+static long grant_table_op(struct xsim_handle *h, uint64_t cmd, void *arg, uint64_t count_)
+{
+    count(h->w->gnttab, 16, (unsigned)cmd);
+    if (count_ != 1)
+        return -EINVAL;
+    switch (cmd) {
+    case GNTTABOP_get_version: {
+        struct gnttab_get_version *op = arg;
+        struct xsim_domain *d = xsim_domain(h, op->dom);
+        if (!d)
+            return -ESRCH;
+        op->version = d->gnt_version;
+        return 0;
+    }
+    case GNTTABOP_query_size: {
+        struct gnttab_query_size *op = arg;
+        struct xsim_domain *d = xsim_domain(h, op->dom);
+        op->status = d ? GNTST_okay : GNTST_bad_domain;
+        if (d) {
+            op->nr_frames = d->gnt_nr_frames;
+            op->max_nr_frames = XS_MAX_GNT;
+        }
+        return 0;
+    }
+    case GNTTABOP_setup_table: {
+        /* The gfn of each frame (Xen's M2P): XS_GFN_NONE where the guest placed none. Asked for
+           more frames than the table has, Xen grows it - a change to the guest that a dumper
+           must never make: counted, and refused here. */
+        struct gnttab_setup_table *op = arg;
+        struct xsim_domain *d = xsim_domain(h, op->dom);
+        op->status = d ? GNTST_okay : GNTST_bad_domain;
+        if (d && op->nr_frames > d->gnt_nr_frames) {
+            XS_ADD(&d->c.gnt_grow_asked, 1);
+            xsim_log(h, "dom%u: setup_table asked for %u grant frames, the table has %u", d->domid,
+                     op->nr_frames, d->gnt_nr_frames);
+            op->status = GNTST_general_error;
+        }
+        for (uint32_t i = 0; op->status == GNTST_okay && i < op->nr_frames; i++)
+            op->frame_list.p[i] = d->gnt_frame[i];
+        return 0;
+    }
+    case GNTTABOP_get_status_frames: {
+        struct gnttab_get_status_frames *op = arg;
+        struct xsim_domain *d = xsim_domain(h, op->dom);
+        op->status = !d                                                       ? GNTST_bad_domain
+                     : d->gnt_version < 2 || op->nr_frames > d->gnt_nr_status ? GNTST_general_error
+                                                                              : GNTST_okay;
+        for (uint32_t i = 0; op->status == GNTST_okay && i < op->nr_frames; i++)
+            op->frame_list.p[i] = d->gnt_status[i];
+        return 0;
+    }
+    default:
+        return unknown(h, "grant_table_op", 20, (unsigned)cmd);
+    }
+}
+
 static long xen_version(struct xsim_handle *h, uint64_t cmd, void *arg)
 {
     switch (cmd) {
@@ -355,6 +414,8 @@ long xsim_hypercall(struct xsim_handle *h, uint64_t op, const uint64_t arg[5])
         return memory_op(h, arg[0], (void *)(uintptr_t)arg[1]);
     case __HYPERVISOR_xen_version:
         return xen_version(h, arg[0], (void *)(uintptr_t)arg[1]);
+    case __HYPERVISOR_grant_table_op:
+        return grant_table_op(h, arg[0], (void *)(uintptr_t)arg[1], arg[2]);
     case __HYPERVISOR_multicall: {
         multicall_entry_t *mc = (multicall_entry_t *)(uintptr_t)arg[0];
         for (uint64_t i = 0; i < arg[1]; i++) {

@@ -32,7 +32,7 @@
 #include <sys/types.h>
 
 #define XS_MAGIC 0x584e5349u /* "ISNX" */
-#define XS_VERSION 6
+#define XS_VERSION 7
 #define XS_PAGE_SIZE 4096u
 #define XS_MAX_DOMAINS 64
 #define XS_MAX_FAULTS 256
@@ -40,6 +40,8 @@
 #define XS_MAX_PAGED 65536 /* frames with a per-frame page-in counter, whole world */
 #define XS_MAX_VCPUS 128
 #define XS_NAME_MAX 64
+#define XS_MAX_GNT 64         /* grant-table frames of a domain (Xen's default limit) */
+#define XS_GFN_NONE (~0ull)   /* a lent page the guest did not place (Xen's M2P: invalid) */
 #define XS_VCPU_CTX_SIZE 5168 /* sizeof(vcpu_guest_context_t) on x86-64 */
 
 enum xsim_type { XS_PV = 1, XS_HVM = 2, XS_PVH = 3 };
@@ -85,7 +87,8 @@ struct xsim_dom_counters {
     uint64_t frames_failed; /* frames answered with an error other than -ENOENT */
     uint64_t frames_paged;  /* -ENOENT answers */
     uint64_t pause_calls, unpause_calls;
-    uint64_t pfinfo_calls; /* getpageframeinfo3 */
+    uint64_t pfinfo_calls;   /* getpageframeinfo3 */
+    uint64_t gnt_grow_asked; /* GNTTABOP_setup_table asked for more frames than the table has */
 };
 
 struct xsim_domain {
@@ -111,7 +114,12 @@ struct xsim_domain {
     uint64_t p2m_size; /* PV: shared_info.arch.max_pfn */
     uint64_t mfn_base; /* PV: machine frames are [mfn_base, mfn_base + nr_frames) */
     uint64_t perm_a, perm_b, perm_a_inv;
-    uint64_t shinfo_mfn; /* shared_info_frame */
+    uint64_t shinfo_mfn; /* shared_info_frame (HVM/PVH: the gfn the guest placed it at) */
+
+    /* HVM/PVH grant table, as GNTTABOP_* report it: version (0: never used), its frames and
+       the gfns the guest placed them at (XS_GFN_NONE: not placed); v2's status frames. */
+    uint32_t gnt_version, gnt_nr_frames, gnt_nr_status, gnt_pad;
+    uint64_t gnt_frame[XS_MAX_GNT], gnt_status[XS_MAX_GNT];
 
     /* Faults. */
     uint64_t die_after; /* the domain is gone once this many frames were mapped (0: never) */
@@ -132,7 +140,8 @@ struct xsim_world {
     uint64_t domctl[128];
     uint64_t sysctl[128];
     uint64_t memory_op[64];
-    uint64_t unknown; /* hypercalls answered -ENOSYS */
+    uint64_t gnttab[16]; /* grant_table_op by command */
+    uint64_t unknown;    /* hypercalls answered -ENOSYS */
     struct xsim_domain dom[XS_MAX_DOMAINS];
     uint32_t paged_attempts[XS_MAX_PAGED];
 };

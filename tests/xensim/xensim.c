@@ -46,12 +46,13 @@ static void stat_domain(const struct xsim_domain *d)
            d->domid, XS_LOAD(&d->pause_count));
     printf("dom%u.mmapbatch_calls=%llu\ndom%u.frames_mapped=%llu\ndom%u.frames_failed=%llu\n"
            "dom%u.frames_paged=%llu\ndom%u.pause_calls=%llu\ndom%u.unpause_calls=%llu\n"
-           "dom%u.pfinfo_calls=%llu\n",
+           "dom%u.pfinfo_calls=%llu\ndom%u.gnt_grow_asked=%llu\n",
            d->domid, (unsigned long long)c->mmapbatch_calls, d->domid,
            (unsigned long long)c->frames_mapped, d->domid, (unsigned long long)c->frames_failed,
            d->domid, (unsigned long long)c->frames_paged, d->domid,
            (unsigned long long)c->pause_calls, d->domid, (unsigned long long)c->unpause_calls,
-           d->domid, (unsigned long long)c->pfinfo_calls);
+           d->domid, (unsigned long long)c->pfinfo_calls, d->domid,
+           (unsigned long long)c->gnt_grow_asked);
 }
 
 static int cmd_stat(const char *dir, const char *dom)
@@ -60,11 +61,8 @@ static int cmd_stat(const char *dir, const char *dom)
     if (!h)
         return 1;
     struct xsim_world *w = h->w;
-    static const char *hc[64] = {[12] = "memory_op",
-                                 [13] = "multicall",
-                                 [17] = "xen_version",
-                                 [35] = "sysctl",
-                                 [36] = "domctl"};
+    static const char *hc[64] = {[12] = "memory_op",      [13] = "multicall", [17] = "xen_version",
+                                 [20] = "grant_table_op", [35] = "sysctl",    [36] = "domctl"};
     for (int i = 0; i < 64; i++)
         if (w->hypercalls[i])
             printf("hypercall.%s=%llu\n", hc[i] ? hc[i] : "other",
@@ -75,6 +73,9 @@ static int cmd_stat(const char *dir, const char *dom)
     for (int i = 0; i < 128; i++)
         if (w->sysctl[i])
             printf("sysctl.%d=%llu\n", i, (unsigned long long)w->sysctl[i]);
+    for (int i = 0; i < 16; i++)
+        if (w->gnttab[i])
+            printf("gnttab.%d=%llu\n", i, (unsigned long long)w->gnttab[i]);
     printf("unknown=%llu\n", (unsigned long long)w->unknown);
     for (uint32_t i = 0; i < w->nr_domains; i++)
         if (!dom || (uint32_t)atoi(dom) == w->dom[i].domid)
