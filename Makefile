@@ -118,7 +118,8 @@ $(O)/tests/test_%: tests/unit/test_%.c $(SIM_WORLD) $(O)/libxdump.a
 	$(CC) $(CFLAGS_ALL) -D__XEN_TOOLS__ -Itests/xensim -o $@ $< $(SIM_WORLD) $(O)/libxdump.a \
 	  $(PKG_LIBS) $(CRIT_LIBS) -lpthread
 
-# The benchmark's helpers: a stopwatch with peak RSS, the sink alone, the VMCOREINFO scan alone.
+# The benchmark's helpers: a stopwatch with peak RSS, the sink alone, the VMCOREINFO scan alone,
+# Xen's gfn queries alone.
 $(O)/bench/runstat: bench/runstat.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< -lpthread
@@ -130,6 +131,10 @@ $(O)/bench/sinkbench: bench/sinkbench.c $(O)/libxdump.a
 $(O)/bench/scanbench: bench/scanbench.c $(O)/libxdump.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(O)/libxdump.a $(PKG_LIBS) -lpthread
+
+$(O)/bench/gfnscan: bench/gfnscan.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -std=gnu11 -D__XEN_TOOLS__ -o $@ $< $(PKG_LIBS)
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 
@@ -168,7 +173,7 @@ e2e:
 bench:
 	@tests/deps.sh $(DEB_BUILD) gzip util-linux
 	$(MAKE) --no-print-directory all $(O)/tests/xc-dumpcore $(O)/tests/corecheck \
-	  $(O)/bench/runstat $(O)/bench/sinkbench $(O)/bench/scanbench
+	  $(O)/bench/runstat $(O)/bench/sinkbench $(O)/bench/scanbench $(O)/bench/gfnscan
 	@bench/run.sh $(O)
 
 # ---- fuzzing: libFuzzer targets of what reads untrusted input (tests/fuzz/README.md) -----------

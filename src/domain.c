@@ -421,7 +421,7 @@ int xd_domain_max_mfn(struct xd_domain *d, uint64_t *mfn)
     return 0;
 }
 
-int xd_domain_frames_exist(struct xd_domain *d, const uint64_t *frames, size_t n, uint8_t *present)
+int xd_domain_frames_exist(struct xd_domain *d, uint64_t first, size_t n, uint8_t *present)
 {
     if (n > XD_BATCH)
         return fail(d, XDUMP_E_FAIL, "internal: %zu frames in one page-type query", n);
@@ -432,7 +432,7 @@ int xd_domain_frames_exist(struct xd_domain *d, const uint64_t *frames, size_t n
     }
     xen_pfn_t *arr = d->pfbuf.hbuf;
     for (size_t i = 0; i < n; i++)
-        arr[i] = frames[i];
+        arr[i] = first + i;
     /* What xc_get_pfn_type_batch() does, through the buffer kept: xc_domctl() bounces only
        the domctl itself (one page, which libxencall keeps cached). */
     struct xen_domctl dc = {.cmd = XEN_DOMCTL_getpageframeinfo3,

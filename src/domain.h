@@ -31,8 +31,8 @@ int xd_domain_shared_info(struct xd_domain *d, uint8_t page[XD_PAGE_SIZE],
                           struct xd_p2m_anchors *pv);
 int xd_domain_max_gpfn(struct xd_domain *d, uint64_t *gpfn);
 int xd_domain_max_mfn(struct xd_domain *d, uint64_t *mfn);
-/* Which of up to 1024 frames exist: present[i] = 0/1 (getpageframeinfo3). */
-int xd_domain_frames_exist(struct xd_domain *d, const uint64_t *frames, size_t n, uint8_t *present);
+/* Which of up to 1024 gfns first.. exist: present[i] = 0/1 (getpageframeinfo3). */
+int xd_domain_frames_exist(struct xd_domain *d, uint64_t first, size_t n, uint8_t *present);
 /* HVM/PVH: the gfns Xen names for the pages it lends the guest (shared_info, grant-table
    frames), sorted, unique, in a malloc'd *gfns (values beyond the gfn space: not placed).
    Returns 1, or 0 when Xen does not say (the reason in xd_domain_error()), or a negative

@@ -110,9 +110,9 @@ static int ops_read(void *ctx, const uint64_t *frames, size_t n, uint8_t *buf, i
     return xd_domain_read_frames(ctx, frames, n, buf, err);
 }
 
-static int ops_exist(void *ctx, const uint64_t *frames, size_t n, uint8_t *present)
+static int ops_exist(void *ctx, uint64_t first, size_t n, uint8_t *present)
 {
-    return xd_domain_frames_exist(ctx, frames, n, present);
+    return xd_domain_frames_exist(ctx, first, n, present);
 }
 
 static int ops_probe(void *ctx, const uint64_t *frames, size_t n, uint8_t *mappable)

@@ -414,15 +414,13 @@ struct probe_set {
 static int scan_gfns(const struct xd_guest_ops *ops, uint64_t max_gpfn, struct probe_set *ps,
                      struct xd_frames *out, char *err, size_t errlen)
 {
-    uint64_t gfns[XD_BATCH], absent[XD_BATCH];
+    uint64_t absent[XD_BATCH];
     uint8_t present[XD_BATCH], mappable[XD_BATCH];
     uint16_t at[XD_BATCH];
     ps->next = 0;
     for (uint64_t base = 0; base <= max_gpfn; base += XD_BATCH) {
         size_t n = max_gpfn - base + 1 < XD_BATCH ? (size_t)(max_gpfn - base + 1) : XD_BATCH;
-        for (size_t i = 0; i < n; i++)
-            gfns[i] = base + i;
-        int rc = ops->frames_exist(ops->ctx, gfns, n, present);
+        int rc = ops->frames_exist(ops->ctx, base, n, present);
         if (rc < 0)
             return fail(err, errlen, -rc, "%s", ops->error(ops->ctx));
         /* What Xen called absent, one batch map tells apart: a hole, or a frame that is there
@@ -431,7 +429,7 @@ static int scan_gfns(const struct xd_guest_ops *ops, uint64_t max_gpfn, struct p
         if (!ps->lent) {
             for (size_t i = 0; i < n; i++)
                 if (!present[i])
-                    at[na] = (uint16_t)i, absent[na++] = gfns[i];
+                    at[na] = (uint16_t)i, absent[na++] = base + i;
         } else {
             for (; ps->next < ps->nlent && ps->lent[ps->next] < base + n; ps->next++) {
                 uint64_t g = ps->lent[ps->next];
@@ -446,9 +444,13 @@ static int scan_gfns(const struct xd_guest_ops *ops, uint64_t max_gpfn, struct p
                 present[at[k]] = mappable[k];
             out->probed += na;
         }
-        for (size_t i = 0; i < n; i++)
-            if (present[i] && xd_frames_add(out, gfns[i], false, 0) < 0)
-                return fail(err, errlen, XDUMP_E_FAIL, "out of memory");
+        /* Mostly holes in a sparse span: skip them a run at a time. */
+        const uint8_t *p = present, *end = present + n;
+        while ((p = memchr(p, 1, (size_t)(end - p))) != NULL) {
+            for (; p < end && *p; p++)
+                if (xd_frames_add(out, base + (uint64_t)(p - present), false, 0) < 0)
+                    return fail(err, errlen, XDUMP_E_FAIL, "out of memory");
+        }
     }
     return 0;
 }

@@ -16,8 +16,8 @@ struct xd_guest_ops {
     /* Reads frames[0..n) (n <= XD_BATCH) into buf; err[i] = 0 or a positive errno. Returns 0
        or a negative XDUMP_E_* status. */
     int (*read_frames)(void *ctx, const uint64_t *frames, size_t n, uint8_t *buf, int *err);
-    /* present[i] = whether frame i exists (n <= XD_BATCH). */
-    int (*frames_exist)(void *ctx, const uint64_t *frames, size_t n, uint8_t *present);
+    /* HVM: present[i] = whether gfn first + i exists (n <= XD_BATCH). */
+    int (*frames_exist)(void *ctx, uint64_t first, size_t n, uint8_t *present);
     /* Frames of the domain currently paged out (HVM memory paging). */
     int (*paged_pages)(void *ctx, uint64_t *paged);
     /* Last error message of the above. */

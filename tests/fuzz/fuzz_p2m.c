@@ -81,9 +81,12 @@ static int memory_bits(struct host *h, const uint64_t *frames, size_t n, uint64_
 }
 
 /* HVM: gfn g exists when bit g (modulo the memory's size) of the memory is set. */
-static int frames_exist(void *ctx, const uint64_t *frames, size_t n, uint8_t *present)
+static int frames_exist(void *ctx, uint64_t first, size_t n, uint8_t *present)
 {
-    return memory_bits(ctx, frames, n, 1, 0, present);
+    uint64_t gfns[XD_BATCH];
+    for (size_t i = 0; i < n && i < XD_BATCH; i++)
+        gfns[i] = first + i;
+    return memory_bits(ctx, gfns, n, 1, 0, present);
 }
 
 /* ... and maps when bit 7g + 3 is set (the probe of frames Xen calls absent). */

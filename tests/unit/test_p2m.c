@@ -49,15 +49,16 @@ static int read_frames(void *ctx, const uint64_t *frames, size_t n, uint8_t *buf
     return 0;
 }
 
-static int frames_exist(void *ctx, const uint64_t *frames, size_t n, uint8_t *present)
+static int frames_exist(void *ctx, uint64_t first, size_t n, uint8_t *present)
 {
     struct host *h = ctx;
     for (size_t i = 0; i < n; i++) {
-        present[i] = frames[i] < sizeof(h->exists) && h->exists[frames[i]];
-        if (frames[i] >= 100 && frames[i] < 104 && h->paged_rounds)
+        uint64_t g = first + i;
+        present[i] = g < sizeof(h->exists) && h->exists[g];
+        if (g >= 100 && g < 104 && h->paged_rounds)
             present[i] = 0;
     }
-    if (frames[0] == 0 && h->paged_rounds)
+    if (first == 0 && h->paged_rounds)
         h->paged_rounds--;
     return 0;
 }
