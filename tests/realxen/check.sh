@@ -58,7 +58,7 @@ for s in $(echo "$SCENARIOS" | tr '+' ' '); do
     echo "==== $s"
     case $s in
     pv | pvh)
-        sh "$HERE/checks/dumpboth.sh" "$R/$s" "$OUT/corecmp" >"$R/$s.check" 2>&1
+        sh "$HERE/checks/dumpboth.sh" "$R/$s" "$OUT/corecmp" "$OUT/images/guest-vmlinux" >"$R/$s.check" 2>&1
         sh "$HERE/checks/linuxcrash.sh" "$R/$s" "$OUT/images/guest-vmlinux" >>"$R/$s.check" 2>&1
         ;;
     pvguest) sh "$HERE/checks/pvguest.sh" "$R/$s" "$OUT/corecmp" "$OUT/images/pvguest/kernel.elf" \

@@ -13,6 +13,9 @@
  * had a context, in vCPU order); xdump's are "CORE" NT_PRSTATUS notes (pr_pid = vCPU + 1) and
  * "QEMU" notes (for cr3). The k-th context is compared with the k-th note.
  *
+ * --xen-written PFN,...: pages Xen itself writes while the guest is paused (event channels,
+ * vCPU info: checks/xen-written.py finds them); a difference there is counted apart.
+ *
  * Output: key=value lines. Exit 0 when every compared page and register agrees, 1 when some
  * differ (or nothing could be compared), 2 when a file cannot be read.
  *
@@ -21,6 +24,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -354,10 +358,24 @@ static void print_list(const char *key, const struct list *l)
         printf("%s_first=%s%s\n", key, l->text, l->n > MAX_LISTED ? ",..." : "");
 }
 
+/* Pages Xen writes into a paused guest (--xen-written): event-channel and vCPU-info pages. A
+   difference there is counted apart (.different_xen_written), not as .different. */
+#define MAX_XEN_WRITTEN 256
+static uint64_t xen_written[MAX_XEN_WRITTEN];
+static size_t nr_xen_written;
+
+static bool is_xen_written(uint64_t pfn)
+{
+    for (size_t i = 0; i < nr_xen_written; i++)
+        if (xen_written[i] == pfn)
+            return true;
+    return false;
+}
+
 /* Every pfn of either core: equal, different, only in one, unmappable in xdump. */
 static int compare_pages(const struct core *xl, const struct core *xd)
 {
-    struct list diff = {0}, only_xl = {0}, only_xd = {0}, unm_data = {0}, gmfn = {0};
+    struct list diff = {0}, only_xl = {0}, only_xd = {0}, unm_data = {0}, gmfn = {0}, xenw = {0};
     uint64_t compared = 0, equal = 0, unm = 0, unm_zero = 0;
     static const uint8_t zero[PAGE];
 
@@ -383,7 +401,7 @@ static int compare_pages(const struct core *xl, const struct core *xd)
         if (memcmp(pa, xd->pages + b->index * PAGE, PAGE) == 0)
             equal++;
         else
-            note_pfn(&diff, a->pfn);
+            note_pfn(is_xen_written(a->pfn) ? &xenw : &diff, a->pfn);
         if (xl->pv && xd->pv && a->gmfn != b->gmfn)
             note_pfn(&gmfn, a->pfn);
     }
@@ -399,6 +417,7 @@ static int compare_pages(const struct core *xl, const struct core *xd)
     printf("pages.compared=%" PRIu64 "\n", compared);
     printf("pages.equal=%" PRIu64 "\n", equal);
     print_list("pages.different", &diff);
+    print_list("pages.different_xen_written", &xenw);
     print_list("pages.only_xl", &only_xl);
     print_list("pages.only_xdump", &only_xd);
     printf("pages.xdump_unmappable=%" PRIu64 "\n", unm);
@@ -414,7 +433,7 @@ static int compare_phys(const struct core *xl, const struct core *xd)
 {
     size_t phnum = 0;
     uint64_t compared = 0, equal = 0, absent = 0;
-    struct list diff = {0};
+    struct list diff = {0}, xenw = {0};
     if (elf_getphdrnum(xd->elf, &phnum) != 0)
         return 0;
     for (size_t i = 0; i < phnum; i++) {
@@ -435,12 +454,13 @@ static int compare_phys(const struct core *xl, const struct core *xd)
             if (memcmp(xl->pages + a->index * PAGE, xd->map + ph.p_offset + off, PAGE) == 0)
                 equal++;
             else
-                note_pfn(&diff, pfn);
+                note_pfn(is_xen_written(pfn) ? &xenw : &diff, pfn);
         }
     }
     printf("phys.compared=%" PRIu64 "\n", compared);
     printf("phys.equal=%" PRIu64 "\n", equal);
     print_list("phys.different", &diff);
+    print_list("phys.different_xen_written", &xenw);
     printf("phys.not_in_xl_or_unmappable=%" PRIu64 "\n", absent);
     return diff.n ? 1 : 0;
 }
@@ -564,8 +584,18 @@ static void describe(const char *who, const struct core *c)
 
 int main(int argc, char **argv)
 {
+    if (argc == 5 && !strcmp(argv[1], "--xen-written")) {
+        /* PFN,PFN,...: pages Xen writes while the guest is paused (checks/xen-written.py) */
+        for (char *s = argv[2], *end; *s && nr_xen_written < MAX_XEN_WRITTEN; s = end) {
+            xen_written[nr_xen_written++] = strtoull(s, &end, 0);
+            if (end == s || (*end && *end++ != ','))
+                return fprintf(stderr, "corecmp: bad pfn list '%s'\n", argv[2]), 2;
+        }
+        argv += 2;
+        argc -= 2;
+    }
     if (argc != 3) {
-        fprintf(stderr, "usage: corecmp XL_CORE XDUMP_CORE\n");
+        fprintf(stderr, "usage: corecmp [--xen-written PFN,PFN,...] XL_CORE XDUMP_CORE\n");
         return 2;
     }
     if (elf_version(EV_CURRENT) == EV_NONE)

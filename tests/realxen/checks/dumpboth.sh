@@ -1,11 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# dumpboth.sh DIR CORECMP - host check of a scenario made by dom0's dump_linux_guest (pv, pvh):
-# xdump's core holds the same pages and vCPU registers as Xen's own dumper's core of the same
-# paused guest.
+# dumpboth.sh DIR CORECMP VMLINUX - host check of a scenario made by dom0's dump_linux_guest
+# (pv, pvh): xdump's core holds the same pages and vCPU registers as Xen's own dumper's core of
+# the same paused guest. A paused guest's memory still changes where Xen writes it - an event
+# (the guest's own timer firing, a backend's notification) is marked pending in its
+# event-channel pages and vcpu_info - so the two cores, taken one after the other, may differ
+# in those pages: xen-written.py finds them in xdump's core (with the guest's vmlinux), and a
+# difference there is reported, not failed. Seen in 2 of ~8 runs before: the pv guest's FIFO
+# event array page and vCPU 1's control block.
 set -u
 DIR=$1
 CORECMP=$2
+VMLINUX=$3
 SCEN=$(basename "$DIR")
 . "$(dirname "$0")/lib.sh"
 T=$DIR/times.txt
@@ -19,13 +25,22 @@ check "domain still paused after xdump (xl pause must outlive xdump's own pause)
     awk 'NR == 2 && index($5, "p") {ok = 1} END {exit !ok}' "$DIR/xl-list-after-xdump.txt"
 
 if [ -f "$DIR/xl.core" ] && [ -f "$DIR/xdump.core" ]; then
-    "$CORECMP" "$DIR/xl.core" "$DIR/xdump.core" >"$DIR/corecmp.txt" 2>&1
+    drgn -q -c "$DIR/xdump.core" -s "$VMLINUX" "$(dirname "$0")/xen-written.py" \
+        >"$DIR/xen-written.txt" 2>&1
+    XW=$(sed -n 's/^pfns=//p' "$DIR/xen-written.txt")
+    sed 's/^/    /' "$DIR/xen-written.txt"
+    check "pages Xen writes into the paused guest found in xdump's core ($(grep -c '^page=' "$DIR/xen-written.txt"))" \
+        [ -n "$XW" ]
+    "$CORECMP" --xen-written "${XW:-0}" "$DIR/xl.core" "$DIR/xdump.core" >"$DIR/corecmp.txt" 2>&1
     C=$DIR/corecmp.txt
     sed 's/^/    /' "$C"
     check "corecmp read both cores" grep -q '^result=' "$C"
     check "pages compared: $(kv "$C" pages.compared) of xl's $(kv "$C" xl.index_valid)" \
         [ "$(kv "$C" pages.compared)" -gt 0 ] 2>/dev/null
-    check "every compared page equal ($(kv "$C" pages.different) different)" [ "$(kv "$C" pages.different)" = 0 ]
+    check "every compared page equal ($(kv "$C" pages.different) different; apart from pages Xen writes while paused: $(kv "$C" pages.different_xen_written))" \
+        [ "$(kv "$C" pages.different)" = 0 ]
+    [ "$(kv "$C" pages.different_xen_written)" = 0 ] ||
+        echo "INFO: $SCEN: Xen wrote into the paused guest between the two dumps: pfns $(kv "$C" pages.different_xen_written_first)"
     check "no pfn of xl's core missing from xdump's ($(kv "$C" pages.only_xl))" [ "$(kv "$C" pages.only_xl)" = 0 ]
     check "xdump's unmappable frames hold no data in xl's core ($(kv "$C" pages.xdump_unmappable_with_data_in_xl))" \
         [ "$(kv "$C" pages.xdump_unmappable_with_data_in_xl)" = 0 ]
