@@ -201,19 +201,20 @@ static void *writer_main(void *arg)
 static int take(struct xd_gz *z)
 {
     struct block *b = &z->slots[z->seq_next % z->nslots];
-    if (threaded(z)) {
-        pthread_mutex_lock(&z->mu);
-        while (b->state != B_FREE && !z->failed)
-            pthread_cond_wait(&z->freed, &z->mu);
-        int rc = z->failed;
-        pthread_mutex_unlock(&z->mu);
-        if (rc < 0)
-            return rc;
-    } else if (z->failed) {
-        return z->failed;
+    /* The state and sequence change under the mutex: the writer reads them, the slot it waits
+       for being this one whenever every block taken so far is written. (With one thread the
+       slot is free, and nobody else holds the mutex.) */
+    pthread_mutex_lock(&z->mu);
+    while (threaded(z) && b->state != B_FREE && !z->failed)
+        pthread_cond_wait(&z->freed, &z->mu);
+    int rc = z->failed;
+    if (rc == 0) {
+        b->state = B_FILLING;
+        b->seq = z->seq_next++;
     }
-    b->state = B_FILLING;
-    b->seq = z->seq_next++;
+    pthread_mutex_unlock(&z->mu);
+    if (rc < 0)
+        return rc;
     b->len = 0;
     b->zero = true;
     b->last = b->use_zero = false;

@@ -7,15 +7,16 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 VERSION=$(sed -n 's/^#define XDUMP_VERSION "\(.*\)"/\1/p' "$ROOT/include/xdump.h")
 # The build in $BUILD is installed as it was made: with the sanitizers if it has them (so that
 # make, finding something to rebuild, does not mix the two).
-san=0
+san=0 tsan=0
 readelf -d "$BUILD/xdump" | grep 'libasan' > /dev/null && san=1
+readelf -d "$BUILD/xdump" | grep 'libtsan' > /dev/null && tsan=1
 o=${BUILD#"$ROOT"/}
 DEST=$T/stage PREFIX=/opt/xdump
 P=$DEST$PREFIX
 
 say "make install O=$o DESTDIR=... PREFIX=$PREFIX"
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -C "$ROOT" install \
-  O="$o" SAN=$san DESTDIR="$DEST" PREFIX="$PREFIX" > "$T/make.out" 2>&1 ||
+  O="$o" SAN=$san TSAN=$tsan DESTDIR="$DEST" PREFIX="$PREFIX" > "$T/make.out" 2>&1 ||
   { cat "$T/make.out" >&2; fail "make install"; }
 for f in bin/xdump lib/libxdump.a "lib/libxdump.so.$VERSION" include/xdump.h \
   lib/pkgconfig/xdump.pc share/man/man1/xdump.1; do
@@ -52,6 +53,7 @@ flags=$(pkg-config --define-variable=prefix="$P" --cflags --libs xdump) || fail 
   fail "pkg-config gives '$flags'"
 san_flags=()
 [ $san = 1 ] && san_flags=(-fsanitize=address,undefined)
+[ $tsan = 1 ] && san_flags=(-fsanitize=thread)
 # shellcheck disable=SC2086 # $flags: the words pkg-config gives
 cc -std=c11 -Wall -Wextra -Werror "${san_flags[@]}" -o "$T/prog" "$T/prog.c" $flags ||
   fail "building against the installed library"
