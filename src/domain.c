@@ -503,7 +503,8 @@ int xd_domain_lent_frames(struct xd_domain *d, uint64_t **gfns, size_t *n)
         fail(d, XDUMP_E_XEN, "Xen did not name domain %u's grant frames", d->domid);
         return 0;
     }
-    /* Version 0: the guest never used its table, and placing a frame sets version 1. */
+    /* Version 0: the guest never used its table (placing a frame sets version 1) - and Xen up
+       to 4.12 sets it in setup_table, a change to the guest a dumper must not make. */
     uint32_t nshared = ver ? q.nr_frames : 0;
     uint32_t nstatus = ver == 2 ? (nshared * 256 + 2047) / 2048 : 0; /* grant_to_status_frames */
     uint64_t *g = malloc((1 + (size_t)nshared + nstatus) * sizeof(*g));
