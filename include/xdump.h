@@ -39,10 +39,7 @@ struct xdump_options {
     bool live;          /* do not pause the domain */
     bool force;         /* replace an existing output file */
     bool no_virtual;    /* skip the page-table walk (no virtual PT_LOADs) */
-    /* HVM/PVH: probe by a mapping every gfn Xen calls absent, not only those it names as the
-       pages it lent the guest (shared_info, grant frames): for a Xen that lends others. */
-    bool probe_all;
-    bool keep_partial; /* on failure, keep what was dumped, marked incomplete (files only) */
+    bool keep_partial;  /* on failure, keep what was dumped, marked incomplete (files only) */
     /* Write a gzip stream (zcat gives back the core) at this zlib level, 1..9; 0: plain.
        Blocks are compressed in parallel by `threads` threads (0: one per online CPU). */
     int compress;
@@ -54,6 +51,10 @@ struct xdump_options {
     /* Warnings that do not stop the dump (one line each; may be NULL). */
     void (*warn)(void *ctx, const char *line);
     void *ctx;
+    /* HVM/PVH: probe by a mapping every gfn Xen calls absent, not only those it names as the
+       pages it lent the guest (shared_info, grant frames): for a Xen that lends others.
+       (Fields are added at the end: a program built against an older xdump.h keeps working.) */
+    bool probe_all;
 };
 
 /* What a dump did. */
@@ -64,12 +65,12 @@ struct xdump_result {
     uint64_t unmappable; /* of which could not be read (zero in the core, listed) */
     uint64_t unmappable_runs;
     uint64_t map_calls;      /* batch map ioctls issued */
-    uint64_t probed;         /* HVM/PVH: gfns Xen called absent that a mapping was asked about */
     uint64_t virtual_ranges; /* virtual ranges found by the page-table walk */
     uint64_t table_reads;    /* page-table pages it read */
     uint64_t bytes;          /* size of the core */
     unsigned vcpus_with_context, vcpus_total;
     double seconds;
+    uint64_t probed; /* HVM/PVH: gfns Xen called absent that a mapping was asked about */
 };
 
 /*
