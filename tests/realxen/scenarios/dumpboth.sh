@@ -6,24 +6,29 @@
 # crash.core, info*.txt, times.txt (key=value), xl-list-*.txt, console*.log, and the tools' own
 # output.
 
-dump_linux_guest() {
-    name=$1
+# start_paused NAME BOOT_SECONDS: create guest NAME, wait for its userspace, pause it; sets $id.
+start_paused() {
     t0=$(now)
-    xl create /guest/$name.cfg >create.txt 2>&1 || { cat create.txt; echo "xl create failed"; return 1; }
+    xl create /guest/$1.cfg >create.txt 2>&1 || { cat create.txt; echo "xl create failed"; return 1; }
     echo "create_seconds=$(since $t0)" >>times.txt
-    if ! wait_console $name GUEST-READY $2; then
-        cat /var/log/xen/console/guest-$name.log
-        echo "guest $name did not reach userspace in $2 s"
+    if ! wait_console $1 GUEST-READY $2; then
+        cat /var/log/xen/console/guest-$1.log
+        echo "guest $1 did not reach userspace in $2 s"
         return 1
     fi
     echo "boot_seconds=$(since $t0)" >>times.txt
-    cp /var/log/xen/console/guest-$name.log console.log
-    xl pause $name || return 1
+    cp /var/log/xen/console/guest-$1.log console.log
+    xl pause $1 || return 1
     # Backends (xenconsoled, xenstored) may still be consuming what the guest wrote before the
     # pause, which moves their ring indexes in its memory: let them finish before the dumps.
     sleep 1
-    id=$(domid $name)
+    id=$(domid $1)
     echo "domid=$id" >>times.txt
+}
+
+dump_linux_guest() {
+    name=$1
+    start_paused $name $2 || return 1
     xl list -v $name >xl-list-before.txt 2>&1
     xl vcpu-list $name >xl-vcpu-list.txt 2>&1
 

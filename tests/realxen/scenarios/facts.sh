@@ -7,12 +7,9 @@
 #   XDUMP_REALXEN_PROBE=1 tests/realxen/assemble.sh build/realxen/images build/xdump
 #   tests/realxen/run.sh facts build/realxen/results build/realxen/images
 . /scenarios/lib.sh
+. /scenarios/dumpboth.sh
 name=pvh
-xl create /guest/$name.cfg >create.txt 2>&1 || { cat create.txt; echo "xl create failed"; exit 1; }
-wait_console $name GUEST-READY 120 || { echo "guest $name did not reach userspace"; exit 1; }
-xl pause $name || exit 1
-sleep 1
-id=$(domid $name)
+start_paused $name 120 || exit 1
 [ -x /usr/bin/xenprobe ] || { echo "no xenprobe in this dom0 (XDUMP_REALXEN_PROBE=1)"; exit 1; }
 xenprobe $id >probe.txt 2>&1
 xdump_timed $id xdump.core xdump xdump.out info.txt
