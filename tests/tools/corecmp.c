@@ -589,8 +589,8 @@ static int compare_vcpu(const struct core *xl, const struct core *xd, unsigned k
        kernel_gs_base is the other one. */
     uint64_t gsk = rd64(ctx + CTX_GS_BASE_KERNEL), gsu = rd64(ctx + CTX_GS_BASE_USER);
     uint64_t gs = rd64(reg + 8 * R_GS_BASE);
-    bool kernel = xl->pv ? (rd64(ctx + CTX_FLAGS) & VGCF_IN_KERNEL) != 0
-                         : (rd64(ctx + CTX_CS) & 3) == 0;
+    bool kernel =
+        xl->pv ? (rd64(ctx + CTX_FLAGS) & VGCF_IN_KERNEL) != 0 : (rd64(ctx + CTX_CS) & 3) == 0;
     uint64_t live = kernel ? gsk : gsu, shadow = kernel ? gsu : gsk;
     printf("vcpu%u.gs_base=0x%" PRIx64 " xl.gs_base_kernel=0x%" PRIx64 " xl.gs_base_user=0x%" PRIx64
            " (%s mode) %s\n",
