@@ -70,7 +70,7 @@ static void put_machine(void *ctx, uint64_t mfn, uint64_t page, uint64_t npages)
                             .p_memsz = npages * XD_PAGE_SIZE};
 }
 
-void xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, uint8_t *buf)
+int xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, uint8_t *buf)
 {
     memset(buf, 0, l->pages_off);
     Elf64_Ehdr eh = {.e_type = ET_CORE,
@@ -92,8 +92,8 @@ void xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, uint
     to_file(buf, &eh, sizeof(eh), ELF_T_EHDR);
 
     Elf64_Phdr *ph = calloc(l->phnum, sizeof(*ph));
-    if (!ph) /* the caller sized buf from the same plan; a failure here is memory */
-        abort();
+    if (!ph)
+        return -1;
     ph[0] = (Elf64_Phdr){.p_type = PT_NOTE,
                          .p_offset = l->notes_off,
                          .p_filesz =
@@ -124,6 +124,7 @@ void xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, uint
     xd_layout_vpieces(l, in, put_virtual, &v);
     to_file(buf + sizeof(Elf64_Ehdr), ph, l->phnum * sizeof(*ph), ELF_T_PHDR);
     free(ph);
+    return 0;
 }
 
 void xd_elfw_shdrs(const struct xd_layout *l, const struct xd_layout_in *in, uint8_t *buf)
