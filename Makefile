@@ -19,13 +19,13 @@ SAN ?= 0
 TSAN ?= 0
 CC ?= cc
 
-# What the library links (and xdump.pc requires); the tests also drive Xen's own dumper
-# (libxenguest) and foreign mappings (libxenforeignmemory).
+# What the library links (and xdump.pc requires); the command also writes JSON (jansson), the
+# tests drive Xen's own dumper (libxenguest) and foreign mappings (libxenforeignmemory).
 LIB_PKGS := libelf xencontrol xentoollog xenstore zlib
-PKGS := $(LIB_PKGS) xenforeignmemory xenguest
+PKGS := $(LIB_PKGS) xenforeignmemory xenguest jansson
 
 # Debian 12 packages: to build, to run the tests.
-DEB_BUILD := gcc make pkg-config libc6-dev libelf-dev libxen-dev zlib1g-dev libcriterion-dev
+DEB_BUILD := gcc make pkg-config libc6-dev libelf-dev libxen-dev zlib1g-dev libcriterion-dev libjansson-dev
 DEB_TEST := binutils diffutils coreutils clang libclang-rt-14-dev man-db groff-base qemu-system-x86 gdb crash python3-drgn \
   makedumpfile python3-libkdumpfile elfutils clang-format
 
@@ -216,7 +216,7 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -g -O1 -fno-omit-fra
 
 $(O)/fuzz/fuzz_p2m: src/p2m.c
 $(O)/fuzz/fuzz_pagewalk: src/pagewalk.c
-$(O)/fuzz/fuzz_info: src/info.c
+$(O)/fuzz/fuzz_info: src/info.c src/utf8.c
 $(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzzin.h $(wildcard src/*.h include/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lelf
