@@ -134,9 +134,13 @@ $(O)/tests/iofault.so: tests/preload/iofault.c
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -D_FILE_OFFSET_BITS=64,$(BASE_CFLAGS)) -std=gnu11 -O2 -shared -o $@ $< -ldl
 
+# test_info also tests the command's presenters of a core (src/cli/info_print.c).
+$(O)/tests/test_info: $(O)/obj/src/cli/info_print.o
+
 $(O)/tests/test_%: tests/unit/test_%.c $(SIM_WORLD) $(O)/libxdump.a $(CRIT_DEP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -D__XEN_TOOLS__ -Itests/xensim -o $@ $< $(SIM_WORLD) $(O)/libxdump.a \
+	$(CC) $(CFLAGS_ALL) -D__XEN_TOOLS__ -Itests/xensim -Isrc/cli -o $@ $< $(filter %.o,$^) \
+	  $(SIM_WORLD) $(O)/libxdump.a \
 	  $(PKG_LIBS) $(CRIT) -lpthread
 
 # The benchmark's helpers: a stopwatch with peak RSS, the sink alone, the VMCOREINFO scan alone,
@@ -216,10 +220,10 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -g -O1 -fno-omit-fra
 
 $(O)/fuzz/fuzz_p2m: src/p2m.c
 $(O)/fuzz/fuzz_pagewalk: src/pagewalk.c
-$(O)/fuzz/fuzz_info: src/info.c src/utf8.c
+$(O)/fuzz/fuzz_info: src/info.c src/utf8.c src/cli/info_print.c
 $(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzzin.h $(wildcard src/*.h include/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lelf
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Isrc/cli -o $@ $(filter %.c,$^) -lelf -ljansson
 
 # Each target for FUZZ_SECONDS, one process at a time; fails on a crash, hang or blow-up.
 fuzz: $(FUZZERS)

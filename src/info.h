@@ -97,7 +97,7 @@ struct xd_core_unmappable {
 };
 
 /* Scalars of a core. Strings are NUL-terminated copies of the file's bytes (not sanitised:
-   xd_core_print escapes them). */
+   the command's presenters, src/cli/info_print.c, escape them). */
 struct xd_core_info {
     enum xd_core_format format;
     uint64_t file_size;
@@ -188,10 +188,6 @@ const struct xd_core_vcpu *xd_core_vcpus(const struct xd_core *c, size_t *n);
    how many, and the i-th as one line (NULL when out of range). O(1). */
 size_t xd_core_nwarnings(const struct xd_core *c);
 const char *xd_core_warning(const struct xd_core *c, size_t i);
-
-/* Writes the human summary, or with json one JSON object followed by a newline, to f.
-   Returns 0, or -1 if writing failed (errno set by stdio). O(runs + vCPUs). */
-int xd_core_print(const struct xd_core *c, FILE *f, bool json);
 
 /* "PV", "HVM", "PVH" or "unknown". */
 const char *xd_core_domain_type_name(int type);

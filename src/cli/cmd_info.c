@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "info.h"
+#include "info_print.h"
 #include "xdump.h"
 
 static const char info_usage[] = "usage: xdump info [--json] <core>\n";
@@ -45,7 +45,7 @@ int cmd_info(int argc, char **argv)
         fprintf(stderr, "xdump: info: %s\n", err); /* err starts with the path */
         return XDUMP_E_BADCORE;
     }
-    int rc = xd_core_print(core, stdout, json);
+    int rc = cli_core_print(core, stdout, json);
     int saved = errno;
     xd_core_close(core);
     if (rc) {

@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "info.h"
+#include "info_print.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -63,7 +63,7 @@ static void check_print(const struct xd_core *c, bool json)
     FILE *f = open_memstream(&buf, &len);
     if (!f)
         return;
-    if (xd_core_print(c, f, json) != 0)
+    if (cli_core_print(c, f, json) != 0)
         abort();
     fclose(f);
     for (size_t i = 0; i < len; i++) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests of info (xd_core_open / xd_core_print) and of `xdump info` (cmd_info).
+ * Unit tests of info (xd_core_open, and the command's presenters cli_core_print) and of `xdump
+ * info`.
  *
  * The cores are written here byte by byte from docs/FORMAT.md and from Xen's dump-core format,
  * with their own little writer (never xdump's): the tests check the reader against the format,
@@ -16,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "info.h"
+#include "info_print.h"
 
 /* The CLI's entry point, to test its exit codes and messages (argv to stdout/stderr). */
 #include "cli/cmd_info.c"
@@ -517,7 +518,7 @@ static char *printed(const struct xd_core *c, bool json)
     size_t len = 0;
     FILE *f = open_memstream(&s, &len);
     cr_assert(f);
-    cr_assert_eq(xd_core_print(c, f, json), 0);
+    cr_assert_eq(cli_core_print(c, f, json), 0);
     fclose(f);
     return s;
 }
@@ -720,7 +721,7 @@ Test(info, pv_core)
     char *j = printed(c, true);
     assert_json(j);
     assert_has(j, "\"format\":\"xdump\"");
-    assert_has(j, "\"domain\":{\"id\":7,\"name\":\"web\\\"1\\u0009x\",\"type\":\"PV\","
+    assert_has(j, "\"domain\":{\"id\":7,\"name\":\"web\\\"1\\tx\",\"type\":\"PV\","
                   "\"uuid\":\"00112233-4455-6677-8899-aabbccddeeff\"}");
     assert_has(j, "\"version\":\"4.17.3-pre\"");
     assert_has(j, "\"paused\":true,\"live\":false,\"shut_down\":true,"
@@ -1337,8 +1338,8 @@ static void fuzz(struct buf *good, size_t lo, size_t hi, unsigned seed, int roun
         int rc = open_bytes(m.p, len, &c, err, sizeof(err));
         cr_assert(rc == 0 || (rc <= XD_E_OPEN && rc >= XD_E_NOMEM), "round %d: rc %d", i, rc);
         if (rc == 0) {
-            cr_assert_eq(xd_core_print(c, null, false), 0);
-            cr_assert_eq(xd_core_print(c, null, true), 0);
+            cr_assert_eq(cli_core_print(c, null, false), 0);
+            cr_assert_eq(cli_core_print(c, null, true), 0);
             xd_core_close(c);
         } else {
             cr_assert(err[0], "round %d: no message", i);
