@@ -8,8 +8,12 @@
 # CPU), which a dump taken from outside the guest cannot meet without the guest's symbols (the
 # core's pr_pid is vCPU id + 1). So the panicking CPU comes from the kernel's panic_cpu, and the
 # trace from that vCPU's registers in the core, as a struct pt_regs.
+import os
 import struct
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from corenotes import notes  # noqa: E402
 
 from drgn import Object
 from drgn.helpers.linux.percpu import per_cpu
@@ -18,25 +22,6 @@ from drgn.helpers.linux.printk import get_dmesg
 
 def out(key, value):
     print(f"{key}={value}", flush=True)
-
-
-def notes(path):
-    """(name, type, descriptor) of every note in the core's PT_NOTE segments."""
-    with open(path, "rb") as f:
-        eh = f.read(64)
-        phoff, phentsize, phnum = struct.unpack_from("<Q", eh, 32)[0], *struct.unpack_from("<HH", eh, 54)
-        for i in range(min(phnum, 65535)):
-            f.seek(phoff + i * phentsize)
-            p_type, _, p_offset, _, _, p_filesz = struct.unpack("<IIQQQQ", f.read(40))
-            if p_type != 4:  # PT_NOTE
-                continue
-            f.seek(p_offset)
-            data, off = f.read(p_filesz), 0
-            while off + 12 <= len(data):
-                namesz, descsz, ntype = struct.unpack_from("<III", data, off)
-                desc = off + 12 + (namesz + 3) // 4 * 4
-                yield data[off + 12 : off + 12 + namesz], ntype, data[desc : desc + descsz]
-                off = desc + (descsz + 3) // 4 * 4
 
 
 def vcpu_regs(path, vcpu):

@@ -15,9 +15,13 @@
 #       pages of zeros (-d 1 drops them by design): no page the kernel needs was dropped.
 #   kdumpfile-check.py flip CORE PFN OUT
 #       a copy of CORE with one byte of pfn's page changed (the negative control of "pages").
+import os
 import shutil
 import struct
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from corenotes import notes  # noqa: E402
 
 import kdumpfile
 
@@ -69,26 +73,8 @@ def open_linux(path):
 
 def prstatus(path):
     """{vcpu: pr_reg words} of the core's NT_PRSTATUS notes."""
-    regs = {}
-    with open(path, "rb") as f:
-        eh = f.read(64)
-        phoff, = struct.unpack_from("<Q", eh, 32)
-        phnum, = struct.unpack_from("<H", eh, 56)
-        for i in range(min(phnum, 65535)):
-            f.seek(phoff + 56 * i)
-            p_type, _, p_offset, _, _, p_filesz = struct.unpack("<IIQQQQ", f.read(40))
-            if p_type != 4:
-                continue
-            f.seek(p_offset)
-            data, off = f.read(p_filesz), 0
-            while off + 12 <= len(data):
-                namesz, descsz, ntype = struct.unpack_from("<III", data, off)
-                desc = off + 12 + (namesz + 3) // 4 * 4
-                if data[off + 12 : off + 12 + namesz] == b"CORE\0" and ntype == 1:
-                    pid, = struct.unpack_from("<I", data, desc + 32)
-                    regs[pid - 1] = struct.unpack_from("<27Q", data, desc + 112)
-                off = desc + (descsz + 3) // 4 * 4
-    return regs
+    return {struct.unpack_from("<I", d, 32)[0] - 1: struct.unpack_from("<27Q", d, 112)
+            for name, t, d in notes(path) if name == b"CORE\0" and t == 1}
 
 
 PR_NAMES = ["r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8", "rax", "rcx",
