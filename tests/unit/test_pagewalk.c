@@ -323,10 +323,9 @@ Test(pagewalk, full_self_map_is_bounded)
     struct xd_walk_stats st;
     struct xd_vrange *r;
     size_t n;
-    double t0 = seconds();
 
+    /* The bound is in the counts (no timing here: a loaded machine made 2 s into 2.4) */
     cr_assert_eq(xd_pagewalk(&o, read_page, NULL, g, &r, &n, &st), -1);
-    cr_expect_lt(seconds() - t0, 2.0);
     cr_expect_eq(errno, E2BIG);
     cr_expect_eq(st.table_walks, 5000);
     cr_expect_eq(st.table_reads, 1);
