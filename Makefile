@@ -19,15 +19,20 @@ SAN ?= 0
 TSAN ?= 0
 CC ?= cc
 
-PKGS := libelf xencontrol xenforeignmemory xentoollog xenguest xenstore zlib
+# What the library links (and xdump.pc requires); the command also writes JSON (jansson), the
+# tests drive Xen's own dumper (libxenguest) and foreign mappings (libxenforeignmemory).
+LIB_PKGS := libelf xencontrol xentoollog xenstore zlib
+PKGS := $(LIB_PKGS) xenforeignmemory xenguest jansson
 
 # Debian 12 packages: to build, to run the tests.
-DEB_BUILD := gcc make pkg-config libc6-dev libelf-dev libxen-dev zlib1g-dev libcriterion-dev
-DEB_TEST := binutils diffutils coreutils clang libclang-rt-14-dev man-db groff-base qemu-system-x86 gdb crash python3-drgn
+DEB_BUILD := gcc make pkg-config libc6-dev libelf-dev libxen-dev zlib1g-dev libcriterion-dev libjansson-dev
+DEB_TEST := binutils diffutils coreutils clang libclang-rt-14-dev man-db groff-base qemu-system-x86 gdb crash python3-drgn \
+  makedumpfile python3-libkdumpfile elfutils clang-format
 
 # Evaluated when first used (after `make deps` has run in the parent make).
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+LIB_LIBS = $(shell pkg-config --libs $(LIB_PKGS))
 CRIT_LIBS = $(shell pkg-config --libs criterion)
 CRIT = $(CRIT_LIBS)
 CRIT_DEP :=
@@ -46,7 +51,8 @@ OPT := -O2
 endif
 STD = -std=c11
 VERSION := $(shell sed -n 's/^\#define XDUMP_VERSION "\(.*\)"/\1/p' include/xdump.h)
-SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
+# The soname's number is the ABI's (include/xdump.h), not the release's.
+SOMAJOR := $(shell sed -n 's/^\#define XDUMP_ABI \([0-9]*\).*/\1/p' include/xdump.h)
 CFLAGS_ALL = $(STD) $(BASE_CFLAGS) $(OPT) -Iinclude -Isrc $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(OPT) $(LDFLAGS)
 
@@ -83,17 +89,21 @@ tests: all $(TOOLS) $(UNITS) $(O)/tests/iofault.so
 # test tools get -std=gnu11; everything else is plain C11.
 $(O)/obj/src/domain.o $(TOOLS) $(UNITS): STD = -std=gnu11
 
+# The library exports only what include/xdump.h marks XDUMP_API (and src/libxdump.map lists).
+$(LIB_OBJ): VIS := -fvisibility=hidden
+
 $(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(VIS) -MMD -MP -c $< -o $@
 
 $(O)/libxdump.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-# The shared library carries its soname; libxdump.so.0 and libxdump.so are links to it.
-$(O)/libxdump.so.$(VERSION): $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,libxdump.so.$(SOMAJOR) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lpthread
+# The shared library carries its soname (libxdump.so.ABI); that and libxdump.so are links to it.
+$(O)/libxdump.so.$(VERSION): $(LIB_OBJ) src/libxdump.map
+	$(CC) -shared -Wl,-soname,libxdump.so.$(SOMAJOR) -Wl,--version-script=src/libxdump.map \
+	  -Wl,--as-needed -Wl,--no-undefined $(LDFLAGS_ALL) -o $@ $(LIB_OBJ) $(LIB_LIBS) -lpthread
 
 $(O)/libxdump.so.$(SOMAJOR) $(O)/libxdump.so: $(O)/libxdump.so.$(VERSION)
 	ln -sf $(notdir $<) $@
@@ -171,7 +181,7 @@ realxen:
 	$(MAKE) --no-print-directory O=build all
 	tests/realxen/check.sh build/xdump
 
-check-run: unit e2e fuzz-smoke
+check-run: format-check unit e2e fuzz-smoke
 
 # ThreadSanitizer: the asynchronous writer, the compressor's threads, the watch daemon; fails on
 # any report (tests/tsan-check.sh). Minutes on two cores: not part of check.
@@ -206,7 +216,7 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -g -O1 -fno-omit-fra
 
 $(O)/fuzz/fuzz_p2m: src/p2m.c
 $(O)/fuzz/fuzz_pagewalk: src/pagewalk.c
-$(O)/fuzz/fuzz_info: src/info.c
+$(O)/fuzz/fuzz_info: src/info.c src/utf8.c
 $(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzzin.h $(wildcard src/*.h include/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lelf
@@ -243,7 +253,7 @@ install: $(O)/xdump $(O)/libxdump.a $(O)/libxdump.so.$(VERSION) man/xdump.1 xdum
 	install -m 644 man/xdump.1 $(DESTDIR)$(MANDIR)/man1/xdump.1
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(call under_prefix,$(LIBDIR))|g' \
 	  -e 's|@INCLUDEDIR@|$(call under_prefix,$(INCLUDEDIR))|g' -e 's|@VERSION@|$(VERSION)|g' \
-	  -e 's|@REQUIRES@|$(PKGS)|g' xdump.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/xdump.pc
+	  -e 's|@REQUIRES@|$(LIB_PKGS)|g' xdump.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/xdump.pc
 	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/xdump.pc
 
 # ---- housekeeping -------------------------------------------------------------------------------

@@ -2,9 +2,28 @@
 /*
  * libxdump - write an ELF core of a running or crashed Xen guest.
  *
- * The library never prints and never exits: every call returns a status, and a one-line
- * message for the user in the caller's buffer. The `xdump` command is one user of it; the
- * crash hook (`xdump watch`) is another.
+ * The library never prints, never exits and never aborts: every call returns a status, and a
+ * one-line message for the user in the caller's buffer. The `xdump` command is one user of it;
+ * the crash hook (`xdump watch`) is another.
+ *
+ * The public API is this header: xdump_dump(), xdump_status_name(), xdump_version(). The
+ * core reader behind `xdump info` and the crash hook behind `xdump watch` are not public yet:
+ * their structures still grow with the kdump format and pre-copy work (use the command).
+ *
+ * ABI: the soname is libxdump.so.XDUMP_ABI. Both structures below start with their `size`,
+ * which the caller sets to sizeof of the structure it was built with (XDUMP_OPTIONS_INIT,
+ * XDUMP_RESULT_INIT do it): fields are only ever added at the end, and the library reads no
+ * option beyond `size` (those read as zero) and writes no result beyond it. A change that
+ * cannot keep to that bumps XDUMP_ABI, and so the soname: a program built against another ABI
+ * is refused by the dynamic loader, never run against a layout it does not know.
+ *
+ * Threads: xdump_dump() keeps no state between calls and shares none between calls running at
+ * once (each has its own Xen handles, buffers and output; it touches no writable global);
+ * two threads may dump two domains at the same time. A call runs a writer thread of its own
+ * and, for the dump's length, a guardian child process (it unpauses the domain and removes the
+ * unfinished file if the caller dies: see README); the options' callbacks are called from the
+ * calling thread only. A caller that reaps every child (waitpid(-1)) must leave xdump's
+ * guardian alone.
  */
 #ifndef XDUMP_H
 #define XDUMP_H
@@ -13,7 +32,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define XDUMP_VERSION "0.1.0"
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define XDUMP_VERSION "0.2.0"
+#define XDUMP_ABI 1 /* the soname's number: libxdump.so.1 */
+
+#if defined(__GNUC__)
+#define XDUMP_API __attribute__((visibility("default")))
+#else
+#define XDUMP_API
+#endif
 
 /* Status codes, also the `xdump` command's exit codes (documented in README and --help). */
 enum xdump_status {
@@ -32,8 +62,10 @@ enum xdump_status {
     XDUMP_E_BUSY = 12,    /* another xdump is dumping this domain */
 };
 
-/* What to dump and how. Zero-initialise, then set what you need. */
+/* What to dump and how. Initialise with XDUMP_OPTIONS_INIT (zeros, and the size), then set
+   what you need. */
 struct xdump_options {
+    size_t size;        /* sizeof(struct xdump_options) as the caller was built */
     const char *domain; /* domain id (decimal) or name (resolved through xenstore) */
     const char *output; /* path of the core, or "-" for standard output (never seeks) */
     bool live;          /* do not pause the domain */
@@ -52,13 +84,13 @@ struct xdump_options {
     void (*warn)(void *ctx, const char *line);
     void *ctx;
     /* HVM/PVH: probe by a mapping every gfn Xen calls absent, not only those it names as the
-       pages it lent the guest (shared_info, grant frames): for a Xen that lends others.
-       (Fields are added at the end: a program built against an older xdump.h keeps working.) */
+       pages it lent the guest (shared_info, grant frames): for a Xen that lends others. */
     bool probe_all;
 };
 
 /* What a dump did. */
 struct xdump_result {
+    size_t size; /* sizeof(struct xdump_result) as the caller was built */
     uint32_t domid;
     char name[64];
     uint64_t pages;      /* pages in the core */
@@ -77,13 +109,32 @@ struct xdump_result {
  * Dumps a domain to opts->output. The domain is paused for the dump (unless live) and
  * unpaused on every path out. Returns XDUMP_OK or an XDUMP_E_* status with a one-line message
  * in err. On failure no file is left under the output name (a temporary is removed).
+ * opts->size or res->size smaller than the first ABI's structures, or larger than 64 KiB, is
+ * XDUMP_E_USAGE.
  * Cost: one pass over guest memory, batches of 1024 frames per map call; memory use is the
  * list of present runs plus, for PV guests, 8 bytes per present page (the p2m).
  */
-int xdump_dump(const struct xdump_options *opts, struct xdump_result *res, char *err,
-               size_t errlen);
+XDUMP_API int xdump_dump(const struct xdump_options *opts, struct xdump_result *res, char *err,
+                         size_t errlen);
 
 /* Name of a status (for messages and JSON), e.g. "no-domain". */
-const char *xdump_status_name(int status);
+XDUMP_API const char *xdump_status_name(int status);
+
+/* The library's version at run time, e.g. "0.2.0" (XDUMP_VERSION is the header's). */
+XDUMP_API const char *xdump_version(void);
+
+/* Initialisers that set `size`: struct xdump_options o = XDUMP_OPTIONS_INIT; */
+#define XDUMP_OPTIONS_INIT                                                                         \
+    {                                                                                              \
+        .size = sizeof(struct xdump_options)                                                       \
+    }
+#define XDUMP_RESULT_INIT                                                                          \
+    {                                                                                              \
+        .size = sizeof(struct xdump_result)                                                        \
+    }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

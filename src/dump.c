@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,9 +270,10 @@ static int plan(struct dump *d, uint64_t reserve)
 static int write_head(struct dump *d, bool rewrite)
 {
     uint8_t *head = malloc(d->lay.pages_off);
-    if (!head)
-        return fail(d, XDUMP_E_FAIL, "out of memory");
-    xd_elfw_head(&d->lay, &d->lin, head);
+    if (!head || xd_elfw_head(&d->lay, &d->lin, head) < 0) {
+        free(head);
+        return fail(d, XDUMP_E_FAIL, "out of memory for the file's head");
+    }
     int rc = rewrite ? xd_sink_rewrite(d->sink, 0, head, d->lay.pages_off)
                      : xd_sink_write(d->sink, head, d->lay.pages_off);
     free(head);
@@ -648,13 +650,43 @@ static int run(struct dump *d)
     return rc;
 }
 
-int xdump_dump(const struct xdump_options *o, struct xdump_result *res, char *err, size_t errlen)
+/* The smallest structures of ABI 1 (up to and including their last field of then). */
+#define OPTIONS_MIN (offsetof(struct xdump_options, probe_all) + sizeof(bool))
+#define RESULT_MIN (offsetof(struct xdump_result, probed) + sizeof(uint64_t))
+#define SIZE_MAX_SANE 65536
+
+static int dump(const struct xdump_options *o, struct xdump_result *res, char *err, size_t errlen);
+
+/* The caller's structures as it was built: options beyond its size read as zero, results
+   beyond it are not written (include/xdump.h, "ABI"). */
+int xdump_dump(const struct xdump_options *opts, struct xdump_result *res, char *err, size_t errlen)
+{
+    if (!opts || !res || opts->size < OPTIONS_MIN || opts->size > SIZE_MAX_SANE ||
+        res->size < RESULT_MIN || res->size > SIZE_MAX_SANE) {
+        if (err && errlen)
+            snprintf(err, errlen,
+                     "internal: the caller's xdump_options or xdump_result size is not set "
+                     "(XDUMP_OPTIONS_INIT, XDUMP_RESULT_INIT)");
+        return XDUMP_E_USAGE;
+    }
+    struct xdump_options o = {0};
+    struct xdump_result r = {0};
+    size_t osize = opts->size < sizeof(o) ? opts->size : sizeof(o);
+    size_t rsize = res->size < sizeof(r) ? res->size : sizeof(r);
+    memcpy(&o, opts, osize);
+    o.size = sizeof(o);
+    int rc = dump(&o, &r, err, errlen);
+    r.size = res->size;
+    memcpy(res, &r, rsize);
+    return rc;
+}
+
+static int dump(const struct xdump_options *o, struct xdump_result *res, char *err, size_t errlen)
 {
     struct dump d = {.o = o, .res = res, .err = err, .errlen = errlen, .lock = -1};
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     d.started = time(NULL);
-    memset(res, 0, sizeof(*res));
     int rc = run(&d);
     if (d.sink)
         xd_sink_abort(d.sink);
@@ -687,6 +719,11 @@ int xdump_dump(const struct xdump_options *o, struct xdump_result *res, char *er
     free(d.bad);
     xd_domain_close(d.dom);
     return rc < 0 ? -rc : XDUMP_OK;
+}
+
+const char *xdump_version(void)
+{
+    return XDUMP_VERSION;
 }
 
 const char *xdump_status_name(int status)

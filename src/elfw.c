@@ -70,7 +70,7 @@ static void put_machine(void *ctx, uint64_t mfn, uint64_t page, uint64_t npages)
                             .p_memsz = npages * XD_PAGE_SIZE};
 }
 
-void xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, uint8_t *buf)
+int xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, uint8_t *buf)
 {
     memset(buf, 0, l->pages_off);
     Elf64_Ehdr eh = {.e_type = ET_CORE,
@@ -123,6 +123,7 @@ void xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, uint
     struct vctx v = {next + l->nphys};
     xd_layout_vpieces(l, in, put_virtual, &v);
     to_file(buf + sizeof(Elf64_Ehdr), ph, l->phnum * sizeof(*ph), ELF_T_PHDR);
+    return 0; /* nothing is allocated here: the head is built in the caller's buffer */
 }
 
 void xd_elfw_shdrs(const struct xd_layout *l, const struct xd_layout_in *in, uint8_t *buf)

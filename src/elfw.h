@@ -8,8 +8,9 @@
 /* The section-name string table and its size. */
 const char *xd_elfw_shstrtab(uint64_t *size);
 
-/* Encodes [0, l->pages_off): the ELF header, every program header, zero padding. */
-void xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, uint8_t *buf);
+/* Encodes [0, l->pages_off): the ELF header, every program header, zero padding. 0, or -1 when
+   out of memory. */
+int xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, uint8_t *buf);
 
 /* Encodes the section headers: l->shnum * 64 bytes. */
 void xd_elfw_shdrs(const struct xd_layout *l, const struct xd_layout_in *in, uint8_t *buf);

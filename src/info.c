@@ -10,6 +10,7 @@
  * what disagrees as warnings: a reader of a possibly damaged core should show all it can.
  */
 #include "info.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1409,30 +1410,6 @@ static void put_human(FILE *f, const char *s)
     }
 }
 
-/* Length of the valid UTF-8 sequence at p (2..4), or 0. */
-static size_t utf8_len(const unsigned char *p)
-{
-    unsigned cp;
-    size_t n;
-    if (p[0] >= 0xc2 && p[0] <= 0xdf)
-        n = 2, cp = p[0] & 0x1f;
-    else if (p[0] >= 0xe0 && p[0] <= 0xef)
-        n = 3, cp = p[0] & 0x0f;
-    else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-        n = 4, cp = p[0] & 0x07;
-    else
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80) /* also stops at the NUL */
-            return 0;
-        cp = cp << 6 | (p[i] & 0x3f);
-    }
-    if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-        (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-        return 0;
-    return n;
-}
-
 /* A JSON string: escapes quotes, backslashes and controls; invalid UTF-8 becomes U+FFFD. */
 static void put_json_str(FILE *f, const char *s)
 {
@@ -1445,7 +1422,7 @@ static void put_json_str(FILE *f, const char *s)
             fprintf(f, "\\u%04x", *p++);
         else if (*p < 0x80)
             putc(*p++, f);
-        else if ((n = utf8_len(p)) != 0) {
+        else if ((n = xd_utf8_len(p)) != 0) {
             fwrite(p, 1, n, f);
             p += n;
         } else {

@@ -43,7 +43,8 @@ static uint64_t piece_paddr(const struct xd_layout_in *in, const struct xd_run *
     return (m->mfn + at) << XD_PAGE_SHIFT;
 }
 
-void xd_layout_vpieces(const struct xd_layout *l, const struct xd_layout_in *in, xd_vpiece_fn fn,
+/* Every virtual piece, vaddr ascending. */
+static void each_piece(const struct xd_layout *l, const struct xd_layout_in *in, xd_vpiece_fn fn,
                        void *ctx)
 {
     for (size_t i = 0; i < in->nvranges; i++) {
@@ -66,10 +67,53 @@ void xd_layout_vpieces(const struct xd_layout *l, const struct xd_layout_in *in,
     }
 }
 
-static void count_piece(void *ctx, uint64_t vaddr, uint64_t paddr, uint64_t npages, uint64_t off)
+/* The kernel half below the kernel image's map (__START_KERNEL_map): the direct map, vmalloc,
+   vmemmap, cpu_entry_area live there. */
+#define KERNEL_HALF 0x8000000000000000ull
+#define START_KERNEL_MAP 0xffffffff80000000ull
+
+struct scan {
+    uint64_t count, biggest, delta;
+};
+
+/* Counts the pieces, and finds the linear map's offset (vaddr - paddr) as that of the biggest
+   piece of the kernel half below the image: the direct map of a guest's RAM. */
+static void scan_piece(void *ctx, uint64_t vaddr, uint64_t paddr, uint64_t npages, uint64_t off)
 {
-    (void)vaddr, (void)paddr, (void)npages, (void)off;
-    (*(uint64_t *)ctx)++;
+    struct scan *sc = ctx;
+    (void)off;
+    sc->count++;
+    if (vaddr >= KERNEL_HALF && vaddr < START_KERNEL_MAP && npages > sc->biggest)
+        sc->biggest = npages, sc->delta = vaddr - paddr;
+}
+
+struct order {
+    const struct xd_layout *l;
+    bool linear; /* this pass: the linear map's pieces, or the others */
+    xd_vpiece_fn fn;
+    void *ctx;
+};
+
+static void pass_piece(void *ctx, uint64_t vaddr, uint64_t paddr, uint64_t npages, uint64_t off)
+{
+    struct order *o = ctx;
+    bool linear = o->l->have_linear && vaddr >= KERNEL_HALF && vaddr < START_KERNEL_MAP &&
+                  vaddr - paddr == o->l->linear_delta;
+    if (linear == o->linear)
+        o->fn(o->ctx, vaddr, paddr, npages, off);
+}
+
+/* The pieces in program-header order: the linear map's last. makedumpfile (1.7.2,
+   arch/x86_64.c get_page_offset_x86_64()) takes PAGE_OFFSET as p_vaddr - p_paddr of the LAST
+   PT_LOAD below __START_KERNEL_map with a p_paddr, as Linux's /proc/vmcore lays them out; any
+   other mapping there (cpu_entry_area, vmalloc) would give it a wrong one. */
+void xd_layout_vpieces(const struct xd_layout *l, const struct xd_layout_in *in, xd_vpiece_fn fn,
+                       void *ctx)
+{
+    struct order o = {l, false, fn, ctx};
+    each_piece(l, in, pass_piece, &o);
+    o.linear = true;
+    each_piece(l, in, pass_piece, &o);
 }
 
 int xd_layout_plan(const struct xd_layout_in *in, struct xd_layout *l)
@@ -82,7 +126,11 @@ int xd_layout_plan(const struct xd_layout_in *in, struct xd_layout *l)
     /* PV: the machine-addressed segments are the physical view; no pfn-addressed ones, which
        would claim addresses the machine ones hold other pages at (FORMAT.md, "PV cores"). */
     l->nphys = in->xk ? 0 : f->nruns;
-    xd_layout_vpieces(l, in, count_piece, &l->nvirt);
+    struct scan sc = {0};
+    each_piece(l, in, scan_piece, &sc);
+    l->nvirt = sc.count;
+    l->have_linear = sc.biggest > 0;
+    l->linear_delta = sc.delta;
     if (in->xk)
         l->nmach = xd_xk_machine_pieces(f, NULL, NULL) + 1;
     l->phnum = 1 + l->nmach + l->nphys + l->nvirt;

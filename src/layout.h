@@ -33,8 +33,10 @@ struct xd_layout_in {
 
 struct xd_layout {
     uint64_t phnum, nphys, nvirt, shnum;
-    uint64_t nmach;  /* machine-addressed PT_LOADs (PV), the synthetic one included */
-    uint64_t xk_off; /* the synthetic p2m pages (PV), after the index; 0: none */
+    bool have_linear;      /* the kernel's linear map found among the virtual pieces */
+    uint64_t linear_delta; /* its vaddr - paddr (PAGE_OFFSET for HVM/PVH) */
+    uint64_t nmach;        /* machine-addressed PT_LOADs (PV), the synthetic one included */
+    uint64_t xk_off;       /* the synthetic p2m pages (PV), after the index; 0: none */
     uint64_t pages_off, npages;
     uint64_t index_off, index_entsize;
     uint64_t notes_off, notes_size;
@@ -56,9 +58,10 @@ int xd_layout_plan(const struct xd_layout_in *in, struct xd_layout *out);
 /* Where pfn's page is in the file: its offset, or 0 if the pfn is not in the dump. */
 uint64_t xd_layout_pfn_offset(const struct xd_layout *l, const struct xd_frames *f, uint64_t pfn);
 
-/* Calls fn for each virtual PT_LOAD piece: ranges split where the file has no page and, PV,
-   where machine frames stop being consecutive. paddr is what p_paddr says: the guest-physical
-   address (HVM/PVH), the machine address (PV). */
+/* Calls fn for each virtual PT_LOAD piece, in program-header order: vaddr ascending, but the
+   kernel's linear map (the direct map of RAM) last, where makedumpfile looks for it. Ranges are
+   split where the file has no page and, PV, where machine frames stop being consecutive. paddr
+   is what p_paddr says: the guest-physical address (HVM/PVH), the machine address (PV). */
 typedef void (*xd_vpiece_fn)(void *ctx, uint64_t vaddr, uint64_t paddr, uint64_t npages,
                              uint64_t offset);
 void xd_layout_vpieces(const struct xd_layout *l, const struct xd_layout_in *in, xd_vpiece_fn fn,

@@ -167,7 +167,7 @@ uint64_t xd_notes_size(uint32_t n, uint32_t nvcpus, uint64_t fail_reserve, bool 
     uint64_t off = n * (xd_note_size(5, XD_PRSTATUS_SIZE) + xd_note_size(5, XD_QEMU_CPUSTATE_SIZE));
     off += xd_note_size(6, XD_DUMPDESC_SIZE + nvcpus);
     if (crash_info)
-        off += xd_note_size(4, 24);
+        off += xd_note_size(4, XD_CRASH_INFO_WORDS * 8);
     if (fail_off)
         *fail_off = off;
     /* The reserved room, known only at the end: the unmappable runs, the guest's VMCOREINFO
@@ -204,10 +204,15 @@ void xd_notes_encode(const struct xd_notes_in *in, uint8_t *buf)
            align4(XD_DUMPDESC_SIZE + in->nvcpus) - (XD_DUMPDESC_SIZE + in->nvcpus));
     p = d + align4(XD_DUMPDESC_SIZE + in->nvcpus);
     if (in->crash_info_mfn) {
-        /* Xen's XEN_ELFNOTE_CRASH_INFO as crash reads it: the machine frame of a p2m frame-list
-           list is the last word (xenkdump.h) */
-        uint64_t ci[3] = {in->xen ? in->xen->major : 0, in->xen ? in->xen->minor : 0,
-                          in->crash_info_mfn};
+        /* Xen's XEN_ELFNOTE_CRASH_INFO, whole: crash_xen_info_t of xen/include/xen/elfcore.h
+           (4.17.7 lines 59-72), x86-64: eight words (versions; Xen's pointers, 0 here), then
+           xen_phys_start (0) and dom0_pfn_to_mfn_frame_list_list = the machine frame of
+           xdump's p2m frame-list list (xenkdump.h). crash takes the last word
+           (xen_dom0.c, process_xen_note()); makedumpfile needs the whole struct (a shorter one
+           is "Xen crash info too small") and then reads the p2m through it. */
+        uint64_t ci[XD_CRASH_INFO_WORDS] = {in->xen ? in->xen->major : 0,
+                                            in->xen ? in->xen->minor : 0};
+        ci[XD_CRASH_INFO_WORDS - 1] = in->crash_info_mfn;
         p = note(p, "Xen", XEN_NOTE_CRASH_INFO, ci, sizeof(ci));
     }
 

@@ -10,6 +10,7 @@
 #define XD_XEN_VERSION_SIZE 1280
 #define XD_DUMPDESC_SIZE 176 /* plus one byte per vCPU */
 #define XD_BADRUN_SIZE 24
+#define XD_CRASH_INFO_WORDS 10 /* Xen's crash_xen_info_t on x86-64 */
 #define XD_VMCOREINFO_MAX 4096 /* bytes of the guest's VMCOREINFO text kept */
 #define XD_INCOMPLETE_SIZE 280 /* the "incomplete" note's descriptor */
 

@@ -413,7 +413,7 @@ static int walk_list(struct pv *p, const struct xd_p2m_anchors *a)
 /* Walks the 3-level tree: frame-list-list -> frame lists -> leaves. */
 static int walk_tree(struct pv *p, const struct xd_p2m_anchors *a)
 {
-    static uint64_t fll[ENTRIES], fl[ENTRIES];
+    uint64_t fll[ENTRIES], fl[ENTRIES]; /* 8 KiB on this thread's stack: no shared state */
     uint64_t nleaves = (p->max_pfn + ENTRIES - 1) / ENTRIES;
     uint64_t nfl = (nleaves + ENTRIES - 1) / ENTRIES;
     if (nfl > ENTRIES)

@@ -777,9 +777,10 @@ static void worker(struct watch *w, struct job *j, int fd, pid_t parent)
         char id[16], err[1024] = "";
         snprintf(id, sizeof(id), "%u", j->g.domid);
         struct worker_ctx wc = {fd};
-        struct xdump_options o = {
-            .domain = id, .output = j->path, .stop = &worker_stop, .warn = worker_warn, .ctx = &wc};
-        struct xdump_result res;
+        struct xdump_options o = XDUMP_OPTIONS_INIT;
+        o.domain = id, o.output = j->path, o.stop = &worker_stop, o.warn = worker_warn;
+        o.ctx = &wc;
+        struct xdump_result res = XDUMP_RESULT_INIT;
         status = xdump_dump(&o, &res, err, sizeof(err));
         send_msg(fd, MSG_DUMPED, status, res.bytes, res.seconds, "%s", err);
     }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A PV core as crash reads a Xen kdump (docs/FORMAT.md, "PV cores and crash"): crash translates
+ * A PV core as crash reads a Xen kdump (docs/FORMAT.md, "PV cores"): crash translates
  * a PV guest's page tables, which hold machine frames, only when the dump is addressed by
  * machine frame and a Xen CRASH_INFO note names the machine frame of a p2m frame-list list.
  * Linux keeps its p2m as a virtual list nowadays (no frame-list list for tools), so xdump

@@ -76,7 +76,7 @@ static int parse_threads(const char *a, unsigned *threads)
 
 int cmd_dump(int argc, char **argv)
 {
-    struct xdump_options o = {0};
+    struct xdump_options o = XDUMP_OPTIONS_INIT;
     struct ui ui = {.last_percent = -1};
     const char *pos[2];
     int npos = 0;
@@ -139,7 +139,7 @@ int cmd_dump(int argc, char **argv)
         sigaction(sigs[i], &sa, NULL);
     signal(SIGPIPE, SIG_IGN); /* a closed pipe is a write error (EPIPE), handled as such */
 
-    struct xdump_result res;
+    struct xdump_result res = XDUMP_RESULT_INIT;
     char err[1024] = "";
     int rc = xdump_dump(&o, &res, err, sizeof(err));
     if (rc != XDUMP_OK) {

@@ -10,7 +10,10 @@
 #include <syslog.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "commands.h"
+#include "utf8.h"
 #include "watch.h"
 #include "xdump.h"
 
@@ -76,23 +79,16 @@ static int priority(int kind)
     }
 }
 
-/* s as a JSON string, quotes included. */
-static void json_string(FILE *f, const char *s)
+/* A string member, its text made valid UTF-8 first (jansson refuses invalid UTF-8; a guest's
+   name or a message may hold anything): bytes that are not UTF-8 become U+FFFD. */
+static void set_text(json_t *o, const char *key, const char *s)
 {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p == '\n')
-            fputs("\\n", f);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
+    char *clean = xd_utf8_sanitize(s);
+    json_object_set_new(o, key, clean ? json_string(clean) : json_null());
+    free(clean);
 }
 
+/* One JSON object per line, written at once: a line is never split by another writer. */
 static void json_line(const struct xd_watch_event *ev)
 {
     char ts[32];
@@ -100,36 +96,35 @@ static void json_line(const struct xd_watch_event *ev)
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    /* Built in memory, written at once: a line is never split by another writer. */
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
+    json_t *o = json_object();
+    if (!o)
         return;
-    fprintf(f, "{\"time\":\"%s\",\"event\":\"%s\"", ts, xd_watch_event_name(ev->kind));
+    json_object_set_new(o, "time", json_string(ts));
+    json_object_set_new(o, "event", json_string(xd_watch_event_name(ev->kind)));
     if (ev->uuid[0]) {
-        fprintf(f, ",\"domid\":%u,\"name\":", ev->domid);
-        json_string(f, ev->name);
-        fprintf(f, ",\"uuid\":\"%s\"", ev->uuid);
+        json_object_set_new(o, "domid", json_integer(ev->domid));
+        set_text(o, "name", ev->name);
+        set_text(o, "uuid", ev->uuid);
     }
-    if (ev->file) {
-        fputs(",\"file\":", f);
-        json_string(f, ev->file);
-    }
+    if (ev->file)
+        set_text(o, "file", ev->file);
     if (ev->kind == XD_EV_DUMP_DONE || ev->kind == XD_EV_DUMP_SKIPPED)
-        fprintf(f, ",\"bytes\":%llu", (unsigned long long)ev->bytes);
+        json_object_set_new(o, "bytes", json_integer((json_int_t)ev->bytes));
     if (ev->kind == XD_EV_DUMP_DONE)
-        fprintf(f, ",\"seconds\":%.3f", ev->seconds);
+        json_object_set_new(o, "seconds", json_real(ev->seconds));
     if (ev->status)
-        fprintf(f, ",\"status\":\"%s\"", ev->status);
+        json_object_set_new(o, "status", json_string(ev->status));
     if (ev->action)
-        fprintf(f, ",\"action\":\"%s\"", ev->action);
-    fputs(",\"message\":", f);
-    json_string(f, ev->message);
-    fputs("}\n", f);
-    fclose(f);
-    fwrite(buf, 1, len, stderr);
-    free(buf);
+        json_object_set_new(o, "action", json_string(ev->action));
+    set_text(o, "message", ev->message);
+    char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    json_decref(o);
+    if (!line)
+        return;
+    size_t len = strlen(line);
+    line[len] = '\n'; /* json_dumps' NUL becomes the line's end: one write */
+    fwrite(line, 1, len + 1, stderr);
+    free(line);
 }
 
 static void log_event(void *ctx, const struct xd_watch_event *ev)

@@ -99,7 +99,7 @@ for d in 2 3; do
   # the frame lists cover every pfn up to the last present one, in pages of 512
   [ "$(val mach.p2m_entries_ok)" -ge "$(frames $d)" ] || fail "dom$d: p2m entries missing"
   readelf -nW "$T/d$d.core" > "$T/notes$d"
-  grep -Eq 'Xen +0x00000018.*0x01000001' "$T/notes$d" || fail "dom$d: no Xen CRASH_INFO note in the PT_NOTE"
+  grep -Eq 'Xen +0x00000050.*0x01000001' "$T/notes$d" || fail "dom$d: no Xen CRASH_INFO note in the PT_NOTE"
 done
 check w 1 "$T/d1.core"; expect mach.segments 0; expect mach.xdump_segments 0
 sim w "$XDUMP" --no-virtual 3 "$T/nv.core" || fail "--no-virtual"

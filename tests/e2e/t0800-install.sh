@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 VERSION=$(sed -n 's/^#define XDUMP_VERSION "\(.*\)"/\1/p' "$ROOT/include/xdump.h")
+ABI=$(sed -n 's/^#define XDUMP_ABI \([0-9]*\).*/\1/p' "$ROOT/include/xdump.h")
 # The build in $BUILD is installed as it was made: with the sanitizers if it has them (so that
 # make, finding something to rebuild, does not mix the two).
 san=0 tsan=0
@@ -23,13 +24,15 @@ for f in bin/xdump lib/libxdump.a "lib/libxdump.so.$VERSION" include/xdump.h \
   [ -f "$P/$f" ] || fail "$PREFIX/$f was not installed"
 done
 [ -x "$P/bin/xdump" ] || fail "bin/xdump is not executable"
-[ "$(readlink "$P/lib/libxdump.so.0")" = "libxdump.so.$VERSION" ] || fail "libxdump.so.0 link"
-[ "$(readlink "$P/lib/libxdump.so")" = libxdump.so.0 ] || fail "libxdump.so link"
-readelf -d "$P/lib/libxdump.so.$VERSION" | grep 'SONAME.*\[libxdump\.so\.0\]' > /dev/null ||
-  fail "the shared library's soname is not libxdump.so.0"
+[ "$(readlink "$P/lib/libxdump.so.$ABI")" = "libxdump.so.$VERSION" ] || fail "libxdump.so.$ABI link"
+[ "$(readlink "$P/lib/libxdump.so")" = "libxdump.so.$ABI" ] || fail "libxdump.so link"
+readelf -d "$P/lib/libxdump.so.$VERSION" | grep "SONAME.*\[libxdump\.so\.$ABI\]" > /dev/null ||
+  fail "the shared library's soname is not libxdump.so.$ABI"
 [ "$("$P/bin/xdump" --version)" = "xdump $VERSION" ] || fail "installed xdump --version"
 expect_rc 0 grep -q "^Version: $VERSION\$" "$P/lib/pkgconfig/xdump.pc"
 expect_rc 0 grep -q '^Requires.private: .*xencontrol' "$P/lib/pkgconfig/xdump.pc"
+# the library uses neither Xen's dumper library nor foreign-memory mappings
+expect_rc 1 grep -Eq '^Requires.*(xenguest|xenforeignmemory)' "$P/lib/pkgconfig/xdump.pc"
 
 say "a program built with pkg-config against the installed library"
 cat > "$T/prog.c" <<'C'
@@ -39,8 +42,9 @@ cat > "$T/prog.c" <<'C'
 int main(void)
 {
     char err[256] = "";
-    struct xdump_options o = {.domain = "1", .output = "/nonexistent/x.core"};
-    struct xdump_result res;
+    struct xdump_options o = XDUMP_OPTIONS_INIT;
+    struct xdump_result res = XDUMP_RESULT_INIT;
+    o.domain = "1", o.output = "/nonexistent/x.core";
     int rc = xdump_dump(&o, &res, err, sizeof(err)); /* no Xen here */
     printf("%s %s %s\n", XDUMP_VERSION, xdump_status_name(XDUMP_E_NODOMAIN),
            xdump_status_name(rc));
@@ -57,9 +61,9 @@ san_flags=()
 # shellcheck disable=SC2086 # $flags: the words pkg-config gives
 cc -std=c11 -Wall -Wextra -Werror "${san_flags[@]}" -o "$T/prog" "$T/prog.c" $flags ||
   fail "building against the installed library"
-readelf -d "$T/prog" | grep 'NEEDED.*\[libxdump\.so\.0\]' > /dev/null ||
-  fail "prog does not need libxdump.so.0"
-LD_LIBRARY_PATH=$P/lib ldd "$T/prog" | grep "libxdump.so.0 => $P/lib/" > /dev/null ||
+readelf -d "$T/prog" | grep "NEEDED.*\[libxdump\.so\.$ABI\]" > /dev/null ||
+  fail "prog does not need libxdump.so.$ABI"
+LD_LIBRARY_PATH=$P/lib ldd "$T/prog" | grep "libxdump.so.$ABI => $P/lib/" > /dev/null ||
   fail "prog does not load the installed library"
 out=$(LD_LIBRARY_PATH=$P/lib "$T/prog") || fail "prog failed"
 # No /dev/xen/privcmd here: the library's dump answers "permission" (exit status 4).

@@ -28,11 +28,12 @@ since() { echo "$(date +%s.%N) $1" | awk '{printf "%.1f", $1 - $2}'; }
 # ---- what this needs, said plainly -------------------------------------------------------------
 missing=
 for t in qemu-system-x86_64:qemu-system-x86 gdb:gdb crash:crash drgn:python3-drgn gcc:gcc readelf:binutils apt-get:apt \
-    dpkg-deb:dpkg flock:util-linux timeout:coreutils; do
+    dpkg-deb:dpkg flock:util-linux timeout:coreutils makedumpfile:makedumpfile eu-readelf:elfutils; do
     command -v "${t%%:*}" >/dev/null 2>&1 || missing="$missing ${t#*:}"
 done
 [ -f /usr/include/gelf.h ] || missing="$missing libelf-dev"
 [ -f /usr/include/xen/xen.h ] || missing="$missing libxen-dev"
+/usr/bin/python3 -c 'import kdumpfile' 2>/dev/null || missing="$missing python3-libkdumpfile"
 [ -z "$missing" ] || die "missing on this host (Debian packages):$missing"
 if [ "$XDUMP_BIN" != none ]; then
     [ -x "$XDUMP_BIN" ] || die "xdump binary '$XDUMP_BIN' not found or not executable (build it with make)"
@@ -59,7 +60,14 @@ for s in $(echo "$SCENARIOS" | tr '+' ' '); do
     case $s in
     pv | pvh)
         sh "$HERE/checks/dumpboth.sh" "$R/$s" "$OUT/corecmp" "$OUT/images/guest-vmlinux" >"$R/$s.check" 2>&1
-        sh "$HERE/checks/linuxcrash.sh" "$R/$s" "$OUT/images/guest-vmlinux" >>"$R/$s.check" 2>&1
+        sh "$HERE/checks/linuxcrash.sh" "$R/$s" "$OUT/images/guest-vmlinux" >"$R/$s.crash.check" 2>&1
+        cat "$R/$s.crash.check" >>"$R/$s.check"
+        other=$([ $s = pv ] && echo pvh || echo pv)
+        XDUMP_HOST_BIN=$XDUMP_BIN sh "$HERE/checks/readers.sh" "$R/$s" "$OUT/images/guest-vmlinux" \
+            "$R/$other" >>"$R/$s.check" 2>&1
+        mkdir -p "$R/$s/readers"
+        echo "crash, drgn, gdb on xdump's crash core (linuxcrash.sh)=$(grep -q '^FAIL:' "$R/$s.crash.check" && echo FAIL || echo PASS)" \
+            >>"$R/$s/readers/matrix.txt"
         ;;
     pvguest) sh "$HERE/checks/pvguest.sh" "$R/$s" "$OUT/corecmp" "$OUT/images/pvguest/kernel.elf" \
         >"$R/$s.check" 2>&1 ;;
@@ -71,6 +79,15 @@ for s in $(echo "$SCENARIOS" | tr '+' ' '); do
     nfail=$((nfail + $(grep -c '^FAIL:' "$R/$s.check")))
 done
 
+if [ -f "$R/pv/readers/matrix.txt" ] || [ -f "$R/pvh/readers/matrix.txt" ]; then
+    echo "==== readers (issue 15): each cell judged by the guest's own data or xl's pages"
+    printf '  %-72s %-5s %-5s\n' reader pv pvh
+    cat "$R"/pv*/readers/matrix.txt 2>/dev/null | cut -d= -f1 | awk '!seen[$0]++' | while read -r c; do
+        printf '  %-72s %-5s %-5s\n' "$c" \
+            "$(grep -F "$c=" "$R/pv/readers/matrix.txt" 2>/dev/null | cut -d= -f2)" \
+            "$(grep -F "$c=" "$R/pvh/readers/matrix.txt" 2>/dev/null | cut -d= -f2)"
+    done
+fi
 echo "==== timings"
 sed 's/^/  run: /' "$R/run.txt" 2>/dev/null
 grep -h '^TIME:' "$R"/*.check 2>/dev/null | sed 's/^/  /'

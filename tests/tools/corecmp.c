@@ -63,6 +63,8 @@
 #define CTX_FS_BASE 5144
 #define CTX_GS_BASE_KERNEL 5152
 #define CTX_GS_BASE_USER 5160
+#define CTX_FLAGS 512 /* after fpu_ctxt */
+#define VGCF_IN_KERNEL (1u << 2)
 
 /* NT_PRSTATUS on x86-64: pr_pid @32, pr_reg @112 (27 x u64), 336 bytes. */
 #define PRSTATUS_SIZE 336
@@ -105,6 +107,7 @@ static const char *const pr_names[NR_PR_REGS] = {
 
 /* QEMUCPUState v1: u32 version, size; 18 x u64; 10 segments x 24; u64 cr[5] @392. */
 #define QEMU_CR3 (392 + 3 * 8)
+#define QEMU_KERNEL_GS_BASE 432
 #define QEMU_MIN_SIZE (392 + 5 * 8)
 
 #define MAX_VCPUS 512
@@ -579,16 +582,26 @@ static int compare_vcpu(const struct core *xl, const struct core *xd, unsigned k
                    ok ? "match" : "DIFFERENT");
         bad += !ok;
     }
-    /* gs_base: the base in effect in kernel mode; Xen keeps two (kernel, user). */
+    /* gs_base: the live GS base. Xen's context names its two bases by mode, not by role
+       (xen/arch/x86/domctl.c, arch_get_info_guest(), 4.17.7 lines 1490-1499: an HVM vCPU in
+       ring 0 has the live base in gs_base_kernel, in ring 3 in gs_base_user; 1524-1525 and
+       1556: a PV vCPU's bases per mode, VGCF_in_kernel saying the mode). The QEMU note's
+       kernel_gs_base is the other one. */
     uint64_t gsk = rd64(ctx + CTX_GS_BASE_KERNEL), gsu = rd64(ctx + CTX_GS_BASE_USER);
     uint64_t gs = rd64(reg + 8 * R_GS_BASE);
+    bool kernel =
+        xl->pv ? (rd64(ctx + CTX_FLAGS) & VGCF_IN_KERNEL) != 0 : (rd64(ctx + CTX_CS) & 3) == 0;
+    uint64_t live = kernel ? gsk : gsu, shadow = kernel ? gsu : gsk;
     printf("vcpu%u.gs_base=0x%" PRIx64 " xl.gs_base_kernel=0x%" PRIx64 " xl.gs_base_user=0x%" PRIx64
-           " %s\n",
-           k, gs, gsk, gsu,
-           gs == gsk   ? "match_kernel"
-           : gs == gsu ? "match_user"
-                       : "DIFFERENT");
-    bad += gs != gsk && gs != gsu;
+           " (%s mode) %s\n",
+           k, gs, gsk, gsu, kernel ? "kernel" : "user", gs == live ? "match" : "DIFFERENT");
+    bad += gs != live;
+    if (k < xd->nr_qemu) {
+        uint64_t kgs = rd64(xd->qemu[k] + QEMU_KERNEL_GS_BASE);
+        printf("vcpu%u.kernel_gs_base=0x%" PRIx64 " %s\n", k, kgs,
+               kgs == shadow ? "match" : "DIFFERENT");
+        bad += kgs != shadow;
+    }
     uint64_t cr3 = rd64(ctx + CTX_CR3);
     if (k < xd->nr_qemu) {
         uint64_t qcr3 = rd64(xd->qemu[k] + QEMU_CR3);

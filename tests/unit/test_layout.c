@@ -230,11 +230,16 @@ Test(layout, virtual_ranges_split_where_the_file_has_no_page)
     xd_layout_vpieces(&l, &in, record, NULL);
     cr_assert_eq(npieces, 2);
     cr_assert_eq(l.nvirt, 2);
-    cr_assert_eq(pieces[0].n, 0x20);
-    cr_assert_eq(pieces[0].off, l.pages_off);
-    cr_assert_eq(pieces[1].vaddr, 0xffffffff81000000ull);
-    cr_assert_eq(pieces[1].n, 0x30, "clipped at the end of the run 0x100-0x13f");
-    cr_assert_eq(pieces[1].off, l.pages_off + (0x20 + 0x10) * 4096);
+    /* the linear map (the biggest piece below __START_KERNEL_map) comes last: makedumpfile
+       takes PAGE_OFFSET from the last such PT_LOAD */
+    cr_assert(l.have_linear);
+    cr_assert_eq(l.linear_delta, 0xffff888000000000ull);
+    cr_assert_eq(pieces[1].vaddr, 0xffff888000000000ull);
+    cr_assert_eq(pieces[1].n, 0x20);
+    cr_assert_eq(pieces[1].off, l.pages_off);
+    cr_assert_eq(pieces[0].vaddr, 0xffffffff81000000ull);
+    cr_assert_eq(pieces[0].n, 0x30, "clipped at the end of the run 0x100-0x13f");
+    cr_assert_eq(pieces[0].off, l.pages_off + (0x20 + 0x10) * 4096);
 
     uint8_t *head = malloc(l.pages_off);
     xd_elfw_head(&l, &in, head);
@@ -247,9 +252,10 @@ Test(layout, virtual_ranges_split_where_the_file_has_no_page)
     cr_assert_eq(ph[0].p_type, PT_NOTE);
     cr_assert_eq(ph[2].p_paddr, 0x100000);
     cr_assert_eq(ph[2].p_vaddr, 0);
-    cr_assert_eq(ph[5].p_vaddr, 0xffffffff81000000ull);
-    cr_assert_eq(ph[5].p_paddr, 0x110000);
-    cr_assert_eq(ph[5].p_align, 0);
+    cr_assert_eq(ph[4].p_vaddr, 0xffffffff81000000ull);
+    cr_assert_eq(ph[4].p_paddr, 0x110000);
+    cr_assert_eq(ph[4].p_align, 0);
+    cr_assert_eq(ph[5].p_vaddr - ph[5].p_paddr, 0xffff888000000000ull, "the linear map, last");
     free(head);
     xd_frames_free(&f);
 }
