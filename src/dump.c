@@ -14,6 +14,7 @@
  * Every path out unpauses the domain and, on failure, removes the temporary file.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -59,7 +60,7 @@ struct dump {
     bool have_shinfo;
     struct xd_p2m_anchors anchors;
     struct xd_frames frames;
-    struct xd_m2p m2p; /* PV: built once, for the page walk and CR3 */
+    struct xd_m2p m2p; /* PV: built once, for the page walk and CR3, then freed */
     struct xd_xk xk;   /* PV: the synthetic p2m frame lists crash reads (xenkdump.h) */
     bool have_xk;
     struct xd_vrange *vranges;
@@ -204,8 +205,8 @@ static int read_pfn(void *ctx, uint64_t pfn, void *buf)
     int err = 0;
     if (!xd_frames_find(&d->frames, pfn, &page))
         return -1;
-    if (d->info.type == XD_PV)
-        frame = d->frames.mfns[page];
+    if (d->info.type == XD_PV && !xd_frames_mfn_of(&d->frames, pfn, &frame))
+        return -1;
     return xd_domain_read_frames(d->dom, &frame, 1, buf, &err) < 0 || err ? -1 : 0;
 }
 
@@ -313,6 +314,33 @@ static int check_alive(struct dump *d, uint64_t done)
     return pass(d, rc, xd_domain_error(d->dom));
 }
 
+/* The dump's pages in pfn order with the frame each is mapped by (PV: its mfn), one after
+   another: PV through the p2m's machine-contiguous pieces, HVM/PVH through the runs. */
+struct cursor {
+    size_t r;   /* run (HVM) or piece (PV) */
+    uint64_t i; /* place inside it */
+};
+
+static bool cursor_end(const struct xd_frames *f, const struct cursor *c)
+{
+    return c->r >= (f->mruns ? f->nmruns : f->nruns);
+}
+
+static void cursor_next(const struct xd_frames *f, struct cursor *c, uint64_t *pfn, uint64_t *frame)
+{
+    uint64_t count;
+    if (f->mruns) {
+        *pfn = f->mruns[c->r].pfn + c->i;
+        *frame = f->mruns[c->r].mfn + c->i;
+        count = f->mruns[c->r].count;
+    } else {
+        *pfn = *frame = f->runs[c->r].pfn + c->i;
+        count = f->runs[c->r].count;
+    }
+    if (++c->i == count)
+        c->r++, c->i = 0;
+}
+
 /* One batch of the copy: the frames asked for, their pfns, and per frame 0 or an errno. */
 struct batch {
     uint64_t frames[XD_BATCH], pfns[XD_BATCH];
@@ -332,18 +360,13 @@ static int copy_memory(struct dump *d)
         if ((rc = xd_window_open(d->dom, &d->win[k])) < 0)
             rc = pass(d, rc, xd_domain_error(d->dom));
     const struct xd_frames *f = &d->frames;
-    uint64_t done = 0, i = 0; /* i: position inside run r */
-    size_t r = 0;
-    for (unsigned k = 0; rc == 0 && r < f->nruns; k ^= 1) {
+    struct cursor c = {0};
+    uint64_t done = 0;
+    for (unsigned k = 0; rc == 0 && !cursor_end(f, &c); k ^= 1) {
         struct batch *bk = &b[k];
         size_t n = 0;
-        for (; n < XD_BATCH && r < f->nruns; n++) {
-            const struct xd_run *run = &f->runs[r];
-            bk->pfns[n] = run->pfn + i;
-            bk->frames[n] = d->info.type == XD_PV ? xd_frames_mfn(f, run, i) : run->pfn + i;
-            if (++i == run->count)
-                r++, i = 0;
-        }
+        for (; n < XD_BATCH && !cursor_end(f, &c); n++)
+            cursor_next(f, &c, &bk->pfns[n], &bk->frames[n]);
         if (d->o->stop && *d->o->stop) {
             rc = fail(d, XDUMP_E_SIGNAL,
                       "interrupted after %llu of %llu pages; no core "
@@ -397,20 +420,21 @@ static int pad_to(struct dump *d, uint64_t off)
 static int write_index(struct dump *d)
 {
     uint64_t buf[2 * XD_BATCH];
-    size_t n = 0, per = d->info.type == XD_PV ? 2 : 1;
+    size_t n = 0;
     const struct xd_frames *f = &d->frames;
-    for (size_t r = 0; r < f->nruns; r++)
-        for (uint64_t i = 0; i < f->runs[r].count; i++) {
-            buf[n++] = f->runs[r].pfn + i;
-            if (per == 2)
-                buf[n++] = xd_frames_mfn(f, &f->runs[r], i);
-            if (n == 2 * XD_BATCH) {
-                int rc = xd_sink_write(d->sink, buf, n * sizeof(buf[0]));
-                if (rc < 0)
-                    return pass(d, rc, xd_sink_error(d->sink));
-                n = 0;
-            }
+    for (struct cursor c = {0}; !cursor_end(f, &c);) {
+        uint64_t pfn, frame;
+        cursor_next(f, &c, &pfn, &frame);
+        buf[n++] = pfn;
+        if (d->info.type == XD_PV)
+            buf[n++] = frame;
+        if (n == 2 * XD_BATCH) {
+            int rc = xd_sink_write(d->sink, buf, n * sizeof(buf[0]));
+            if (rc < 0)
+                return pass(d, rc, xd_sink_error(d->sink));
+            n = 0;
         }
+    }
     int rc = xd_sink_write(d->sink, buf, n * sizeof(buf[0]));
     if (rc < 0 || !d->have_xk)
         return pass(d, rc, xd_sink_error(d->sink));
@@ -606,10 +630,16 @@ static int run(struct dump *d)
         return rc;
     if (d->info.type == XD_PV)
         pv_cr3_to_pfn(d);
+    xd_m2p_free(&d->m2p); /* the walk and CR3 done: not kept while the head is built */
+    /* What the p2m's reading, the inverse and (below) the head leave free in the heap goes back
+       before the copy: freed, it still counted in the peak RSS (glibc keeps it, below a mmap
+       threshold the 4 MiB p2m buffer's free has raised): 1 MiB of a 64 GiB PV guest's 14.5. */
+    malloc_trim(0);
     if ((rc = plan(d, xd_layout_fail_reserve(d->frames.npages))) < 0 ||
         (rc = write_head(d, false)) < 0)
         return rc;
     d->head_written = true;
+    malloc_trim(0);
     if ((rc = copy_memory(d)) < 0 || (rc = write_index(d)) < 0 || (rc = write_tail(d)) < 0 ||
         (rc = check_alive(d, d->frames.npages)) < 0)
         return keep_partial(d, rc);

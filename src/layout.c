@@ -31,11 +31,16 @@ static uint64_t piece_paddr(const struct xd_layout_in *in, const struct xd_run *
 {
     if (in->type != XD_PV)
         return (r->pfn + i) << XD_PAGE_SHIFT;
-    uint64_t mfn = xd_frames_mfn(in->frames, r, i), k = 1;
-    while (k < *n && xd_frames_mfn(in->frames, r, i + k) == mfn + k)
-        k++;
-    *n = k;
-    return mfn << XD_PAGE_SHIFT;
+    /* the p2m's machine-contiguous piece holding the page: one search, not one per page */
+    const struct xd_mrun *m = xd_frames_mrun(in->frames, r->pfn + i);
+    if (!m) { /* not reached: the pieces cover every pfn of the runs */
+        *n = 1;
+        return 0;
+    }
+    uint64_t at = r->pfn + i - m->pfn;
+    if (*n > m->count - at)
+        *n = m->count - at;
+    return (m->mfn + at) << XD_PAGE_SHIFT;
 }
 
 /* Every virtual piece, vaddr ascending. */

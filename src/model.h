@@ -18,19 +18,27 @@
 enum xd_domtype { XD_PV = 1, XD_HVM = 2, XD_PVH = 3 };
 
 /* A run of present pfns. Pages are numbered in pfn order across runs: `page` is the number
-   of the run's first page - its place in the file's page data and, for PV, in mfns[]. */
+   of the run's first page - its place in the file's page data. */
 struct xd_run {
     uint64_t pfn;
     uint64_t count;
     uint64_t page;
 };
 
+/* PV: a run of pfns whose machine frames are consecutive too (pfn + i -> mfn + i). The p2m is
+   kept as these, run-length: as many as the guest's memory has machine-contiguous pieces
+   (Xen allocates a PV guest in 2 MiB extents where it can: one per 512 pages or fewer), not
+   one entry per page. */
+struct xd_mrun {
+    uint64_t pfn, mfn, count;
+};
+
 /* Which frames exist: runs sorted by pfn, and for PV their machine frames. */
 struct xd_frames {
     struct xd_run *runs;
     size_t nruns, cap;
-    uint64_t *mfns; /* PV only: one per present pfn, run after run */
-    uint64_t mfn_cap;
+    struct xd_mrun *mruns; /* PV only: pfn ascending, covering exactly the runs' pfns */
+    size_t nmruns, mcap;
     uint64_t npages;
     uint64_t invalid_entries; /* PV p2m entries that were rejected (out of range, duplicates) */
     uint64_t paged_missing;   /* HVM frames still paged out after the retries */

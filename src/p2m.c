@@ -37,15 +37,20 @@ int xd_frames_add(struct xd_frames *f, uint64_t pfn, bool with_mfn, uint64_t mfn
     if (last && pfn < last->pfn + last->count)
         return -XDUMP_E_FAIL; /* callers add in ascending order */
     if (with_mfn) {
-        if (f->npages == f->mfn_cap) {
-            uint64_t cap = f->mfn_cap ? f->mfn_cap * 2 : 4096;
-            uint64_t *m = realloc(f->mfns, cap * sizeof(*m));
-            if (!m)
-                return -XDUMP_E_FAIL;
-            f->mfns = m;
-            f->mfn_cap = cap;
+        struct xd_mrun *m = f->nmruns ? &f->mruns[f->nmruns - 1] : NULL;
+        if (m && pfn == m->pfn + m->count && mfn == m->mfn + m->count && mfn > m->mfn) {
+            m->count++;
+        } else {
+            if (f->nmruns == f->mcap) {
+                size_t cap = f->mcap ? f->mcap * 2 : 64;
+                m = realloc(f->mruns, cap * sizeof(*m));
+                if (!m)
+                    return -XDUMP_E_FAIL;
+                f->mruns = m;
+                f->mcap = cap;
+            }
+            f->mruns[f->nmruns++] = (struct xd_mrun){pfn, mfn, 1};
         }
-        f->mfns[f->npages] = mfn;
     }
     f->npages++;
     if (last && pfn == last->pfn + last->count) {
@@ -88,10 +93,46 @@ bool xd_frames_find(const struct xd_frames *f, uint64_t pfn, uint64_t *page)
     return r != NULL;
 }
 
+size_t xd_frames_mrun_at(const struct xd_frames *f, uint64_t pfn)
+{
+    size_t lo = 0, hi = f->nmruns;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (pfn >= f->mruns[mid].pfn && pfn - f->mruns[mid].pfn >= f->mruns[mid].count)
+            lo = mid + 1; /* ends at or before pfn */
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+const struct xd_mrun *xd_frames_mrun(const struct xd_frames *f, uint64_t pfn)
+{
+    size_t k = xd_frames_mrun_at(f, pfn);
+    if (k == f->nmruns || pfn < f->mruns[k].pfn)
+        return NULL;
+    return &f->mruns[k];
+}
+
+bool xd_frames_mfn_of(const struct xd_frames *f, uint64_t pfn, uint64_t *mfn)
+{
+    const struct xd_mrun *m = xd_frames_mrun(f, pfn);
+    if (m)
+        *mfn = m->mfn + (pfn - m->pfn);
+    return m != NULL;
+}
+
+uint64_t xd_frames_mfn(const struct xd_frames *f, const struct xd_run *r, uint64_t i)
+{
+    uint64_t mfn = 0;
+    xd_frames_mfn_of(f, r->pfn + i, &mfn);
+    return mfn;
+}
+
 void xd_frames_free(struct xd_frames *f)
 {
     free(f->runs);
-    free(f->mfns);
+    free(f->mruns);
     memset(f, 0, sizeof(*f));
 }
 
@@ -99,8 +140,9 @@ void xd_frames_free(struct xd_frames *f)
 
 /* Sorts e[0..n) by mfn: least significant digit first, RADIX_BITS bits a pass, as many passes
    as the largest mfn needs (2 or 3 for any real host), each stable, through tmp[n]. A qsort()
-   of a 1 GiB guest's 256 Ki entries was 4% of its dump. */
-static void sort_by_mfn(struct xd_m2p_entry *e, struct xd_m2p_entry *tmp, size_t *count, size_t n)
+   of a 1 GiB guest's 256 Ki pages was 4% of its dump, when the inverse was kept page by page;
+   a guest whose machine frames are scattered page by page still has that many pieces. */
+static void sort_by_mfn(struct xd_mrun *e, struct xd_mrun *tmp, size_t *count, size_t n)
 {
     uint64_t top = 0;
     for (size_t i = 0; i < n; i++)
@@ -122,10 +164,10 @@ static void sort_by_mfn(struct xd_m2p_entry *e, struct xd_m2p_entry *tmp, size_t
 
 int xd_m2p_build(const struct xd_frames *f, struct xd_m2p *m)
 {
-    size_t n = f->npages ? f->npages : 1;
+    size_t n = f->nmruns ? f->nmruns : 1;
     m->n = 0;
     m->e = malloc(n * sizeof(*m->e));
-    struct xd_m2p_entry *tmp = malloc(n * sizeof(*tmp));
+    struct xd_mrun *tmp = malloc(n * sizeof(*tmp));
     size_t *count = malloc(sizeof(*count) << RADIX_BITS);
     if (!m->e || !tmp || !count) {
         free(count);
@@ -134,29 +176,43 @@ int xd_m2p_build(const struct xd_frames *f, struct xd_m2p *m)
         m->e = NULL;
         return -1;
     }
-    for (size_t r = 0; r < f->nruns; r++)
-        for (uint64_t i = 0; i < f->runs[r].count; i++)
-            m->e[m->n++] =
-                (struct xd_m2p_entry){xd_frames_mfn(f, &f->runs[r], i), f->runs[r].pfn + i};
-    sort_by_mfn(m->e, tmp, count, m->n);
+    if (f->nmruns)
+        memcpy(m->e, f->mruns, f->nmruns * sizeof(*m->e));
+    sort_by_mfn(m->e, tmp, count, f->nmruns);
     free(count);
     free(tmp);
+    /* Disjoint: a hostile p2m may name one machine frame for several pfns (their pages are
+       the same bytes). The piece met first in mfn order (pfn order among equal starts: the
+       sort is stable) keeps the frames; a later one loses what overlaps and, if nothing is
+       left beyond, goes. */
+    uint64_t end = 0;
+    for (size_t i = 0; i < f->nmruns; i++) {
+        struct xd_mrun r = m->e[i];
+        if (m->n && r.mfn < end) {
+            uint64_t skip = end - r.mfn;
+            if (skip >= r.count)
+                continue;
+            r.mfn += skip, r.pfn += skip, r.count -= skip;
+        }
+        m->e[m->n++] = r;
+        end = r.mfn + r.count;
+    }
     return 0;
 }
 
 bool xd_m2p_lookup(const struct xd_m2p *m, uint64_t mfn, uint64_t *pfn)
 {
-    size_t lo = 0, hi = m->n;
+    size_t lo = 0, hi = m->n; /* the first piece starting above mfn */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (m->e[mid].mfn < mfn)
+        if (m->e[mid].mfn <= mfn)
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (lo == m->n || m->e[lo].mfn != mfn)
+    if (lo == 0 || mfn - m->e[lo - 1].mfn >= m->e[lo - 1].count)
         return false;
-    *pfn = m->e[lo].pfn;
+    *pfn = m->e[lo - 1].pfn + (mfn - m->e[lo - 1].mfn);
     return true;
 }
 

@@ -50,12 +50,13 @@ int xd_p2m_hvm(const struct xd_guest_ops *ops, uint64_t max_gpfn, bool probe_all
 int xd_frames_add(struct xd_frames *f, uint64_t pfn, bool with_mfn, uint64_t mfn);
 void xd_frames_free(struct xd_frames *f);
 
-/* PV: machine frame -> pfn, sorted by mfn (a radix sort: as much memory again while it is
-   built): 16 bytes per present page, built once per dump (page-table walk, CR3 translation). */
+/* PV: machine frame -> pfn, from the p2m's own runs (f->mruns) sorted by mfn and made
+   disjoint (a frame the p2m names twice answers its first pfn): 24 bytes per machine-contiguous
+   piece, and as much again while it is sorted - built once per dump (page-table walk, CR3
+   translation). Every answer is a pfn whose p2m entry is that frame. Xen's own M2P is not
+   read: it is the guest's to write, and would have to be checked against the p2m anyway. */
 struct xd_m2p {
-    struct xd_m2p_entry {
-        uint64_t mfn, pfn;
-    } * e;
+    struct xd_mrun *e;
     size_t n;
 };
 /* Builds it from a PV enumeration: 0, or -1 (out of memory). */
@@ -65,13 +66,18 @@ bool xd_m2p_lookup(const struct xd_m2p *m, uint64_t mfn, uint64_t *pfn);
 void xd_m2p_free(struct xd_m2p *m);
 /* The run holding pfn (binary search), or NULL. */
 const struct xd_run *xd_frames_run(const struct xd_frames *f, uint64_t pfn);
-/* Finds pfn: its page number (place in the file's page data, and in mfns[]) in *page. */
+/* Finds pfn: its page number (place in the file's page data) in *page. */
 bool xd_frames_find(const struct xd_frames *f, uint64_t pfn, uint64_t *page);
 
-/* The mfn of the i-th page of run r (PV). */
-static inline uint64_t xd_frames_mfn(const struct xd_frames *f, const struct xd_run *r, uint64_t i)
-{
-    return f->mfns[r->page + i];
-}
+/* PV: the machine-contiguous piece holding pfn (binary search over f->mruns), or NULL. */
+const struct xd_mrun *xd_frames_mrun(const struct xd_frames *f, uint64_t pfn);
+/* PV: the index of the first piece ending above pfn (f->nmruns if none): where a walk of the
+   pieces from pfn on starts. */
+size_t xd_frames_mrun_at(const struct xd_frames *f, uint64_t pfn);
+/* PV: the mfn of pfn, if present. */
+bool xd_frames_mfn_of(const struct xd_frames *f, uint64_t pfn, uint64_t *mfn);
+/* PV: the mfn of the i-th page of run r (a search: walk f->mruns in order where pages are
+   taken one after another). */
+uint64_t xd_frames_mfn(const struct xd_frames *f, const struct xd_run *r, uint64_t i);
 
 #endif

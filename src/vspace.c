@@ -243,6 +243,11 @@ int xd_vspace(const struct xd_vspace_in *in, struct xd_vrange **out, size_t *nou
         return rc;
     }
     normalise(&w);
+    if (w.n && w.n < w.cap) { /* kept for the whole dump: give back what doubling left over */
+        struct xd_vrange *p = realloc(w.ranges, w.n * sizeof(*p));
+        if (p)
+            w.ranges = p;
+    }
     st->walk.ranges = w.n;
     for (size_t i = 0; i < w.n; i++)
         st->walk.pages += w.ranges[i].npages;

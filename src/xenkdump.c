@@ -17,29 +17,22 @@ static void put64(uint8_t *p, uint64_t v)
 
 uint64_t xd_xk_machine_pieces(const struct xd_frames *f, xd_mpiece_fn fn, void *ctx)
 {
-    uint64_t n = 0;
-    for (size_t r = 0; r < f->nruns; r++) {
-        const struct xd_run *run = &f->runs[r];
-        uint64_t start = 0;
-        for (uint64_t i = 1; i <= run->count; i++) {
-            if (i < run->count && xd_frames_mfn(f, run, i) == xd_frames_mfn(f, run, i - 1) + 1)
-                continue;
-            if (fn)
-                fn(ctx, xd_frames_mfn(f, run, start), run->page + start, i - start);
-            n++;
-            start = i;
-        }
+    uint64_t page = 0; /* the pieces cover the pages in pfn order, one after another */
+    for (size_t k = 0; k < f->nmruns; k++) {
+        if (fn)
+            fn(ctx, f->mruns[k].mfn, page, f->mruns[k].count);
+        page += f->mruns[k].count;
     }
-    return n;
+    return f->nmruns;
 }
 
 int xd_xk_plan(const struct xd_frames *f, struct xd_xk *x)
 {
     *x = (struct xd_xk){0};
     uint64_t max_mfn = 0, end_pfn = 0;
-    for (uint64_t p = 0; p < f->npages; p++)
-        if (f->mfns[p] > max_mfn)
-            max_mfn = f->mfns[p];
+    for (size_t k = 0; k < f->nmruns; k++)
+        if (f->mruns[k].mfn + f->mruns[k].count - 1 > max_mfn)
+            max_mfn = f->mruns[k].mfn + f->mruns[k].count - 1;
     if (f->nruns)
         end_pfn = f->runs[f->nruns - 1].pfn + f->runs[f->nruns - 1].count;
     if (end_pfn > XD_XK_MAX_PFNS) {
@@ -112,10 +105,13 @@ void xd_xk_page(const struct xd_xk *x, const struct xd_frames *f, uint64_t k, ui
         memset(page, 0xff, 4096);
     } else { /* a p2m page: each pfn's mfn, or all ones */
         uint64_t first = x->present[k - x->nfl - 2] * PER_PAGE;
+        size_t m = xd_frames_mrun_at(f, first); /* then the pieces in pfn order */
         for (uint64_t i = 0; i < PER_PAGE; i++) {
-            uint64_t pg, mfn = INVALID_MFN;
-            if (first + i < XD_XK_MAX_PFNS && xd_frames_find(f, first + i, &pg))
-                mfn = f->mfns[pg];
+            uint64_t pfn = first + i, mfn = INVALID_MFN;
+            while (m < f->nmruns && pfn >= f->mruns[m].pfn + f->mruns[m].count)
+                m++;
+            if (pfn < XD_XK_MAX_PFNS && m < f->nmruns && pfn >= f->mruns[m].pfn)
+                mfn = f->mruns[m].mfn + (pfn - f->mruns[m].pfn);
             put64(page + 8 * i, mfn);
         }
     }

@@ -145,9 +145,35 @@ static void check_frames(const struct xd_frames *f, bool pv, uint64_t max_pfn, u
     }
     if (pages != f->npages || pages > limit)
         abort();
-    for (uint64_t i = 0; pv && i < f->npages; i++)
-        if (f->mfns[i] > max_mfn || (f->mfns[i] >> 62) != 0)
+    if (!pv)
+        return;
+    /* the pieces: the runs' pfns exactly, in order, each machine-contiguous and valid */
+    uint64_t covered = 0;
+    for (size_t k = 0; k < f->nmruns; k++) {
+        const struct xd_mrun *m = &f->mruns[k];
+        if (m->count == 0 || m->mfn + m->count - 1 > max_mfn ||
+            (k && m->pfn < f->mruns[k - 1].pfn + f->mruns[k - 1].count))
             abort();
+        const struct xd_run *r = xd_frames_run(f, m->pfn);
+        if (!r || m->pfn + m->count > r->pfn + r->count)
+            abort();
+        covered += m->count;
+    }
+    if (covered != f->npages)
+        abort();
+    /* the inverse the page walk uses: each answer a pfn whose own entry is the frame asked */
+    struct xd_m2p inv;
+    if (xd_m2p_build(f, &inv) < 0)
+        return;
+    for (size_t k = 0; k < f->nmruns && k < 256; k++)
+        for (uint64_t d = 0; d < 3; d++) {
+            uint64_t mfn = f->mruns[k].mfn + d, pfn, back;
+            if (xd_m2p_lookup(&inv, mfn, &pfn) && (!xd_frames_mfn_of(f, pfn, &back) || back != mfn))
+                abort();
+            if (d == 0 && !xd_m2p_lookup(&inv, mfn, &pfn)) /* every frame is answered */
+                abort();
+        }
+    xd_m2p_free(&inv);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

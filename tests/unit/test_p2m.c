@@ -162,7 +162,9 @@ static void expect_identity_map(const struct xd_frames *f, const uint64_t *pfn_m
         bool found = xd_frames_find(f, pfn, &page_no);
         cr_assert_eq(found, !hole(pfn), "pfn %#lx", pfn);
         if (found) {
-            cr_assert_eq(f->mfns[page_no], pfn_mfn[pfn], "pfn %#lx", pfn);
+            uint64_t mfn = ~UINT64_C(0);
+            cr_assert(xd_frames_mfn_of(f, pfn, &mfn), "pfn %#lx", pfn);
+            cr_assert_eq(mfn, pfn_mfn[pfn], "pfn %#lx", pfn);
             n++;
         }
     }
@@ -397,9 +399,13 @@ Test(p2m, m2p_inverts_the_p2m)
         }
         struct xd_m2p m;
         cr_assert_eq(xd_m2p_build(&f, &m), 0);
-        cr_assert_eq(m.n, n);
-        for (size_t i = 1; i < m.n; i++)
-            cr_assert_lt(m.e[i - 1].mfn, m.e[i].mfn, "sorted, no duplicates");
+        uint64_t covered = 0;
+        for (size_t i = 0; i < m.n; i++) {
+            covered += m.e[i].count;
+            if (i)
+                cr_assert_leq(m.e[i - 1].mfn + m.e[i - 1].count, m.e[i].mfn, "sorted, disjoint");
+        }
+        cr_assert_eq(covered, n);
         for (size_t r = 0; r < f.nruns; r++)
             for (uint64_t i = 0; i < f.runs[r].count; i++) {
                 uint64_t pfn = ~UINT64_C(0);
@@ -411,4 +417,59 @@ Test(p2m, m2p_inverts_the_p2m)
         xd_m2p_free(&m);
         xd_frames_free(&f);
     }
+}
+
+/* The p2m kept run-length: machine-contiguous pfns make one piece, a jump in either starts
+   another, and every pfn's mfn is answered from them. */
+Test(p2m, pieces_are_machine_contiguous_runs)
+{
+    struct xd_frames f = {0};
+    /* pfns 0-1023 at mfns 0x5000.. in two 2 MiB extents in falling order (Xen's allocator),
+       pfn 1024 absent, 1025-1027 at 0x9000.., 1028 at 0x9003 too far (a new piece) */
+    for (uint64_t pfn = 0; pfn < 1024; pfn++)
+        cr_assert_eq(xd_frames_add(&f, pfn, true, (pfn < 512 ? 0x5200 : 0x5000 - 512) + pfn), 0);
+    for (uint64_t pfn = 1025; pfn < 1028; pfn++)
+        cr_assert_eq(xd_frames_add(&f, pfn, true, 0x9000 + pfn - 1025), 0);
+    cr_assert_eq(xd_frames_add(&f, 1028, true, 0x9010), 0);
+    cr_assert_eq(f.nruns, 2);
+    cr_assert_eq(f.nmruns, 4);
+    cr_assert_eq(f.mruns[0].mfn, 0x5200);
+    cr_assert_eq(f.mruns[1].pfn, 512);
+    cr_assert_eq(f.mruns[1].mfn, 0x5000);
+    cr_assert_eq(f.mruns[2].count, 3);
+    uint64_t mfn;
+    cr_assert(xd_frames_mfn_of(&f, 700, &mfn));
+    cr_assert_eq(mfn, 0x5000 + 700 - 512);
+    cr_assert(xd_frames_mfn_of(&f, 1028, &mfn));
+    cr_assert_eq(mfn, 0x9010);
+    cr_assert_not(xd_frames_mfn_of(&f, 1024, &mfn));
+    cr_assert_not(xd_frames_mfn_of(&f, 1029, &mfn));
+    cr_assert_eq(xd_frames_mrun_at(&f, 1024), 2);
+    cr_assert_eq(xd_frames_mrun_at(&f, 5000), 4);
+    xd_frames_free(&f);
+}
+
+/* A hostile p2m naming one machine frame for several pfns: the inverse answers one of them,
+   and every answer is a pfn whose own entry is the frame asked about. */
+Test(p2m, m2p_of_a_p2m_naming_frames_twice)
+{
+    struct xd_frames f = {0};
+    for (uint64_t pfn = 0; pfn < 100; pfn++) /* 0x100..0x163, then 0x120..0x183 */
+        cr_assert_eq(xd_frames_add(&f, pfn, true, 0x100 + pfn % 50 * 2 + (pfn >= 50 ? 0x20 : 0)),
+                     0);
+    for (uint64_t pfn = 200; pfn < 210; pfn++) /* inside the first: 0x104.. */
+        cr_assert_eq(xd_frames_add(&f, pfn, true, 0x104 + (pfn - 200)), 0);
+    struct xd_m2p m;
+    cr_assert_eq(xd_m2p_build(&f, &m), 0);
+    for (uint64_t mfn = 0xf0; mfn < 0x200; mfn++) {
+        uint64_t pfn, back;
+        if (!xd_m2p_lookup(&m, mfn, &pfn))
+            continue;
+        cr_assert(xd_frames_mfn_of(&f, pfn, &back));
+        cr_assert_eq(back, mfn, "mfn %#lx answered pfn %#lx", mfn, pfn);
+    }
+    for (size_t i = 1; i < m.n; i++)
+        cr_assert_leq(m.e[i - 1].mfn + m.e[i - 1].count, m.e[i].mfn, "disjoint");
+    xd_m2p_free(&m);
+    xd_frames_free(&f);
 }

@@ -122,17 +122,6 @@ static void map_4k(struct fake *g, uint64_t va, uint64_t pfn)
     map(g, va, pfn, 1);
 }
 
-/*
- * Seconds since the first call. The tests time themselves instead of using criterion's
- * .timeout, which makes criterion 2.4.1 leak under AddressSanitizer (and so fail).
- */
-static double seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static struct xd_walk_opts opts_for(const struct fake *g, uint64_t max_pfn)
 {
     return (struct xd_walk_opts){
@@ -323,10 +312,9 @@ Test(pagewalk, full_self_map_is_bounded)
     struct xd_walk_stats st;
     struct xd_vrange *r;
     size_t n;
-    double t0 = seconds();
 
+    /* The bound is in the counts (no timing here: a loaded machine made 2 s into 2.4) */
     cr_assert_eq(xd_pagewalk(&o, read_page, NULL, g, &r, &n, &st), -1);
-    cr_expect_lt(seconds() - t0, 2.0);
     cr_expect_eq(errno, E2BIG);
     cr_expect_eq(st.table_walks, 5000);
     cr_expect_eq(st.table_reads, 1);
@@ -527,7 +515,6 @@ Test(pagewalk, sparse_1tib_direct_map)
 
     o.present = present;
     o.npresent = 4;
-    double t0 = seconds();
     WALK_EXPECT(g, o, NULL, &st, {DIRECT_MAP, 0, 0x9f},
                 {DIRECT_MAP + 0x100 * KIB4, 0x100, 0x80000 - 0x100},
                 {DIRECT_MAP + 0x1000000 * KIB4, 0x1000000, 0x10000},
@@ -538,8 +525,8 @@ Test(pagewalk, sparse_1tib_direct_map)
     /* All of it present: one range. */
     o.present = NULL;
     o.npresent = 0;
-    WALK_EXPECT(g, o, NULL, NULL, {DIRECT_MAP, 0, tib_pages});
-    cr_expect_lt(seconds() - t0, 0.1, "1024 entries must not be walked page by page");
+    WALK_EXPECT(g, o, NULL, &st, {DIRECT_MAP, 0, tib_pages});
+    cr_expect_eq(st.leaf_entries, 1024, "1024 entries must not be walked page by page");
     free(g);
 }
 
@@ -554,7 +541,6 @@ static uint64_t xorshift(uint64_t *s)
 /* Random tables, half of whose entries point back into the tables: within the bound. */
 Test(pagewalk, garbage_tables_terminate)
 {
-    double t0 = seconds();
     for (uint64_t seed = 1; seed <= 20; seed++) {
         struct fake *g = fake_new(seed & 1, false);
         uint64_t s = seed * 0x9e3779b97f4a7c15;
@@ -586,7 +572,6 @@ Test(pagewalk, garbage_tables_terminate)
         free(r);
         free(g);
     }
-    cr_expect_lt(seconds() - t0, 5.0);
 }
 
 static int collect_all(const struct xd_walk_opts *o, struct fake *g, struct xd_vrange **r,

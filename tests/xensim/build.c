@@ -54,7 +54,8 @@ struct dom_spec {
     int nram;
     int p2m_list;
     uint64_t p2m_vaddr, p2m_size, max_pages;
-    uint64_t mfn_base; /* PV: the first machine frame of the domain's memory (0: the next free) */
+    uint64_t mfn_base;   /* PV: the first machine frame of the domain's memory (0: the next free) */
+    uint64_t mfn_extent; /* PV: frames per shuffled extent (0: XS_EXTENT) */
     int fill;
     uint64_t seed;
     unsigned zero_pct;
@@ -308,6 +309,13 @@ static int parse_line(struct builder *b, struct dom_spec *s, char **tok, int n)
         s->p2m_size = v;
     } else if (!strcmp(k, "mfn_base") && n == 2 && !parse_num(tok[1], &v) && v >= 1) {
         s->mfn_base = v;
+    } else if (!strcmp(k, "mfn_extent") && n == 2 && !parse_num(tok[1], &v) && v >= 1 &&
+               v <= XS_EXTENT) {
+        /* Xen 4.17's PV builder asks for 2 MiB extents, takes what populate_physmap returns
+           and the rest in 4 KiB pages (tools/libs/guest/xg_dom_x86.c:1274-1310), and a
+           ballooning guest gets pages back one at a time: machine frames contiguous for fewer
+           than 512 frames, or none (1). */
+        s->mfn_extent = v;
     } else if (!strcmp(k, "max_pages") && n == 2 && !parse_num(tok[1], &v)) {
         s->max_pages = v;
     } else if (!strcmp(k, "fill") && n >= 2) {
@@ -965,7 +973,8 @@ static int layout_domain(struct builder *b, struct dom_spec *s, struct xsim_doma
                     (unsigned long long)d->p2m_size, (unsigned long long)last);
     d->max_gpfn = s->type == XS_PV ? d->p2m_size - 1 : last;
     d->perm_a = 1;
-    uint64_t ext = n / XS_EXTENT; /* whole extents, shuffled (world.h) */
+    d->extent = s->type == XS_PV && s->mfn_extent ? s->mfn_extent : XS_EXTENT;
+    uint64_t ext = n / d->extent; /* whole extents, shuffled (world.h) */
     if (s->type == XS_PV && ext > 2) {
         uint64_t a = (0x9e3779b97f4a7c15ull ^ s->seed) % ext;
         for (uint64_t tries = 0; (a < 2 || gcd(a, ext) != 1) && tries < ext; tries++)

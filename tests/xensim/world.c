@@ -189,21 +189,20 @@ uint64_t xsim_rank_pfn(struct xsim_handle *h, const struct xsim_domain *d, uint6
 
 uint64_t xsim_perm(const struct xsim_domain *d, uint64_t rank)
 {
-    uint64_t e = d->nr_frames / XS_EXTENT;
-    if (rank >= e * XS_EXTENT) /* the last, partial extent stays in place */
+    uint64_t x_len = d->extent ? d->extent : XS_EXTENT, e = d->nr_frames / x_len;
+    if (rank >= e * x_len) /* the last, partial extent stays in place */
         return rank;
-    uint64_t x = rank / XS_EXTENT;
-    return (uint64_t)(((unsigned __int128)x * d->perm_a + d->perm_b) % e) * XS_EXTENT +
-           rank % XS_EXTENT;
+    uint64_t x = rank / x_len;
+    return (uint64_t)(((unsigned __int128)x * d->perm_a + d->perm_b) % e) * x_len + rank % x_len;
 }
 
 uint64_t xsim_perm_inv(const struct xsim_domain *d, uint64_t idx)
 {
-    uint64_t e = d->nr_frames / XS_EXTENT;
-    if (idx >= e * XS_EXTENT)
+    uint64_t x_len = d->extent ? d->extent : XS_EXTENT, e = d->nr_frames / x_len;
+    if (idx >= e * x_len)
         return idx;
-    uint64_t x = (idx / XS_EXTENT + e - d->perm_b % e) % e;
-    return (uint64_t)(((unsigned __int128)x * d->perm_a_inv) % e) * XS_EXTENT + idx % XS_EXTENT;
+    uint64_t x = (idx / x_len + e - d->perm_b % e) % e;
+    return (uint64_t)(((unsigned __int128)x * d->perm_a_inv) % e) * x_len + idx % x_len;
 }
 
 bool xsim_pfn_to_frame(struct xsim_handle *h, const struct xsim_domain *d, uint64_t pfn,

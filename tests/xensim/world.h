@@ -18,8 +18,9 @@
  *
  * Frame numbers: an HVM/PVH domain is mapped by gfn (= pfn). A PV domain is mapped by machine
  * frame number: pfn -> rank (its index among present pfns, via the runs) -> mfn = mfn_base +
- * a shuffle of 2 MiB extents (XS_EXTENT frames: extent x goes to (x * perm_a + perm_b) mod
- * extents, the frames inside keep their order; a last partial extent stays in place), a
+ * a shuffle of 2 MiB extents (XS_EXTENT frames, or the domain's `extent`: extent x goes to
+ * (x * perm_a + perm_b) mod extents, the frames inside keep their order; a last partial extent
+ * stays in place), a
  * bijection: the p2m is shuffled as Xen's allocator leaves it (superpage extents where it can)
  * and a dumper that confuses pfn and mfn reads the wrong page.
  */
@@ -32,7 +33,7 @@
 #include <sys/types.h>
 
 #define XS_MAGIC 0x584e5349u /* "ISNX" */
-#define XS_VERSION 7
+#define XS_VERSION 8
 #define XS_PAGE_SIZE 4096u
 #define XS_MAX_DOMAINS 64
 #define XS_MAX_FAULTS 256
@@ -114,6 +115,7 @@ struct xsim_domain {
     uint64_t p2m_size; /* PV: shared_info.arch.max_pfn */
     uint64_t mfn_base; /* PV: machine frames are [mfn_base, mfn_base + nr_frames) */
     uint64_t perm_a, perm_b, perm_a_inv;
+    uint64_t extent;     /* PV: frames per shuffled extent (XS_EXTENT, or fewer: mfn_extent) */
     uint64_t shinfo_mfn; /* shared_info_frame (HVM/PVH: the gfn the guest placed it at) */
 
     /* HVM/PVH grant table, as GNTTABOP_* report it: version (0: never used), its frames and
