@@ -221,7 +221,16 @@ void xd_domain_close(struct xd_domain *d)
 
 /* ---- what Xen says ------------------------------------------------------------------------ */
 
-/* What getdomaininfo says of a domain, as xdump keeps it. The list call (sysctl
+/* One meaning of a domain's type for every door (xd_domain_info, xd_host_list): a PVH guest is
+   an HVM container whose emulation is at most the local APIC and vPCI (libxl's PVH config). */
+static int dom_type(bool hvm, uint32_t emulation_flags)
+{
+    if (!hvm)
+        return XD_PV;
+    return (emulation_flags & ~(XEN_X86_EMU_LAPIC | XEN_X86_EMU_VPCI)) == 0 ? XD_PVH : XD_HVM;
+}
+
+/* What getdomaininfo says of a domain, as xdump keeps it (both doors). The list call (sysctl
    getdomaininfolist) is the one both Xen 4.17 and 4.20 libraries have: xc_domain_getinfo() and
    xc_dominfo_t are gone since 4.18. Its flags carry a crash as a shutdown of reason
    SHUTDOWN_crash (xen/common/domctl.c:100-105 in 4.17.7, :101-106 in 4.20.4). */
@@ -229,10 +238,7 @@ static void dominfo_convert(const xc_domaininfo_t *x, struct xd_dominfo *d)
 {
     memset(d, 0, sizeof(*d));
     d->domid = x->domain;
-    uint32_t emu = x->arch_config.emulation_flags;
-    d->type = !(x->flags & XEN_DOMINF_hvm_guest)                     ? XD_PV
-              : (emu & ~(XEN_X86_EMU_LAPIC | XEN_X86_EMU_VPCI)) == 0 ? XD_PVH
-                                                                     : XD_HVM;
+    d->type = dom_type((x->flags & XEN_DOMINF_hvm_guest) != 0, x->arch_config.emulation_flags);
     memcpy(d->uuid, x->handle, sizeof(d->uuid));
     d->paused = (x->flags & XEN_DOMINF_paused) != 0;
     d->shutdown = (x->flags & XEN_DOMINF_shutdown) != 0;
@@ -291,10 +297,16 @@ static void convert_context(const vcpu_guest_context_x86_64_t *c, bool pv, struc
     v->r12 = r->r12, v->r13 = r->r13, v->r14 = r->r14, v->r15 = r->r15;
     v->rip = r->rip, v->rflags = r->rflags;
     v->fs_base = c->fs_base;
-    /* In kernel mode a PV guest runs on gs_base_kernel; Xen reports an HVM guest's live GS
-       base as gs_base_user and the swapgs shadow as gs_base_kernel. */
-    v->gs_base = pv ? c->gs_base_kernel : c->gs_base_user;
-    v->kernel_gs_base = pv ? c->gs_base_user : c->gs_base_kernel;
+    /* Xen's two GS bases are the kernel's and the user's, not "live" and "shadow"
+       (xen/arch/x86/domctl.c, arch_get_info_guest(), Xen 4.17.7): for HVM, in ring 0
+       gs_base_kernel is the live GS base and gs_base_user MSR_SHADOW_GS_BASE, in ring 3 the
+       other way round (lines 1490-1499; ring_0() is cs & 3 == 0); for PV they are the bases
+       Xen keeps per mode (1524-1525) and VGCF_in_kernel says which mode the vCPU is in
+       (1556-1557); Xen 4.20.0 the same (lines 1450-1459, 1484-1485, 1516-1517). The note's
+       gs_base is the live one, kernel_gs_base the swapgs shadow. */
+    bool kernel = pv ? (c->flags & VGCF_in_kernel) != 0 : (r->cs & 3) == 0;
+    v->gs_base = kernel ? c->gs_base_kernel : c->gs_base_user;
+    v->kernel_gs_base = kernel ? c->gs_base_user : c->gs_base_kernel;
     for (int i = 0; i < 5; i++)
         v->cr[i] = c->ctrlreg[i];
     v->cs = seg(r->cs, 0), v->ds = seg(r->ds, 0), v->es = seg(r->es, 0);
@@ -311,6 +323,9 @@ static void hvm_segments(const struct hvm_hw_cpu *h, struct xd_vcpu *v)
     v->gdt = (struct xd_seg){0, h->gdtr_limit, 0, h->gdtr_base};
     v->idt = (struct xd_seg){0, h->idtr_limit, 0, h->idtr_base};
     v->cr[0] = h->cr0, v->cr[2] = h->cr2, v->cr[3] = h->cr3, v->cr[4] = h->cr4;
+    /* The save record's gs_base is the GS segment's (live) base (xen/arch/x86/hvm/hvm.c,
+       hvm_save_cpu_ctxt(), 4.17.7 line 878), shadow_gs the swapgs MSR (svm.c line 525). */
+    v->gs_base = h->gs_base;
     v->kernel_gs_base = h->shadow_gs;
 }
 

@@ -573,8 +573,11 @@ static int run(struct dump *d)
                     d->info.domid);
     struct xd_sink_options so = {
         .force = d->o->force, .compress = d->o->compress, .threads = d->o->threads};
-    if ((d->lock = xd_lock_domain(d->info.domid, d->err, d->errlen)) < 0)
-        return d->lock;
+    char lockmsg[512];
+    if ((rc = xd_lock_domain(d->info.domid, &d->lock, lockmsg, sizeof(lockmsg))) < 0)
+        return fail(d, -rc, "%s", lockmsg);
+    if (rc > 0)
+        warn(d, "%s", lockmsg);
     if ((rc = xd_sink_open_with(d->o->output, &so, &d->sink, d->err, d->errlen)) < 0)
         return rc;
     /* The guardian first: from the moment a pause is held or a file begun, someone undoes

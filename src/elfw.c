@@ -42,14 +42,14 @@ struct vctx {
     Elf64_Phdr *ph;
 };
 
-static void put_virtual(void *ctx, uint64_t vaddr, uint64_t pfn, uint64_t npages, uint64_t off)
+static void put_virtual(void *ctx, uint64_t vaddr, uint64_t paddr, uint64_t npages, uint64_t off)
 {
     struct vctx *v = ctx;
     *v->ph++ = (Elf64_Phdr){.p_type = PT_LOAD,
                             .p_flags = PF_R | PF_W | PF_X,
                             .p_offset = off,
                             .p_vaddr = vaddr,
-                            .p_paddr = pfn << XD_PAGE_SHIFT,
+                            .p_paddr = paddr,
                             .p_filesz = npages * XD_PAGE_SIZE,
                             .p_memsz = npages * XD_PAGE_SIZE};
 }
@@ -111,7 +111,7 @@ void xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, uint
                                .p_filesz = in->xk->npages * XD_PAGE_SIZE,
                                .p_memsz = in->xk->npages * XD_PAGE_SIZE};
     }
-    for (size_t i = 0; i < f->nruns; i++) {
+    for (size_t i = 0; i < l->nphys; i++) { /* HVM/PVH: by pfn (PV has none: see layout.c) */
         const struct xd_run *r = &f->runs[i];
         next[i] = (Elf64_Phdr){.p_type = PT_LOAD,
                                .p_flags = PF_R | PF_W | PF_X,
@@ -120,7 +120,7 @@ void xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, uint
                                .p_filesz = r->count * XD_PAGE_SIZE,
                                .p_memsz = r->count * XD_PAGE_SIZE};
     }
-    struct vctx v = {next + f->nruns};
+    struct vctx v = {next + l->nphys};
     xd_layout_vpieces(l, in, put_virtual, &v);
     to_file(buf + sizeof(Elf64_Ehdr), ph, l->phnum * sizeof(*ph), ELF_T_PHDR);
     free(ph);

@@ -1280,6 +1280,10 @@ static int read_core(struct reader *r)
     in->shnum = r->shnum;
     if ((rc = scan_sections(r)) || (rc = scan_phdrs(r)))
         return rc;
+    /* A PV core addresses its PT_LOADs by machine frame only (FORMAT.md, "PV cores"): its pfns
+       are those of the Xen index. */
+    if (r->phnum && !in->nr_runs && in->nr_machine && (rc = xen_index(r)))
+        return rc;
     if (r->phnum) {
         in->format = in->has_description ? XD_CORE_XDUMP : XD_CORE_ELF;
         /* xdump keeps Xen's four notes outside its PT_NOTE (section .note.Xen only) */

@@ -24,6 +24,20 @@ uint64_t xd_layout_pfn_offset(const struct xd_layout *l, const struct xd_frames 
     return xd_frames_find(f, pfn, &page) ? l->pages_off + page * XD_PAGE_SIZE : 0;
 }
 
+/* A PV core's p_paddr is a machine address (docs/FORMAT.md, "PV cores"): a virtual piece then
+   also ends where the machine frames stop being consecutive. */
+static uint64_t piece_paddr(const struct xd_layout_in *in, const struct xd_run *r, uint64_t i,
+                            uint64_t *n)
+{
+    if (in->type != XD_PV)
+        return (r->pfn + i) << XD_PAGE_SHIFT;
+    uint64_t mfn = xd_frames_mfn(in->frames, r, i), k = 1;
+    while (k < *n && xd_frames_mfn(in->frames, r, i + k) == mfn + k)
+        k++;
+    *n = k;
+    return mfn << XD_PAGE_SHIFT;
+}
+
 void xd_layout_vpieces(const struct xd_layout *l, const struct xd_layout_in *in, xd_vpiece_fn fn,
                        void *ctx)
 {
@@ -35,19 +49,21 @@ void xd_layout_vpieces(const struct xd_layout *l, const struct xd_layout_in *in,
                 k++; /* a page the file does not hold: left out of every segment */
                 continue;
             }
-            uint64_t page = r->page + (v->pfn + k - r->pfn);
-            uint64_t n = r->pfn + r->count - (v->pfn + k);
+            uint64_t at = v->pfn + k - r->pfn;
+            uint64_t n = r->count - at;
             if (n > v->npages - k)
                 n = v->npages - k;
-            fn(ctx, v->vaddr + k * XD_PAGE_SIZE, v->pfn + k, n, l->pages_off + page * XD_PAGE_SIZE);
+            uint64_t paddr = piece_paddr(in, r, at, &n);
+            fn(ctx, v->vaddr + k * XD_PAGE_SIZE, paddr, n,
+               l->pages_off + (r->page + at) * XD_PAGE_SIZE);
             k += n;
         }
     }
 }
 
-static void count_piece(void *ctx, uint64_t vaddr, uint64_t pfn, uint64_t npages, uint64_t off)
+static void count_piece(void *ctx, uint64_t vaddr, uint64_t paddr, uint64_t npages, uint64_t off)
 {
-    (void)vaddr, (void)pfn, (void)npages, (void)off;
+    (void)vaddr, (void)paddr, (void)npages, (void)off;
     (*(uint64_t *)ctx)++;
 }
 
@@ -58,7 +74,9 @@ int xd_layout_plan(const struct xd_layout_in *in, struct xd_layout *l)
         return -1;
     *l = (struct xd_layout){0};
     l->npages = f->npages;
-    l->nphys = f->nruns;
+    /* PV: the machine-addressed segments are the physical view; no pfn-addressed ones, which
+       would claim addresses the machine ones hold other pages at (FORMAT.md, "PV cores"). */
+    l->nphys = in->xk ? 0 : f->nruns;
     xd_layout_vpieces(l, in, count_piece, &l->nvirt);
     if (in->xk)
         l->nmach = xd_xk_machine_pieces(f, NULL, NULL) + 1;

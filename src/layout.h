@@ -56,8 +56,10 @@ int xd_layout_plan(const struct xd_layout_in *in, struct xd_layout *out);
 /* Where pfn's page is in the file: its offset, or 0 if the pfn is not in the dump. */
 uint64_t xd_layout_pfn_offset(const struct xd_layout *l, const struct xd_frames *f, uint64_t pfn);
 
-/* Calls fn for each virtual PT_LOAD piece (ranges split where the file has no page). */
-typedef void (*xd_vpiece_fn)(void *ctx, uint64_t vaddr, uint64_t pfn, uint64_t npages,
+/* Calls fn for each virtual PT_LOAD piece: ranges split where the file has no page and, PV,
+   where machine frames stop being consecutive. paddr is what p_paddr says: the guest-physical
+   address (HVM/PVH), the machine address (PV). */
+typedef void (*xd_vpiece_fn)(void *ctx, uint64_t vaddr, uint64_t paddr, uint64_t npages,
                              uint64_t offset);
 void xd_layout_vpieces(const struct xd_layout *l, const struct xd_layout_in *in, xd_vpiece_fn fn,
                        void *ctx);

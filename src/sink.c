@@ -70,6 +70,14 @@ static int io_error(struct xd_sink *s)
     return fail(s, XDUMP_E_IO, "writing %s: %s", s->path, strerror(errno));
 }
 
+/* A write that failed (-1, errno set) or wrote nothing (0: the disk is full). */
+static int write_failed(struct xd_sink *s, ssize_t w)
+{
+    if (w == 0)
+        errno = ENOSPC;
+    return io_error(s);
+}
+
 /* Keeps the host's page cache for the host: once drop_every more bytes were written, starts
    writing the newest part back, waits for the part before (written back since) and drops it.
    Best effort: errors surface at fsync. */
@@ -97,11 +105,8 @@ static int put(struct xd_sink *s, struct iovec *iov, int n)
         ssize_t w = s->stream ? writev(s->fd, iov, n) : pwritev(s->fd, iov, n, (off_t)s->fpos);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0) {
-            if (w == 0)
-                errno = ENOSPC;
-            return io_error(s);
-        }
+        if (w <= 0)
+            return write_failed(s, w);
         s->fpos += (uint64_t)w;
         while (n > 0 && (size_t)w >= iov->iov_len) {
             w -= (ssize_t)iov->iov_len;
@@ -439,8 +444,16 @@ int xd_sink_rewrite(struct xd_sink *s, uint64_t off, const void *buf, size_t len
                     s->path);
     if (s->stream)
         return fail(s, XDUMP_E_IO, "internal: cannot rewrite a stream");
-    if (pwrite(s->fd, buf, len, (off_t)off) != (ssize_t)len)
-        return io_error(s);
+    /* All of it, as put() does: a short pwrite() sets no errno, the call after it says why
+       (ENOSPC, EIO). */
+    for (size_t done = 0; done < len;) {
+        ssize_t w = pwrite(s->fd, (const uint8_t *)buf + done, len - done, (off_t)(off + done));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return write_failed(s, w);
+        done += (size_t)w;
+    }
     return 0;
 }
 

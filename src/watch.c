@@ -437,6 +437,23 @@ static void remove_partials(struct watch *w, const char *only_base)
         closedir(d);
 }
 
+/* A --state FILE in a directory that is missing (a tmpfs /run without xdump's room): its
+   directory is made, as the dump directory is; if that fails, one warning - the state only
+   keeps a restarted watch from dumping a crash twice, it must not keep the watch from starting. */
+static void make_state_dir(struct watch *w)
+{
+    char p[4096];
+    snprintf(p, sizeof(p), "%s", w->state_path);
+    char *slash = strrchr(p, '/');
+    if (!slash || slash == p)
+        return;
+    *slash = 0;
+    if (mkdir(p, 0700) < 0 && errno != EEXIST)
+        emit(w, XD_EV_WARNING, NULL, NULL,
+             "cannot create %s for the state file (%s): a restarted watch may dump a crash again",
+             p, strerror(errno));
+}
+
 static int load_state(struct watch *w)
 {
     FILE *f = fopen(w->state_path, "re");
@@ -1249,7 +1266,10 @@ int xd_watch_run(const struct xd_watch_config *c, char *err, size_t errlen)
     /* Xen first: on a host without it, nothing is created. */
     if ((rc = xd_host_open(&w.host, err, errlen)) < 0)
         goto out;
-    if ((rc = make_dir(&w)) < 0 || (rc = take_lock(&w)) < 0 || (rc = load_state(&w)) < 0)
+    if ((rc = make_dir(&w)) < 0 || (rc = take_lock(&w)) < 0)
+        goto out;
+    make_state_dir(&w);
+    if ((rc = load_state(&w)) < 0)
         goto out;
     remove_partials(&w, NULL);
     describe_settings(&w);

@@ -80,10 +80,18 @@ int cmd_dump(int argc, char **argv)
     struct ui ui = {.last_percent = -1};
     const char *pos[2];
     int npos = 0;
-    bool want_progress = false;
+    bool want_progress = false, options_done = false, threads_given = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--live"))
+        if (options_done || a[0] != '-' || !a[1]) { /* "-" is standard output */
+            if (npos == 2) {
+                fprintf(stderr, "xdump: too many arguments (see xdump --help)\n");
+                return XDUMP_E_USAGE;
+            }
+            pos[npos++] = a;
+        } else if (!strcmp(a, "--"))
+            options_done = true; /* what follows is the domain and the output, whatever they are */
+        else if (!strcmp(a, "--live"))
             o.live = true;
         else if (!strcmp(a, "-f") || !strcmp(a, "--force"))
             o.force = true;
@@ -102,15 +110,15 @@ int cmd_dump(int argc, char **argv)
         else if (!strcmp(a, "--threads")) {
             if (parse_threads(i + 1 < argc ? argv[++i] : "", &o.threads) < 0)
                 return XDUMP_E_USAGE;
-        } else if (a[0] == '-' && a[1] && strcmp(a, "--") != 0) {
+            threads_given = true;
+        } else {
             fprintf(stderr, "xdump: unknown option '%s' (see xdump --help)\n", a);
             return XDUMP_E_USAGE;
-        } else if (npos < 2 && strcmp(a, "--") != 0)
-            pos[npos++] = a;
-        else if (strcmp(a, "--") != 0) {
-            fprintf(stderr, "xdump: too many arguments (see xdump --help)\n");
-            return XDUMP_E_USAGE;
         }
+    }
+    if (threads_given && !o.compress) {
+        fprintf(stderr, "xdump: --threads sets how many threads compress: it needs -z\n");
+        return XDUMP_E_USAGE;
     }
     if (npos != 2) {
         fprintf(stderr, "xdump: give a domain and an output file (see xdump --help)\n");

@@ -19,7 +19,7 @@ static const char usage[] =
     "  --probe-all     HVM/PVH: try to map every gfn Xen calls absent, not only the\n"
     "                  shared_info and grant frames it names (slow on a large span)\n"
     "  -z, --compress  write a gzip stream (zcat gives the core back); blocks in parallel\n"
-    "  --threads N     compressing threads (default: one per CPU)\n"
+    "  --threads N     compressing threads with -z (default: one per CPU)\n"
     "  -q, --quiet     no progress line, no warnings\n"
     "  --progress      a progress line even when stderr is not a terminal\n"
     "  -h, --help      this text\n"

@@ -34,3 +34,15 @@ rc=$?
 set -e
 [ $rc = 7 ] || fail "a stream that cannot hold the runs: exit $rc, wanted 7 (XDUMP_E_IO)"
 grep -q "do not fit" "$T/err" || { cat "$T/err"; fail "no clear error"; }
+
+# The head rewritten in place (the notes moved) on a disk that fills: a short pwrite() sets no
+# errno; the error must name the disk's reason (the next write's), and no core is left.
+mkdir "$T/sf"
+set +e
+LD_PRELOAD=$BUILD/tests/iofault.so IOFAULT_MATCH=/sf/ IOFAULT_AFTER=$((1 << 40)) \
+  IOFAULT_SHORT_PWRITE=100 IOFAULT_ERRNO=ENOSPC "$XSIM" run "$T/w" -- "$XDUMP" -q 1 "$T/sf/d.core" 2> "$T/err"
+rc=$?
+set -e
+[ $rc = 7 ] || { cat "$T/err"; fail "a short rewrite: exit $rc, wanted 7 (XDUMP_E_IO)"; }
+grep -q "No space left on device" "$T/err" || { cat "$T/err"; fail "the short write's reason is not said"; }
+[ -z "$(ls -A "$T/sf")" ] || { ls -la "$T/sf"; fail "a partial file was left"; }

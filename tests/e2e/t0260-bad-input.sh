@@ -30,3 +30,13 @@ expect_rc 5 sim w "$XDUMP" 1 "$T/no/such/dir/x.core"; one_line
 say "xdump info on something that is not a core"
 echo hello > "$T/notcore"
 expect_rc 11 "$XDUMP" info "$T/notcore"; one_line
+say "-- ends the options: a domain name that starts with '-', an output named like an option"
+XENSTORED_PATH=$T/nowhere expect_rc 3 sim w "$XDUMP" -- -web1 "$T/x.core"; one_line
+grep -q "numeric id" "$T/stderr" || { cat "$T/stderr"; fail "-- did not end the options"; }
+(cd "$T" && sim w "$XDUMP" -q -- 1 --live) || fail "an output named --live after --"
+[ -s "$T/--live" ] || fail "no file named --live"
+expect_rc 2 "$XDUMP" -- 1 a b; one_line
+say "--threads without -z is refused, not silently ignored"
+expect_rc 2 sim w "$XDUMP" --threads 2 1 "$T/t.core"; one_line
+grep -q "needs -z" "$T/stderr" || fail msg
+[ ! -e "$T/t.core" ] || fail "dumped anyway"

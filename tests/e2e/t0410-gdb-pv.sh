@@ -21,7 +21,10 @@ offset() {
     [ "$typ" = LOAD ] && [ $(($2 >= pa && $2 < pa + fsz)) = 1 ] && { echo $((off + $2 - pa)); return; }
   done < <(readelf -lW "$1")
 }
-qoff=$(offset "$G/phys.core" $cr3); xoff=$(offset "$T/pv.core" $cr3)
+# A PV core's p_paddr is a machine address (docs/FORMAT.md): the CR3 pfn's page is at the
+# machine frame the world gave that pfn.
+mcr3=$(( $("$XSIM" frame "$T/pv" 1 $((cr3 >> 12))) << 12 ))
+qoff=$(offset "$G/phys.core" $cr3); xoff=$(offset "$T/pv.core" $mcr3)
 [ -n "$qoff" ] && [ -n "$xoff" ] || fail "CR3 $cr3 is in no PT_LOAD"
 if cmp -s -n 4096 -i "$qoff:$xoff" "$G/phys.core" "$T/pv.core"; then
   fail "the PV guest's top page table is the native one: pv-pagetables did not rewrite it"

@@ -3,6 +3,8 @@
  * iofault.so - an LD_PRELOAD fault injector for the tests: writes to files whose path holds
  * $IOFAULT_MATCH fail with $IOFAULT_ERRNO (EIO, ENOSPC, or a number) once $IOFAULT_AFTER bytes
  * were written to them - a disk that breaks or fills in the middle of a dump.
+ * $IOFAULT_SHORT_PWRITE=N: a pwrite() of more than N bytes to such a file writes N and returns
+ * N, as a filling disk does (no errno), and the next write to it fails with $IOFAULT_ERRNO.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -56,11 +58,27 @@ ssize_t write(int fd, const void *b, size_t n)
     return faulty(fd, n) ? -1 : NEXT("write", ssize_t(*)(int, const void *, size_t))(fd, b, n);
 }
 
+static signed char shorted[MAX_FDS];
+
 ssize_t pwrite(int fd, const void *b, size_t n, off_t o)
 {
-    return faulty(fd, n)
-               ? -1
-               : NEXT("pwrite", ssize_t(*)(int, const void *, size_t, off_t))(fd, b, n, o);
+    ssize_t (*real)(int, const void *, size_t, off_t) =
+        NEXT("pwrite", ssize_t(*)(int, const void *, size_t, off_t));
+    const char *sh = getenv("IOFAULT_SHORT_PWRITE");
+    if (sh && fd >= 0 && fd < MAX_FDS && !faulty(fd, 0)) {
+        size_t cut = (size_t)atoll(sh);
+        if (shorted[fd]) {
+            const char *e = getenv("IOFAULT_ERRNO");
+            errno = !e || !strcmp(e, "EIO") ? EIO : !strcmp(e, "ENOSPC") ? ENOSPC : atoi(e);
+            return -1;
+        }
+        if (n > cut && matched[fd] > 0) {
+            shorted[fd] = 1;
+            errno = 0; /* a short write sets none */
+            return real(fd, b, cut, o);
+        }
+    }
+    return faulty(fd, n) ? -1 : real(fd, b, n, o);
 }
 ssize_t pwrite64(int fd, const void *b, size_t n, off_t o) __attribute__((alias("pwrite")));
 

@@ -3,9 +3,13 @@
  * corecheck WORLD DOMID CORE - the tests' oracle: compares every page of a core with the
  * simulated domain's memory, read straight from xensim's world (never through xdump's code).
  *
- * Two views are checked, each when the core has it:
+ * The views checked, each when the core has it:
  *   xen   the Xen dump-core sections: .xen_pages indexed by .xen_pfn (HVM) or .xen_p2m (PV)
- *   phys  ELF PT_LOADs with p_vaddr == 0, located by p_paddr (xdump's physical segments)
+ *   phys  ELF PT_LOADs with p_vaddr == 0: by pfn (HVM/PVH), by machine frame (PV)
+ *   mach  PV: PT_LOADs flagged machine-addressed, and xdump's p2m frame lists (crash's view)
+ *   paddr every PT_LOAD by p_paddr, as a reader that knows no flags sees them: right pages, no
+ *         address claimed twice with different bytes
+ *   virt  virtual PT_LOADs against the guest's page tables, walked here
  * Frames an "XDUMP" note lists as unmappable must be zero in the core.
  * Output: key=value lines (xen.pages_ok=..., phys.pages_bad=..., ...); exit 0 if read.
  */
@@ -331,6 +335,163 @@ static int check_xen(struct xsim_handle *h, struct xsim_domain *d, Elf *e, const
     return 1;
 }
 
+/* The page a core must hold for the frame `frame` names (PV: a machine frame, HVM: a gfn),
+   straight from the world: 1 ok, 0 wrong, -1 the frame is not the guest's. */
+static int right_page(struct xsim_handle *h, const struct xsim_domain *d, uint64_t frame,
+                      const uint8_t *got)
+{
+    static uint8_t want[XS_PAGE_SIZE];
+    uint64_t pfn;
+    if (!xsim_frame_to_pfn(h, d, frame, &pfn))
+        return -1;
+    if (is_unmappable(pfn))
+        return zero_page(got);
+    return xsim_read_page(h, d, pfn, want) == 0 && !memcmp(want, got, XS_PAGE_SIZE);
+}
+
+/* Every reader's view by p_paddr (drgn's physical reads, makedumpfile, libkdumpfile's ELF view,
+   any script): each PT_LOAD page at p_paddr must be the right page for that address, and no
+   address may be claimed twice with different bytes - whatever xdump's flags say, which such
+   readers do not know. In a PV core p_paddr is a machine address (FORMAT.md): the right page
+   at machine frame m is the page of the pfn the world gives m to. xdump's own p2m frame lists
+   (PF_XDUMP) are not the guest's; they must only not collide. */
+struct claim {
+    uint64_t frame, off;
+    int xdump;
+};
+static int by_frame(const void *a, const void *b)
+{
+    const struct claim *x = a, *y = b;
+    return x->frame < y->frame   ? -1
+           : x->frame > y->frame ? 1
+                                 : (x->off > y->off) - (x->off < y->off);
+}
+
+static void check_paddr(struct xsim_handle *h, struct xsim_domain *d, Elf *e, const uint8_t *img,
+                        size_t len, size_t phnum)
+{
+    size_t n = 0, cap = 0;
+    struct claim *c = NULL;
+    uint64_t ok = 0, bad = 0, foreign = 0, conflicts = 0, twice = 0;
+    for (size_t i = 0; i < phnum; i++) {
+        GElf_Phdr ph;
+        if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD ||
+            ph.p_offset + ph.p_filesz > len)
+            continue;
+        for (uint64_t k = 0; k < ph.p_filesz / XS_PAGE_SIZE; k++) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 4096;
+                c = realloc(c, cap * sizeof(*c));
+                if (!c)
+                    abort();
+            }
+            c[n++] = (struct claim){ph.p_paddr / XS_PAGE_SIZE + k, ph.p_offset + k * XS_PAGE_SIZE,
+                                    !!(ph.p_flags & PF_XDUMP)};
+        }
+    }
+    qsort(c, n, sizeof(*c), by_frame);
+    for (size_t i = 0; i < n; i++) {
+        if (i && c[i].frame == c[i - 1].frame) {
+            twice++;
+            if (c[i].off != c[i - 1].off &&
+                memcmp(img + c[i].off, img + c[i - 1].off, XS_PAGE_SIZE))
+                conflicts++;
+            continue;
+        }
+        if (c[i].xdump)
+            continue;
+        int r = right_page(h, d, c[i].frame, img + c[i].off);
+        r < 0 ? foreign++ : r ? ok++ : bad++;
+    }
+    printf("paddr.pages_ok=%llu\npaddr.pages_bad=%llu\npaddr.foreign=%llu\n"
+           "paddr.claimed_twice=%llu\npaddr.conflicts=%llu\n",
+           (unsigned long long)ok, (unsigned long long)bad, (unsigned long long)foreign,
+           (unsigned long long)twice, (unsigned long long)conflicts);
+    free(c);
+}
+
+/* The guest's own page tables, walked here from each vCPU's CR3 in the world (never through
+   xdump): the frame (PV: machine, HVM: gfn) vaddr maps to, or false. 4 levels, or 5 with
+   CR4.LA57; 1 GiB and 2 MiB pages. */
+#define PTE_ADDR 0x000ffffffffff000ull
+static bool walk(struct xsim_handle *h, const struct xsim_domain *d, uint64_t root, int levels,
+                 uint64_t vaddr, uint64_t *frame)
+{
+    uint64_t table = root, pt[512];
+    for (int lv = levels; lv >= 1; lv--) {
+        uint64_t pfn;
+        if (!xsim_frame_to_pfn(h, d, table, &pfn) || xsim_read_page(h, d, pfn, pt) < 0)
+            return false;
+        uint64_t e = pt[(vaddr >> (12 + 9 * (lv - 1))) & 511];
+        if (!(e & 1))
+            return false;
+        if (lv == 1 || (lv <= 3 && (e & 0x80))) {
+            uint64_t span = 1ull << (9 * (lv - 1)); /* pages */
+            *frame = ((e & PTE_ADDR) >> 12 & ~(span - 1)) + ((vaddr >> 12) & (span - 1));
+            return true;
+        }
+        table = (e & PTE_ADDR) >> 12;
+    }
+    return false;
+}
+
+/* Virtual segments: the page at each p_vaddr must be what some vCPU's page tables map there,
+   and p_paddr the address of that frame (PV: machine, HVM: guest-physical). */
+static void check_virtual(struct xsim_handle *h, struct xsim_domain *d, Elf *e, const uint8_t *img,
+                          size_t len, size_t phnum)
+{
+    struct xsim_dommap *m = xsim_dommap(h, d);
+    uint64_t roots[2 * 64];
+    int nroots = 0, levels = 4;
+    for (uint32_t v = 0; m && v <= d->max_vcpu_id && v < 64; v++) {
+        const uint8_t *ctx = m->vcpus[v].ctx;
+        uint64_t cr1, cr3, cr4;
+        if (m->vcpus[v].err)
+            continue;
+        memcpy(&cr1, ctx + 4984 + 8, 8), memcpy(&cr3, ctx + 4984 + 24, 8);
+        memcpy(&cr4, ctx + 4984 + 32, 8);
+        if (cr4 & (1ull << 12))
+            levels = 5;
+        if (cr3)
+            roots[nroots++] = cr3 >> 12; /* PV: xen_cr3_to_pfn() is cr3 >> 12 on x86-64 */
+        if (d->type == XS_PV && cr1)
+            roots[nroots++] = cr1 >> 12; /* the user page tables of a PV vCPU */
+    }
+    uint64_t vsegs = 0, vok = 0, vbad = 0, paddr_bad = 0, noncanon = 0;
+    for (size_t i = 0; i < phnum; i++) {
+        GElf_Phdr ph;
+        if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD || ph.p_vaddr == 0)
+            continue;
+        vsegs++;
+        int64_t sv = (int64_t)ph.p_vaddr;
+        if ((sv >> 47) != 0 && (sv >> 47) != -1 && (sv >> 56) != 0 && (sv >> 56) != -1)
+            noncanon++;
+        if (ph.p_offset + ph.p_filesz > len || ph.p_filesz != ph.p_memsz) {
+            vbad++;
+            continue;
+        }
+        for (uint64_t k = 0; k < ph.p_filesz / XS_PAGE_SIZE; k++) {
+            const uint8_t *got = img + ph.p_offset + k * XS_PAGE_SIZE;
+            uint64_t va = ph.p_vaddr + k * XS_PAGE_SIZE, frame = 0;
+            int good = 0, paddr_ok = 0;
+            for (int r = 0; r < nroots && !good; r++)
+                if (walk(h, d, roots[r], levels, va, &frame) && right_page(h, d, frame, got) == 1) {
+                    good = 1;
+                    paddr_ok = ph.p_paddr / XS_PAGE_SIZE + k == frame;
+                }
+            good ? vok++ : vbad++;
+            paddr_bad += good && !paddr_ok;
+        }
+    }
+    printf("virt.segments=%llu\nvirt.pages_ok=%llu\nvirt.pages_bad=%llu\nvirt.paddr_bad=%llu\n"
+           "virt.noncanonical=%llu\n",
+           (unsigned long long)vsegs, (unsigned long long)vok, (unsigned long long)vbad,
+           (unsigned long long)paddr_bad, (unsigned long long)noncanon);
+}
+
+/* The physical view, as the format defines it: HVM/PVH's pfn-addressed segments (p_vaddr 0),
+   PV's machine-addressed ones (each machine frame resolved to its pfn by the world, never by
+   xdump's index); every pfn once. */
 static void check_phys(struct xsim_handle *h, struct xsim_domain *d, Elf *e, const uint8_t *img,
                        size_t len)
 {
@@ -345,49 +506,28 @@ static void check_phys(struct xsim_handle *h, struct xsim_domain *d, Elf *e, con
     for (size_t i = 0; i < phnum; i++) {
         GElf_Phdr ph;
         if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD || ph.p_vaddr != 0 ||
-            (ph.p_flags & PF_MACHINE))
+            (ph.p_flags & PF_XDUMP))
             continue;
+        bool machine = ph.p_flags & PF_MACHINE;
         segs++;
         if (ph.p_offset + ph.p_filesz > len || ph.p_filesz != ph.p_memsz ||
             (ph.p_paddr | ph.p_filesz) % XS_PAGE_SIZE) {
             printf("phys.error=segment %zu is malformed or beyond the end of the file\n", i);
             continue;
         }
-        for (uint64_t k = 0; k < ph.p_filesz / XS_PAGE_SIZE; k++)
-            check_page(h, d, ph.p_paddr / XS_PAGE_SIZE + k, img + ph.p_offset + k * XS_PAGE_SIZE,
-                       &t, seen, d->nr_frames);
+        for (uint64_t k = 0; k < ph.p_filesz / XS_PAGE_SIZE; k++) {
+            uint64_t pfn = ph.p_paddr / XS_PAGE_SIZE + k;
+            if (machine && !xsim_frame_to_pfn(h, d, pfn, &pfn)) {
+                t.hole++; /* a machine frame that is not the guest's */
+                continue;
+            }
+            check_page(h, d, pfn, img + ph.p_offset + k * XS_PAGE_SIZE, &t, seen, d->nr_frames);
+        }
     }
     printf("phys.segments=%llu\n", (unsigned long long)segs);
     check_machine(h, d, e, img, len, phnum);
-    /* Virtual segments: the same file bytes as the physical page they name by p_paddr. */
-    uint64_t vsegs = 0, vok = 0, vbad = 0, noncanon = 0;
-    for (size_t i = 0; i < phnum; i++) {
-        GElf_Phdr ph;
-        if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD || ph.p_vaddr == 0)
-            continue;
-        vsegs++;
-        int64_t sv = (int64_t)ph.p_vaddr;
-        if ((sv >> 47) != 0 && (sv >> 47) != -1 && (sv >> 56) != 0 && (sv >> 56) != -1)
-            noncanon++;
-        if (ph.p_offset + ph.p_filesz > len || ph.p_filesz != ph.p_memsz) {
-            vbad++;
-            continue;
-        }
-        for (uint64_t k = 0; k < ph.p_filesz / XS_PAGE_SIZE; k++) {
-            static uint8_t want[XS_PAGE_SIZE];
-            uint64_t pfn = ph.p_paddr / XS_PAGE_SIZE + k;
-            const uint8_t *got = img + ph.p_offset + k * XS_PAGE_SIZE;
-            if (is_unmappable(pfn)
-                    ? zero_page(got)
-                    : (xsim_read_page(h, d, pfn, want) == 0 && !memcmp(want, got, XS_PAGE_SIZE)))
-                vok++;
-            else
-                vbad++;
-        }
-    }
-    printf("virt.segments=%llu\nvirt.pages_ok=%llu\nvirt.pages_bad=%llu\nvirt.noncanonical=%llu\n",
-           (unsigned long long)vsegs, (unsigned long long)vok, (unsigned long long)vbad,
-           (unsigned long long)noncanon);
+    check_paddr(h, d, e, img, len, phnum);
+    check_virtual(h, d, e, img, len, phnum);
     if (segs)
         print_tally("phys", &t, count_missing(seen, d->nr_frames));
     free(seen);

@@ -6,8 +6,10 @@
  * Pages: both files carry Xen's dump-core sections (docs/misc/dump-core-format.txt in Xen):
  * `.xen_pages` indexed by `.xen_p2m` ({u64 pfn, u64 gmfn}, PV) or `.xen_pfn` (u64, HVM/PVH).
  * Every pfn in both is compared byte for byte; pfns only in one file are counted apart, and so
- * are pfns xdump lists as unmappable (its "XDUMP" type 1 note: their pages are zeros). When
- * xdump's file has physical PT_LOADs (p_vaddr 0), the page at each p_paddr is compared too.
+ * are pfns xdump lists as unmappable (its "XDUMP" type 1 note: their pages are zeros). Every
+ * PT_LOAD of xdump's file is also read by p_paddr alone (PV: a machine address, resolved with
+ * xl's own .xen_p2m) and compared with xl's page; no address may be claimed twice with
+ * different bytes.
  *
  * Registers: xl's `.xen_prstatus` is an array of Xen's vcpu_guest_context_t (one per vCPU that
  * had a context, in vCPU order); xdump's are "CORE" NT_PRSTATUS notes (pr_pid = vCPU + 1) and
@@ -61,6 +63,8 @@
 #define CTX_FS_BASE 5144
 #define CTX_GS_BASE_KERNEL 5152
 #define CTX_GS_BASE_USER 5160
+#define CTX_FLAGS 512 /* after fpu_ctxt */
+#define VGCF_IN_KERNEL (1u << 2)
 
 /* NT_PRSTATUS on x86-64: pr_pid @32, pr_reg @112 (27 x u64), 336 bytes. */
 #define PRSTATUS_SIZE 336
@@ -103,6 +107,7 @@ static const char *const pr_names[NR_PR_REGS] = {
 
 /* QEMUCPUState v1: u32 version, size; 18 x u64; 10 segments x 24; u64 cr[5] @392. */
 #define QEMU_CR3 (392 + 3 * 8)
+#define QEMU_KERNEL_GS_BASE 432
 #define QEMU_MIN_SIZE (392 + 5 * 8)
 
 #define MAX_VCPUS 512
@@ -428,24 +433,67 @@ static int compare_pages(const struct core *xl, const struct core *xd)
     return compared > 0 && diff.n == 0 && gmfn.n == 0 ? 0 : 1;
 }
 
-/* xdump's physical PT_LOADs (p_vaddr 0) against xl's pages. */
+/* Every PT_LOAD of xdump's file read by p_paddr alone, as a reader that knows none of xdump's
+   flags does (drgn's physical reads, makedumpfile, a script), against xl's pages. For a PV
+   core p_paddr is a machine address (docs/FORMAT.md): the page at machine frame m is the page
+   of the pfn xl's own .xen_p2m gives m to. xdump's p2m frame lists (flag 0x00200000) are not
+   guest pages. An address claimed twice with different bytes is a conflict. Also said: how many
+   of the guest's machine frames fall inside its own pfn range (the overlap of the two views). */
+struct claim {
+    uint64_t frame, off;
+};
+static int cmp_u64(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b;
+    return x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : (x[1] > y[1]) - (x[1] < y[1]);
+}
+
 static int compare_phys(const struct core *xl, const struct core *xd)
 {
     size_t phnum = 0;
-    uint64_t compared = 0, equal = 0, absent = 0;
+    uint64_t compared = 0, equal = 0, absent = 0, conflicts = 0, twice = 0, overlap = 0;
     struct list diff = {0}, xenw = {0};
     if (elf_getphdrnum(xd->elf, &phnum) != 0)
         return 0;
+    /* xl's machine frames, sorted: {gmfn, pfn} */
+    uint64_t(*m2p)[2] = xl->pv ? calloc(xl->nr_idx ? xl->nr_idx : 1, sizeof(*m2p)) : NULL;
+    uint64_t max_pfn = xl->nr_idx ? xl->idx[xl->nr_idx - 1].pfn : 0;
+    for (uint64_t i = 0; m2p && i < xl->nr_idx; i++) {
+        m2p[i][0] = xl->idx[i].gmfn, m2p[i][1] = xl->idx[i].pfn;
+        overlap += xl->idx[i].gmfn <= max_pfn;
+    }
+    if (m2p)
+        qsort(m2p, xl->nr_idx, sizeof(*m2p), cmp_u64);
+    size_t n = 0, cap = 0;
+    struct claim *c = NULL;
     for (size_t i = 0; i < phnum; i++) {
         GElf_Phdr ph;
-        if (!gelf_getphdr(xd->elf, (int)i, &ph) || ph.p_type != PT_LOAD || ph.p_vaddr != 0 ||
-            (ph.p_flags & 0x00100000u)) /* PV machine-addressed segments: for crash */
+        if (!gelf_getphdr(xd->elf, (int)i, &ph) || ph.p_type != PT_LOAD)
             continue;
         if (ph.p_offset > xd->size || ph.p_filesz > xd->size - ph.p_offset)
             continue;
         for (uint64_t off = 0; off + PAGE <= ph.p_filesz; off += PAGE) {
-            uint64_t pfn = (ph.p_paddr + off) / PAGE;
-            const struct entry *a = find(xl, pfn);
+            if (n == cap) {
+                cap = cap ? 2 * cap : 65536;
+                if (!(c = realloc(c, cap * sizeof(*c))))
+                    abort();
+            }
+            c[n++] = (struct claim){(ph.p_paddr + off) / PAGE, ph.p_offset + off};
+            if (ph.p_flags & 0x00200000u) /* xdump's p2m frame lists: not the guest's */
+                continue;
+            uint64_t frame = (ph.p_paddr + off) / PAGE, pfn = frame;
+            if (m2p) {
+                uint64_t key[2] = {frame, 0}, lo = 0, hi = xl->nr_idx;
+                while (lo < hi) {
+                    uint64_t mid = (lo + hi) / 2;
+                    if (cmp_u64(m2p[mid], key) < 0)
+                        lo = mid + 1;
+                    else
+                        hi = mid;
+                }
+                pfn = lo < xl->nr_idx && m2p[lo][0] == frame ? m2p[lo][1] : NO_PFN;
+            }
+            const struct entry *a = pfn == NO_PFN ? NULL : find(xl, pfn);
             if (!a || unmappable(xd, pfn)) {
                 absent++;
                 continue;
@@ -457,12 +505,23 @@ static int compare_phys(const struct core *xl, const struct core *xd)
                 note_pfn(is_xen_written(pfn) ? &xenw : &diff, pfn);
         }
     }
+    qsort(c, n, sizeof(*c), cmp_u64);
+    for (size_t i = 1; i < n; i++)
+        if (c[i].frame == c[i - 1].frame) {
+            twice++;
+            conflicts += memcmp(xd->map + c[i].off, xd->map + c[i - 1].off, PAGE) != 0;
+        }
+    free(c);
+    free(m2p);
     printf("phys.compared=%" PRIu64 "\n", compared);
     printf("phys.equal=%" PRIu64 "\n", equal);
     print_list("phys.different", &diff);
     print_list("phys.different_xen_written", &xenw);
     printf("phys.not_in_xl_or_unmappable=%" PRIu64 "\n", absent);
-    return diff.n ? 1 : 0;
+    printf("phys.claimed_twice=%" PRIu64 "\nphys.conflicts=%" PRIu64 "\n", twice, conflicts);
+    if (xl->pv)
+        printf("p2m.mfns_inside_pfn_range=%" PRIu64 "\n", overlap);
+    return diff.n || conflicts ? 1 : 0;
 }
 
 /* The xl context's value of NT_PRSTATUS register r, or 0 with *skip set. */
@@ -523,16 +582,26 @@ static int compare_vcpu(const struct core *xl, const struct core *xd, unsigned k
                    ok ? "match" : "DIFFERENT");
         bad += !ok;
     }
-    /* gs_base: the base in effect in kernel mode; Xen keeps two (kernel, user). */
+    /* gs_base: the live GS base. Xen's context names its two bases by mode, not by role
+       (xen/arch/x86/domctl.c, arch_get_info_guest(), 4.17.7 lines 1490-1499: an HVM vCPU in
+       ring 0 has the live base in gs_base_kernel, in ring 3 in gs_base_user; 1524-1525 and
+       1556: a PV vCPU's bases per mode, VGCF_in_kernel saying the mode). The QEMU note's
+       kernel_gs_base is the other one. */
     uint64_t gsk = rd64(ctx + CTX_GS_BASE_KERNEL), gsu = rd64(ctx + CTX_GS_BASE_USER);
     uint64_t gs = rd64(reg + 8 * R_GS_BASE);
+    bool kernel = xl->pv ? (rd64(ctx + CTX_FLAGS) & VGCF_IN_KERNEL) != 0
+                         : (rd64(ctx + CTX_CS) & 3) == 0;
+    uint64_t live = kernel ? gsk : gsu, shadow = kernel ? gsu : gsk;
     printf("vcpu%u.gs_base=0x%" PRIx64 " xl.gs_base_kernel=0x%" PRIx64 " xl.gs_base_user=0x%" PRIx64
-           " %s\n",
-           k, gs, gsk, gsu,
-           gs == gsk   ? "match_kernel"
-           : gs == gsu ? "match_user"
-                       : "DIFFERENT");
-    bad += gs != gsk && gs != gsu;
+           " (%s mode) %s\n",
+           k, gs, gsk, gsu, kernel ? "kernel" : "user", gs == live ? "match" : "DIFFERENT");
+    bad += gs != live;
+    if (k < xd->nr_qemu) {
+        uint64_t kgs = rd64(xd->qemu[k] + QEMU_KERNEL_GS_BASE);
+        printf("vcpu%u.kernel_gs_base=0x%" PRIx64 " %s\n", k, kgs,
+               kgs == shadow ? "match" : "DIFFERENT");
+        bad += kgs != shadow;
+    }
     uint64_t cr3 = rd64(ctx + CTX_CR3);
     if (k < xd->nr_qemu) {
         uint64_t qcr3 = rd64(xd->qemu[k] + QEMU_CR3);

@@ -200,7 +200,7 @@ Test(notes, prstatus_in_gdb_order)
 }
 
 struct piece {
-    uint64_t vaddr, pfn, n, off;
+    uint64_t vaddr, pfn, n, off; /* pfn: the piece's paddr */
 };
 static struct piece pieces[16];
 static int npieces;
@@ -345,13 +345,14 @@ Test(xenkdump, layout_places_the_machine_view)
     struct xd_layout l;
     cr_assert_eq(xd_layout_plan(&in, &l), 0);
     cr_assert_eq(l.nmach, 3 + 1);
-    cr_assert_eq(l.phnum, 1 + 4 + 3);
+    cr_assert_eq(l.nphys, 0, "a PV core has no pfn-addressed PT_LOADs");
+    cr_assert_eq(l.phnum, 1 + 4);
     cr_assert_eq(l.xk_off % 4096, 0);
     cr_assert_geq(l.xk_off, l.index_off + l.npages * 16);
     cr_assert_geq(l.prstatus_off, l.xk_off + x.npages * 4096);
     uint8_t *head = malloc(l.pages_off);
     xd_elfw_head(&l, &in, head);
-    Elf64_Phdr ph[8];
+    Elf64_Phdr ph[5];
     memcpy(ph, head + sizeof(Elf64_Ehdr), sizeof(ph));
     cr_assert_eq(ph[1].p_paddr, 0x5000ull << 12);
     cr_assert_eq(ph[1].p_offset, l.pages_off);
@@ -360,9 +361,43 @@ Test(xenkdump, layout_places_the_machine_view)
     cr_assert_eq(ph[4].p_flags & (XD_PF_MACHINE | XD_PF_XDUMP), XD_PF_MACHINE | XD_PF_XDUMP);
     cr_assert_eq(ph[4].p_offset, l.xk_off);
     cr_assert_eq(ph[4].p_paddr, x.base_mfn << 12);
-    cr_assert_eq(ph[5].p_paddr, 0, "the physical segments follow, pfn-addressed");
-    cr_assert_eq(ph[5].p_flags & XD_PF_MACHINE, 0);
     free(head);
+    xd_xk_free(&x);
+    xd_frames_free(&f);
+}
+
+/* A PV core's p_paddr is a machine address everywhere: a virtual piece also ends where the
+   machine frames stop being consecutive, and names the machine address of its first page. */
+Test(xenkdump, pv_virtual_pieces_are_machine_addressed)
+{
+    struct xd_frames f = {0};
+    for (uint64_t pfn = 0; pfn < 8; pfn++) /* mfns 0x40-0x43, then 0x10-0x13: pfns overlap */
+        xd_frames_add(&f, pfn, true, pfn < 4 ? 0x40 + pfn : 0x10 + pfn - 4);
+    struct xd_xk x;
+    cr_assert_eq(xd_xk_plan(&f, &x), 0);
+    struct xd_vrange vr[1] = {{0xffff888000000000ull, 0x2, 0x5}}; /* pfns 2-6 */
+    struct xd_layout_in in = {.type = XD_PV,
+                              .frames = &f,
+                              .vranges = vr,
+                              .nvranges = 1,
+                              .nvcpus = 1,
+                              .nctx = 1,
+                              .fail_reserve = 1,
+                              .notes_first = true,
+                              .xk = &x};
+    struct xd_layout l;
+    cr_assert_eq(xd_layout_plan(&in, &l), 0);
+    npieces = 0;
+    xd_layout_vpieces(&l, &in, record, NULL);
+    cr_assert_eq(npieces, 2);
+    cr_assert_eq(l.nvirt, 2);
+    cr_assert_eq(pieces[0].pfn, 0x42ull << 12, "the paddr of pfn 2 is its machine address");
+    cr_assert_eq(pieces[0].n, 2);
+    cr_assert_eq(pieces[0].off, l.pages_off + 2 * 4096);
+    cr_assert_eq(pieces[1].vaddr, 0xffff888000000000ull + 2 * 4096);
+    cr_assert_eq(pieces[1].pfn, 0x10ull << 12);
+    cr_assert_eq(pieces[1].n, 3);
+    cr_assert_eq(l.phnum, 1 + 2 + 1 + 2, "note, 2 machine pieces, the p2m lists, 2 virtual");
     xd_xk_free(&x);
     xd_frames_free(&f);
 }

@@ -55,6 +55,7 @@ struct dom_spec {
     int nram;
     int p2m_list;
     uint64_t p2m_vaddr, p2m_size, max_pages;
+    uint64_t mfn_base; /* PV: the first machine frame of the domain's memory (0: the next free) */
     int fill;
     uint64_t seed;
     unsigned zero_pct;
@@ -307,6 +308,8 @@ static int parse_line(struct builder *b, struct dom_spec *s, char **tok, int n)
             return fail(b, "p2m list: the address must be page aligned");
     } else if (!strcmp(k, "p2m_size") && n == 2 && !parse_num(tok[1], &v)) {
         s->p2m_size = v;
+    } else if (!strcmp(k, "mfn_base") && n == 2 && !parse_num(tok[1], &v) && v >= 1) {
+        s->mfn_base = v;
     } else if (!strcmp(k, "max_pages") && n == 2 && !parse_num(tok[1], &v)) {
         s->max_pages = v;
     } else if (!strcmp(k, "fill") && n >= 2) {
@@ -770,7 +773,11 @@ static int set_reg(vcpu_guest_context_t *c, const char *name, uint64_t v, int pv
         c->gs_base_kernel = v;
     else if (!strcmp(name, "gs_base_user"))
         c->gs_base_user = v;
-    else if (!strncmp(name, "cr", 2) && name[2] >= '0' && name[2] <= '7' && !name[3])
+    else if (!strcmp(name, "in_kernel")) { /* PV: the mode Xen found the vCPU in */
+        if (!pv)
+            return fail(b, "dom%u: in_kernel is a PV vCPU's flag", d->domid);
+        c->flags = v ? c->flags | VGCF_in_kernel : c->flags & ~(uint64_t)VGCF_in_kernel;
+    } else if (!strncmp(name, "cr", 2) && name[2] >= '0' && name[2] <= '7' && !name[3])
         c->ctrlreg[name[2] - '0'] = v;
     else if (!strcmp(name, "cr3_pfn")) { /* a pfn, put in the form Xen reports */
         uint64_t f;
@@ -807,7 +814,9 @@ static int build_vcpus(struct builder *b, const struct dom_spec *s, struct xsim_
         c->ctrlreg[0] = 0x80050033;
         c->ctrlreg[3] = pv ? pv_cr3 : 0; /* HVM: no tables unless given (cr3_pfn=) */
         c->ctrlreg[4] = pv ? 0x6f0 : 0x3506f0;
-        c->flags = VGCF_in_kernel | (vs->state == V_ONLINE ? VGCF_online : 0);
+        /* VGCF_in_kernel is a PV flag: an HVM vCPU's flags are online and i387 only
+           (xen/arch/x86/domctl.c, arch_get_info_guest(), 4.17.7 lines 1431-1438, 1556). */
+        c->flags = (pv ? VGCF_in_kernel : 0) | (vs->state == V_ONLINE ? VGCF_online : 0);
         for (int r = 0; r < vs->nregs; r++)
             if (set_reg(c, vs->regs[r].name, vs->regs[r].value, pv, b, d) < 0) {
                 free(v);
@@ -969,8 +978,18 @@ static int layout_domain(struct builder *b, struct dom_spec *s, struct xsim_doma
         d->perm_b = 1; /* two extents: swapped */
     }
     d->perm_a_inv = ext ? inverse_mod(d->perm_a, ext) : 1;
-    /* A gap frame before each PV domain's memory holds its shared_info. */
-    d->shinfo_mfn = s->type == XS_PV ? *next_mfn : s->shinfo_gfn;
+    /* A gap frame before each PV domain's memory holds its shared_info. A world may place a
+       PV domain's machine frames low (mfn_base), where they overlap its own pfns - as on any
+       host with more memory than the guest; they must not overlap another domain's. */
+    uint64_t first = s->type == XS_PV && s->mfn_base ? s->mfn_base - 1 : *next_mfn;
+    for (uint32_t k = 0; s->mfn_base && k < b->w->nr_domains; k++) {
+        const struct xsim_domain *o = &b->w->dom[k];
+        if (o != d && o->type == XS_PV && o->nr_frames && first < o->mfn_base + o->nr_frames &&
+            o->mfn_base - 1 < first + n + 1)
+            return fail(b, "dom%u: mfn_base %#llx overlaps dom%u's machine frames", s->domid,
+                        (unsigned long long)s->mfn_base, o->domid);
+    }
+    d->shinfo_mfn = s->type == XS_PV ? first : s->shinfo_gfn;
     d->gnt_version = s->gnt_version;
     d->gnt_nr_frames = s->gnt_frames;
     d->gnt_nr_status = nstatus;
@@ -978,8 +997,9 @@ static int layout_domain(struct builder *b, struct dom_spec *s, struct xsim_doma
         d->gnt_frame[i] = s->gnt_gfn == XS_GFN_NONE ? XS_GFN_NONE : s->gnt_gfn + i;
     for (uint32_t i = 0; i < nstatus; i++)
         d->gnt_status[i] = s->gnt_status_gfn == XS_GFN_NONE ? XS_GFN_NONE : s->gnt_status_gfn + i;
-    d->mfn_base = *next_mfn + 1;
-    *next_mfn = (d->mfn_base + n + 0xfff) & ~0xfffull;
+    d->mfn_base = first + 1;
+    if (d->mfn_base + n > *next_mfn)
+        *next_mfn = (d->mfn_base + n + 0xfff) & ~0xfffull;
     d->die_after = s->die_after;
     d->sim_flags = s->sim_flags;
     d->delay_ns = s->delay_ns;

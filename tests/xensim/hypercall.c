@@ -183,7 +183,15 @@ static long hvmcontext_partial(struct xsim_handle *h, struct xsim_domain *d, str
     hw.cs_arbytes = 0xa09b; /* present, long-mode code */
     hw.ds_arbytes = hw.es_arbytes = hw.ss_arbytes = hw.fs_arbytes = hw.gs_arbytes = 0xc093;
     hw.tr_arbytes = 0x8b, hw.tr_limit = 0x4087, hw.tr_base = v->tr_base;
-    hw.fs_base = c->fs_base, hw.gs_base = c->gs_base_user, hw.shadow_gs = c->gs_base_kernel;
+    /* The world keeps a vCPU's context as getvcpucontext returns it: for HVM, in ring 0
+       gs_base_kernel is the live GS base and gs_base_user MSR_SHADOW_GS_BASE, in ring 3 the
+       other way round (xen/arch/x86/domctl.c, arch_get_info_guest(), 4.17.7 lines 1490-1499).
+       The save record has the live base as gs_base (hvm/hvm.c, hvm_save_cpu_ctxt(), line 878)
+       and the MSR as shadow_gs (hvm/svm/svm.c line 525). */
+    int ring0 = (r->cs & 3) == 0;
+    hw.fs_base = c->fs_base;
+    hw.gs_base = ring0 ? c->gs_base_kernel : c->gs_base_user;
+    hw.shadow_gs = ring0 ? c->gs_base_user : c->gs_base_kernel;
     hw.gdtr_base = v->gdt_base, hw.gdtr_limit = 0x7f;
     hw.idtr_base = v->idt_base, hw.idtr_limit = 0xfff;
     hw.msr_efer = 0xd01; /* SCE, LME, LMA, NXE */

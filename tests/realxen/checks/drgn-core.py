@@ -20,8 +20,8 @@ def out(key, value):
     print(f"{key}={value}", flush=True)
 
 
-def vcpu_regs(path, vcpu):
-    """pr_reg (user_regs_struct = the head of struct pt_regs) of the vCPU's NT_PRSTATUS."""
+def notes(path):
+    """(name, type, descriptor) of every note in the core's PT_NOTE segments."""
     with open(path, "rb") as f:
         eh = f.read(64)
         phoff, phentsize, phnum = struct.unpack_from("<Q", eh, 32)[0], *struct.unpack_from("<HH", eh, 54)
@@ -31,18 +31,51 @@ def vcpu_regs(path, vcpu):
             if p_type != 4:  # PT_NOTE
                 continue
             f.seek(p_offset)
-            notes, off = f.read(p_filesz), 0
-            while off + 12 <= len(notes):
-                namesz, descsz, ntype = struct.unpack_from("<III", notes, off)
-                name = notes[off + 12 : off + 12 + namesz]
+            data, off = f.read(p_filesz), 0
+            while off + 12 <= len(data):
+                namesz, descsz, ntype = struct.unpack_from("<III", data, off)
                 desc = off + 12 + (namesz + 3) // 4 * 4
-                if name == b"CORE\0" and ntype == 1 and struct.unpack_from("<I", notes, desc + 32)[0] == vcpu + 1:
-                    return notes[desc + 112 : desc + 112 + 21 * 8]
+                yield data[off + 12 : off + 12 + namesz], ntype, data[desc : desc + descsz]
                 off = desc + (descsz + 3) // 4 * 4
+
+
+def vcpu_regs(path, vcpu):
+    """pr_reg (user_regs_struct = the head of struct pt_regs) of the vCPU's NT_PRSTATUS."""
+    for name, ntype, desc in notes(path):
+        if name == b"CORE\0" and ntype == 1 and struct.unpack_from("<I", desc, 32)[0] == vcpu + 1:
+            return desc[112 : 112 + 21 * 8]
     return None
 
 
+def vcpu_gs(path):
+    """[(vcpu, rip, gs_base, kernel_gs_base)]: each NT_PRSTATUS (pr_reg words 16 and 22) with the
+    QEMU note of the same rank (QEMUCPUState's kernel_gs_base at 432, as QEMU's dump/dump.c lays
+    it out)."""
+    prs, qemu = [], []
+    for name, ntype, desc in notes(path):
+        if name == b"CORE\0" and ntype == 1:
+            rip, gs = (struct.unpack_from("<Q", desc, 112 + 8 * k)[0] for k in (16, 22))
+            prs.append((struct.unpack_from("<I", desc, 32)[0] - 1, rip, gs))
+        elif name == b"QEMU\0" and len(desc) >= 440:
+            qemu.append(struct.unpack_from("<Q", desc, 432)[0])
+    return [(v, rip, gs, qemu[k] if k < len(qemu) else None) for k, (v, rip, gs) in enumerate(prs)]
+
+
 core = sys.argv[1]
+# The GS base of each vCPU against the guest's own per-CPU offsets: a vCPU halted in the kernel
+# runs on its CPU's per-CPU area, so the live GS base (NT_PRSTATUS gs_base) must be
+# __per_cpu_offset[cpu] as the kernel set it at boot, and the QEMU note's kernel_gs_base (the
+# swapgs shadow) the other base: not the per-CPU area (a user-space GS base, usually 0).
+try:
+    pco = prog["__per_cpu_offset"]
+    for vcpu, rip, gs, kgs in vcpu_gs(core):
+        in_kernel = rip >= 0xFFFF800000000000
+        want = pco[vcpu].value_()
+        ok = in_kernel and gs == want and kgs is not None and kgs != want and kgs < 0x800000000000
+        out(f"gs.vcpu{vcpu}", f"{'ok' if ok else 'bad'} rip={rip:#x} gs_base={gs:#x} "
+            f"per_cpu_offset={want:#x} kernel_gs_base={kgs if kgs is None else hex(kgs)}")
+except Exception as e:
+    out("gs.error", repr(e))
 out("init_task.comm", prog["init_task"].comm.string_().decode())
 out("osrelease", prog["init_uts_ns"].name.release.string_().decode())
 try:

@@ -81,6 +81,11 @@ check "drgn: the kernel log holds this boot's mark" grep -q "^dmesg: .*XDUMP-GUE
 check "drgn: the task on the panicking vCPU is the one that wrote to sysrq-trigger" grep -qx 'panic_task=[0-9]* init' "$D"
 check "drgn: its stack (from the vCPU's registers) shows the sysrq frames" \
     sh -c 'grep -qx "trace: sysrq_handle_crash" "$1" && grep -qx "trace: write_sysrq_trigger" "$1"' _ "$D"
+# Issue 14: the live GS base, judged by the guest's own __per_cpu_offset[] (drgn), not by Xen's
+# field names, which xdump misread for HVM/PVH before (gs_base 0 in a PVH core).
+ngs=$(grep -c '^gs\.vcpu[0-9]*=' "$D")
+check "drgn: every vCPU's NT_PRSTATUS gs_base is its CPU's __per_cpu_offset, kernel_gs_base the other base ($ngs of $nvcpu vCPUs; $(grep '^gs\.' "$D" | grep -v '=ok ' | head -1))" \
+    sh -c '[ "$2" -gt 0 ] && [ "$2" = "$3" ] && ! grep "^gs\." "$1" | grep -qv "=ok "' _ "$D" "$ngs" "$nvcpu"
 
 # ---- gdb ---------------------------------------------------------------------------------------
 G=$DIR/gdb-crash.txt

@@ -87,3 +87,14 @@ xl_dump_timed() {
     fi
     [ $xlrc -eq 0 ] || { echo "xl dump-core failed (rc $xlrc):"; cat xl-dump-core.out; return 1; }
 }
+
+# minimal_run: the scenario starts in a dom0 without /run/lock, whatever an earlier scenario's
+# xdump made; records it in times.txt (run_lock_before=absent).
+minimal_run() {
+    rm -rf /run/lock
+    [ -e /run/lock ] && echo "run_lock_before=present" >>times.txt || echo "run_lock_before=absent" >>times.txt
+}
+# run_lock_after: what the dump left (run_lock_after=MODE, or absent).
+run_lock_after() {
+    echo "run_lock_after=$(stat -c %a /run/lock 2>/dev/null || echo absent)" >>times.txt
+}

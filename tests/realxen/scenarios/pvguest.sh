@@ -21,8 +21,10 @@ echo "domid=$id" >>times.txt
 xl list -v pvguest >xl-list-before.txt 2>&1
 xl vcpu-list pvguest >xl-vcpu-list.txt 2>&1
 
+minimal_run
 rc=0
 xdump_timed $id xdump.core xdump xdump.out info.txt || rc=1
+run_lock_after
 xl list -v pvguest >xl-list-after-xdump.txt 2>&1
 xl_dump_timed $id || rc=1
 ls -l >ls.txt

@@ -40,6 +40,7 @@ wait_log() {
 }
 cores() { ls "$D" 2>/dev/null | grep -c '^pvguest-.*\.core$'; }
 
+minimal_run
 # 1. Crash -> dump -> xl destroy, twice (a new domid each time).
 watch_start watch-1.log --then destroy --keep 2
 for n in 1 2; do
@@ -60,6 +61,7 @@ for n in 1 2; do
     fi
 done
 watch_stop watch_exit_1
+run_lock_after
 echo "cores_after_two=$(cores)" >>times.txt
 
 # 2. --then preserve, and a restart of the watcher: the same crash is not dumped again.
