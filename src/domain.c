@@ -230,30 +230,39 @@ static int dom_type(bool hvm, uint32_t emulation_flags)
     return (emulation_flags & ~(XEN_X86_EMU_LAPIC | XEN_X86_EMU_VPCI)) == 0 ? XD_PVH : XD_HVM;
 }
 
+/* What getdomaininfo says of a domain, as xdump keeps it (both doors). The list call (sysctl
+   getdomaininfolist) is the one both Xen 4.17 and 4.20 libraries have: xc_domain_getinfo() and
+   xc_dominfo_t are gone since 4.18. Its flags carry a crash as a shutdown of reason
+   SHUTDOWN_crash (xen/common/domctl.c:100-105 in 4.17.7, :101-106 in 4.20.4). */
+static void dominfo_convert(const xc_domaininfo_t *x, struct xd_dominfo *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->domid = x->domain;
+    d->type = dom_type((x->flags & XEN_DOMINF_hvm_guest) != 0, x->arch_config.emulation_flags);
+    memcpy(d->uuid, x->handle, sizeof(d->uuid));
+    d->paused = (x->flags & XEN_DOMINF_paused) != 0;
+    d->shutdown = (x->flags & XEN_DOMINF_shutdown) != 0;
+    d->dying = (x->flags & XEN_DOMINF_dying) != 0;
+    d->shutdown_reason = (x->flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask;
+    d->tot_pages = x->tot_pages;
+    d->max_pages = x->max_pages;
+    d->paged_pages = x->paged_pages;
+    d->max_vcpu_id = x->max_vcpu_id;
+    d->nr_online_vcpus = x->nr_online_vcpus;
+    d->shared_info_frame = x->shared_info_frame;
+}
+
 int xd_domain_info(struct xd_domain *d, struct xd_dominfo *info)
 {
-    xc_dominfo_t xi;
-    int n = xc_domain_getinfo(d->xch, d->domid, 1, &xi);
-    if (n < 0 && errno == EACCES)
+    xc_domaininfo_t x;
+    int n = xc_domain_getinfolist(d->xch, d->domid, 1, &x);
+    if (n < 0 && (errno == EACCES || errno == EPERM))
         return fail(d, XDUMP_E_PERM, "Xen refused to describe domain %u: %s", d->domid,
                     strerror(errno));
-    if (n != 1 || xi.domid != d->domid)
+    if (n != 1 || x.domain != d->domid)
         return fail(d, XDUMP_E_DIED, "domain %u does not exist (any more)", d->domid);
-    memset(info, 0, sizeof(*info));
-    info->domid = d->domid;
+    dominfo_convert(&x, info);
     snprintf(info->name, sizeof(info->name), "%s", d->name);
-    info->type = dom_type(xi.hvm, xi.arch_config.emulation_flags);
-    memcpy(info->uuid, xi.handle, sizeof(info->uuid));
-    info->paused = xi.paused;
-    info->shutdown = xi.shutdown || xi.crashed; /* libxenctrl moves crash out of shutdown */
-    info->dying = xi.dying;
-    info->shutdown_reason = xi.shutdown_reason;
-    info->tot_pages = xi.nr_pages;
-    info->max_pages = xi.max_memkb / 4;
-    info->paged_pages = xi.nr_paged_pages;
-    info->max_vcpu_id = xi.max_vcpu_id;
-    info->nr_online_vcpus = xi.nr_online_vcpus;
-    info->shared_info_frame = xi.shared_info_frame;
     return 0;
 }
 
@@ -944,24 +953,6 @@ void xd_host_close(struct xd_host *h)
     free(h);
 }
 
-static void host_convert(const xc_domaininfo_t *x, struct xd_dominfo *d)
-{
-    memset(d, 0, sizeof(*d));
-    d->domid = x->domain;
-    d->type = dom_type((x->flags & XEN_DOMINF_hvm_guest) != 0, x->arch_config.emulation_flags);
-    memcpy(d->uuid, x->handle, sizeof(d->uuid));
-    d->paused = (x->flags & XEN_DOMINF_paused) != 0;
-    d->shutdown = (x->flags & XEN_DOMINF_shutdown) != 0;
-    d->dying = (x->flags & XEN_DOMINF_dying) != 0;
-    d->shutdown_reason = (x->flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask;
-    d->tot_pages = x->tot_pages;
-    d->max_pages = x->max_pages;
-    d->paged_pages = x->paged_pages;
-    d->max_vcpu_id = x->max_vcpu_id;
-    d->nr_online_vcpus = x->nr_online_vcpus;
-    d->shared_info_frame = x->shared_info_frame;
-}
-
 int xd_host_list(struct xd_host *h, struct xd_dominfo **doms, size_t *n)
 {
     xc_domaininfo_t *batch = calloc(LIST_BATCH, sizeof(*batch));
@@ -985,7 +976,7 @@ int xd_host_list(struct xd_host *h, struct xd_dominfo **doms, size_t *n)
         }
         all = more;
         for (int i = 0; i < got; i++)
-            host_convert(&batch[i], &all[count++]);
+            dominfo_convert(&batch[i], &all[count++]);
         if (got < LIST_BATCH)
             break;
         first = batch[got - 1].domain + 1u;

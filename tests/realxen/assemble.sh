@@ -4,9 +4,9 @@
 # assemble.sh OUTDIR XDUMP_BIN - put together everything a real-Xen run boots, from Debian's
 # packages at test time (nothing binary lives in the repository):
 #
-#   OUTDIR/xen.elf         the hypervisor (Debian's xen-4.17-amd64.gz, gunzipped: QEMU's
-#                          multiboot loader wants the 32-bit ELF)
-#   OUTDIR/vmlinuz         Debian's Linux 6.1 for dom0
+#   OUTDIR/xen.elf         the hypervisor (Debian's xen-4.17-amd64.gz, or 4.20's, gunzipped:
+#                          QEMU's multiboot loader wants the 32-bit ELF)
+#   OUTDIR/vmlinuz         Debian's Linux (6.1, or 6.12) for dom0
 #   OUTDIR/guest-vmlinux   link to the guests' kernel (Debian's cloud flavour of the same ABI)
 #                          with debug symbols, extracted once into the cache from its -dbg package
 #   OUTDIR/dom0.cpio       dom0's initramfs (uncompressed: decompressing under TCG is slow):
@@ -17,6 +17,8 @@
 # The .debs are cached in $XDUMP_REALXEN_CACHE (default /var/cache/xdump-realxen): a second
 # run downloads nothing. XDUMP_BIN may be "none" (or missing): the scenarios then run Xen's
 # own dumper alone and the host checks report xdump as missing. Idempotent.
+# XDUMP_REALXEN_RELEASE=12 (default: Debian 12, Xen 4.17) or 13 (Debian 13, Xen 4.20, the
+# libraries from the Debian 13 build root): release.sh.
 set -eu
 
 die() { echo "assemble: $*" >&2; exit 1; }
@@ -27,11 +29,12 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 CACHE=${XDUMP_REALXEN_CACHE:-/var/cache/xdump-realxen}
 START=$(date +%s.%N)
+. "$HERE/release.sh"
 
 elapsed() { echo "$(date +%s.%N) $1" | awk '{printf "%.1f", $1 - $2}'; }
 step() { echo "assemble: [$(elapsed "$START") s] $*"; }
 
-for tool in apt-get apt-cache dpkg-deb gunzip ldd awk; do
+for tool in apt-get apt-cache dpkg-deb gunzip xz ldd awk; do
     command -v $tool >/dev/null 2>&1 || die "'$tool' not found (a Debian host is needed)"
 done
 case $OUT in *,*|*' '*) die "OUTDIR must not contain commas or spaces (QEMU's -initrd list): $OUT" ;; esac
@@ -54,15 +57,15 @@ if [ -z "$KPKG" ] && [ "$(id -u)" -eq 0 ] && ! ls "$CACHE"/linux-image-*.deb >/d
 fi
 if [ -z "$KPKG" ]; then
     # apt lists may be missing (no `apt-get update`): fall back to what the cache has.
-    KPKG=$(ls "$CACHE" 2>/dev/null | sed -n 's/^\(linux-image-6\.1\.0-[0-9]*-amd64\)_.*/\1/p' |
-        sort -V | tail -1)
+    KPKG=$(ls "$CACHE" 2>/dev/null | sed -n 's/^\(linux-image-[0-9][^_]*-amd64\)_.*/\1/p' |
+        grep -v -- -cloud- | sort -V | tail -1)
     [ -n "$KPKG" ] || die "cannot resolve linux-image-amd64's kernel package (run apt-get update)"
 fi
 # The guests run Debian's cloud kernel of the same ABI (what Debian's cloud images boot); its
 # vmlinux with debug symbols, from the -dbg package, is for crash, drgn and gdb on the host.
 GPKG=$(echo "$KPKG" | sed 's/-amd64$/-cloud-amd64/')
 DBGPKG=$GPKG-dbg
-PKGS="xen-hypervisor-4.17-amd64 xen-utils-4.17 xen-utils-common xenstore-utils $KPKG $GPKG busybox-static"
+PKGS="xen-hypervisor-$XENVER-amd64 xen-utils-$XENVER xen-utils-common xenstore-utils $KPKG $GPKG busybox-static"
 
 # The .deb apt would fetch now (candidate version, one apt-cache call for all); any cached one
 # of that package when apt knows no candidate (offline, no lists).
@@ -125,11 +128,15 @@ if [ "$(cat "$OUT/debroot.stamp" 2>/dev/null)" != "$DEBS" ]; then
     step "extracted"
 fi
 KVER=${KPKG#linux-image-}
-[ -d "$STAGE/lib/modules/$KVER" ] || die "no kernel modules in $STAGE/lib/modules/$KVER"
+# Linux 6.1's package has its modules in /lib/modules, 6.12's in /usr/lib/modules (xz-compressed).
+MODDIR=$STAGE/lib/modules/$KVER
+[ -d "$MODDIR" ] || MODDIR=$STAGE/usr/lib/modules/$KVER
+[ -d "$MODDIR" ] || die "no kernel modules in $STAGE/{,usr/}lib/modules/$KVER"
 [ -f "$STAGE/boot/vmlinuz-$GVER" ] || die "no boot/vmlinuz-$GVER in $GPKG"
 BUSYBOX=$STAGE/bin/busybox
-XENBIN=$STAGE/usr/lib/xen-4.17/bin
-gunzip -c "$STAGE/boot/xen-4.17-amd64.gz" >"$OUT/xen.elf"
+[ -x "$BUSYBOX" ] || BUSYBOX=$STAGE/usr/bin/busybox # Debian 13
+XENBIN=$STAGE/usr/lib/xen-$XENVER/bin
+gunzip -c "$STAGE/boot/xen-$XENVER-amd64.gz" >"$OUT/xen.elf"
 cp "$STAGE/boot/vmlinuz-$KVER" "$OUT/vmlinuz"
 
 # ---- helpers ------------------------------------------------------------------------------------
@@ -143,20 +150,30 @@ install_busybox() {
     done
 }
 
-# install_libs ROOT BINARY...: every library ldd lists (resolved on this host), the loader.
+# ldd_of BINARY: ldd's answer for BINARY where its libraries are: on this host (Debian 12), or
+# in the Debian 13 root ($LIBROOT, its loader and its libraries; the binary is copied in).
+ldd_of() {
+    [ -z "$LIBROOT" ] && { ldd "$1"; return; }
+    t=/tmp/xdump-ldd.$$
+    cp "$1" "$LIBROOT$t" && chroot "$LIBROOT" ldd "$t"
+    rm -f "$LIBROOT$t"
+}
+
+# install_libs ROOT BINARY...: every library ldd lists (resolved on this host, or in LIBROOT),
+# the loader.
 install_libs() {
     root=$1
     shift
     for bin in "$@"; do
-        if ldd "$bin" | grep -q 'not found'; then
-            die "$bin: libraries missing on this host: $(ldd "$bin" | grep 'not found' | tr -d '\t')
+        if ldd_of "$bin" | grep -q 'not found'; then
+            die "$bin: libraries missing ${LIBROOT:-on this host}: $(ldd_of "$bin" | grep 'not found' | tr -d '\t')
   (install libxen-dev, e.g. with 'make deps')"
         fi
-        for lib in $(ldd "$bin" | awk '/=> \// {print $3} /^\t\/lib/ {print $1}'); do
+        for lib in $(ldd_of "$bin" | awk '/=> \// {print $3} /^\t\/lib/ {print $1}'); do
             dest=$root$lib
             [ -e "$dest" ] && continue
             mkdir -p "$(dirname "$dest")"
-            cp -L "$lib" "$dest"
+            cp -L "$LIBROOT$lib" "$dest"
         done
     done
 }
@@ -195,12 +212,12 @@ ROOT=$OUT/dom0root
 rm -rf "$ROOT"
 mkdir -p "$ROOT/proc" "$ROOT/sys" "$ROOT/dev" "$ROOT/run" "$ROOT/tmp" "$ROOT/out" \
     "$ROOT/etc/xen" "$ROOT/var/lib/xen/dump" "$ROOT/var/log/xen/console" "$ROOT/usr/bin" \
-    "$ROOT/usr/lib/xen-4.17/bin" "$ROOT/guest" "$ROOT/scenarios" "$ROOT/lib/modules/$KVER"
+    "$ROOT/usr/lib/xen-$XENVER/bin" "$ROOT/guest" "$ROOT/scenarios" "$ROOT/lib/modules/$KVER"
 install_busybox "$ROOT"
 
 XEN_TOOLS="xl xenstored xen-init-dom0 xenconsoled"
 for t in $XEN_TOOLS; do
-    cp "$XENBIN/$t" "$ROOT/usr/lib/xen-4.17/bin/$t"
+    cp "$XENBIN/$t" "$ROOT/usr/lib/xen-$XENVER/bin/$t"
     install_libs "$ROOT" "$XENBIN/$t"
 done
 : >"$ROOT/etc/xen/xl.conf"
@@ -208,20 +225,25 @@ done
 cp "$STAGE/usr/bin/xenstore" "$ROOT/usr/bin/xenstore"
 install_libs "$ROOT" "$STAGE/usr/bin/xenstore"
 # busybox's date has no %N: the scenarios time the dumps with coreutils' date.
-cp /bin/date "$ROOT/usr/bin/date"
-install_libs "$ROOT" /bin/date
+cp "$LIBROOT/bin/date" "$ROOT/usr/bin/date"
+install_libs "$ROOT" "$LIBROOT/bin/date"
 # glibc dlopens libgcc_s for pthread_cancel: `xl create` aborts without it.
-GCCS=$(ldconfig -p | awk '/libgcc_s.so.1 .*x86-64/ {print $NF; exit}')
-[ -n "$GCCS" ] || die "libgcc_s.so.1 not found on this host"
-mkdir -p "$ROOT$(dirname "$GCCS")" && cp -L "$GCCS" "$ROOT$GCCS"
+GCCS=$(${LIBROOT:+chroot "$LIBROOT"} ldconfig -p | awk '/libgcc_s.so.1 .*x86-64/ {print $NF; exit}')
+[ -n "$GCCS" ] || die "libgcc_s.so.1 not found ${LIBROOT:-on this host}"
+mkdir -p "$ROOT$(dirname "$GCCS")" && cp -L "$LIBROOT$GCCS" "$ROOT$GCCS"
 
-# xenprobe: what real Xen answers a dumper (probe.c), built against this host's libxen. It
+# xenprobe: what real Xen answers a dumper (probe.c), built against the release's libxen. It
 # maps every gfn/mfn of each guest (seconds under TCG): only with XDUMP_REALXEN_PROBE=1, so
 # make check stays within its time.
 rm -f "$ROOT/usr/bin/xenprobe"
 if [ "${XDUMP_REALXEN_PROBE:-0}" = 1 ]; then
-    gcc -std=gnu11 -O2 -Wall -Wextra -o "$OUT/xenprobe" "$HERE/probe.c" -lxenctrl -lxenforeignmemory ||
-        die "tests/realxen/probe.c does not build (libxen-dev missing?)"
+    if [ -z "$LIBROOT" ]; then
+        gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$OUT/xenprobe" "$HERE/probe.c" -lxenctrl -lxenforeignmemory
+    else
+        cp "$HERE/probe.c" "$LIBROOT/tmp/xenprobe.c" &&
+            chroot "$LIBROOT" gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o /tmp/xenprobe /tmp/xenprobe.c \
+                -lxenctrl -lxenforeignmemory && mv "$LIBROOT/tmp/xenprobe" "$OUT/xenprobe"
+    fi || die "tests/realxen/probe.c does not build (libxen-dev missing?)"
     cp "$OUT/xenprobe" "$ROOT/usr/bin/xenprobe"
     install_libs "$ROOT" "$OUT/xenprobe"
 fi
@@ -235,16 +257,23 @@ else
 fi
 
 # Modules, in load order (see /work/shared/real-xen.md): Xen's devices, then virtio-blk for the
-# results disk.
+# results disk. Those the kernel has built in (Linux 6.12's virtio core) are skipped; xz-compressed
+# ones (6.12) are decompressed: busybox's insmod takes plain ELF.
 MODS="drivers/xen/xen-evtchn drivers/xen/xen-gntdev drivers/xen/xen-gntalloc
   drivers/xen/xen-privcmd drivers/xen/xenfs/xenfs drivers/virtio/virtio_ring drivers/virtio/virtio
   drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci_legacy_dev
   drivers/virtio/virtio_pci drivers/block/virtio_blk"
 : >"$ROOT/lib/modules/$KVER/load-order"
 for m in $MODS; do
-    src=$STAGE/lib/modules/$KVER/kernel/$m.ko
-    [ -f "$src" ] || die "module $m.ko not in $KPKG"
-    cp "$src" "$ROOT/lib/modules/$KVER/"
+    grep -qx "kernel/$m.ko" "$MODDIR/modules.builtin" 2>/dev/null && continue
+    src=$MODDIR/kernel/$m.ko
+    if [ -f "$src" ]; then
+        cp "$src" "$ROOT/lib/modules/$KVER/"
+    elif [ -f "$src.xz" ]; then
+        xz -dc "$src.xz" >"$ROOT/lib/modules/$KVER/$(basename "$m").ko"
+    else
+        die "module $m.ko not in $KPKG"
+    fi
     echo "$(basename "$m").ko" >>"$ROOT/lib/modules/$KVER/load-order"
 done
 

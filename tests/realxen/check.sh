@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # check.sh XDUMP_BIN - the real-Xen part of the test suite: assemble the images (assemble.sh),
-# boot Xen 4.17 under QEMU once and run every scenario in it (run.sh), then check the results
+# boot Xen (4.17, or 4.20) under QEMU once and run every scenario in it (run.sh), then check the results
 # on the host (checks/*.sh). Exits non-zero on any failure, and when QEMU, gdb or Debian's
 # packages cannot be had (never a silent skip).
 #
 #   XDUMP_BIN                    the xdump to test (dynamically linked, built with plain `make`);
 #                                "none" runs Xen's own dumper alone (its checks then fail)
-#   XDUMP_REALXEN_OUT            work directory (default: build/realxen in the source tree)
+#   XDUMP_REALXEN_RELEASE        12 (default): Debian 12, Xen 4.17; 13: Debian 13, Xen 4.20, crash
+#                                and drgn of the Debian 13 build root (release.sh, buildroot.sh)
+#   XDUMP_REALXEN_OUT            work directory (default: build/realxen, build/realxen13 for 13)
 #   XDUMP_REALXEN_SCENARIOS      default "pvguest+watch+pv+pvh"
 #   XDUMP_REALXEN_CACHE          where the .debs are kept (default /var/cache/xdump-realxen)
 #   XDUMP_REALXEN_TIMEOUT        bound of the QEMU run in seconds (default 900)
@@ -20,7 +22,9 @@ TOP=$(cd "$HERE/../.." && pwd)
 die() { echo "realxen: FAIL: $*" >&2; exit 1; }
 [ $# -eq 1 ] || die "usage: tests/realxen/check.sh XDUMP_BIN"
 XDUMP_BIN=$1
-OUT=${XDUMP_REALXEN_OUT:-$TOP/build/realxen}
+. "$HERE/release.sh"
+NAME="Debian $REL, Xen $XENVER"
+OUT=${XDUMP_REALXEN_OUT:-$TOP/build/realxen$([ "$REL" = 12 ] || echo "$REL")}
 SCENARIOS=${XDUMP_REALXEN_SCENARIOS:-pvguest+watch+pv+pvh}
 T0=$(date +%s.%N)
 since() { echo "$(date +%s.%N) $1" | awk '{printf "%.1f", $1 - $2}'; }
@@ -35,18 +39,38 @@ done
 [ -f /usr/include/xen/xen.h ] || missing="$missing libxen-dev"
 /usr/bin/python3 -c 'import kdumpfile' 2>/dev/null || missing="$missing python3-libkdumpfile"
 [ -z "$missing" ] || die "missing on this host (Debian packages):$missing"
+[ -z "$LIBROOT" ] || command -v unshare >/dev/null 2>&1 || die "unshare not found (util-linux)"
 if [ "$XDUMP_BIN" != none ]; then
     [ -x "$XDUMP_BIN" ] || die "xdump binary '$XDUMP_BIN' not found or not executable (build it with make)"
     XDUMP_BIN=$(cd "$(dirname "$XDUMP_BIN")" && pwd)/$(basename "$XDUMP_BIN")
 fi
 mkdir -p "$OUT" || die "cannot create $OUT"
 OUT=$(cd "$OUT" && pwd)
+rm -f "$OUT/summary.txt"
 
 # ---- host tools, images, the run -------------------------------------------------------------
 gcc -std=gnu11 -O2 -Wall -Wextra -o "$OUT/corecmp" "$TOP/tests/tools/corecmp.c" -lelf ||
     die "tests/tools/corecmp.c does not build"
 "$HERE/assemble.sh" "$OUT/images" "$XDUMP_BIN" || die "assembling the images failed (above)"
-echo "realxen: images ready after $(since "$T0") s; booting Xen for: $SCENARIOS"
+if [ -n "$LIBROOT" ]; then
+    # The checks' crash and drgn are the release's own: run in its root, with the source tree,
+    # the results and the guest's vmlinux at the same paths (release.sh's in_root).
+    mkdir -p "$OUT/bin"
+    for t in crash drgn; do
+        cat >"$OUT/bin/$t" <<EOF
+#!/bin/sh
+XDUMP_REALXEN_RELEASE=$REL XDUMP_REALXEN_ROOT=$LIBROOT
+XDUMP_REALXEN_BIND="$TOP $OUT $(dirname "$(readlink -f "$OUT/images/guest-vmlinux")")"
+export XDUMP_REALXEN_BIND
+. "$HERE/release.sh"
+in_root $t "\$@"
+EOF
+        chmod 755 "$OUT/bin/$t"
+    done
+    PATH=$OUT/bin:$PATH
+    echo "realxen: crash $("$OUT/bin/crash" --version 2>/dev/null | awk '/^crash/ {print $2; exit}') and drgn $("$OUT/bin/drgn" --version 2>/dev/null | awk 'NR == 1 {print $2}') from $LIBROOT"
+fi
+echo "realxen: images ready after $(since "$T0") s; booting $NAME for: $SCENARIOS"
 "$HERE/run.sh" "$SCENARIOS" "$OUT/results" "$OUT/images"
 run_rc=$?
 
@@ -58,11 +82,12 @@ nfail=0
 for s in $(echo "$SCENARIOS" | tr '+' ' '); do
     echo "==== $s"
     case $s in
-    pv | pvh)
-        sh "$HERE/checks/dumpboth.sh" "$R/$s" "$OUT/corecmp" "$OUT/images/guest-vmlinux" >"$R/$s.check" 2>&1
+    pv | pvh | pvh-noxl)
+        NOXL=$([ $s = pvh-noxl ] && echo 1 || echo 0) sh "$HERE/checks/dumpboth.sh" "$R/$s" "$OUT/corecmp" \
+            "$OUT/images/guest-vmlinux" >"$R/$s.check" 2>&1
         sh "$HERE/checks/linuxcrash.sh" "$R/$s" "$OUT/images/guest-vmlinux" >"$R/$s.crash.check" 2>&1
         cat "$R/$s.crash.check" >>"$R/$s.check"
-        other=$([ $s = pv ] && echo pvh || echo pv)
+        if [ $s = pv ]; then other=$([ -d "$R/pvh" ] && echo pvh || echo pvh-noxl); else other=pv; fi
         XDUMP_HOST_BIN=$XDUMP_BIN sh "$HERE/checks/readers.sh" "$R/$s" "$OUT/images/guest-vmlinux" \
             "$R/$other" >>"$R/$s.check" 2>&1
         mkdir -p "$R/$s/readers"
@@ -93,12 +118,12 @@ sed 's/^/  run: /' "$R/run.txt" 2>/dev/null
 grep -h '^TIME:' "$R"/*.check 2>/dev/null | sed 's/^/  /'
 # for make bench's real-Xen row (bench/run.sh reads build/realxen/timings.txt)
 {
-    echo "measured $(date -u +%Y-%m-%dT%H:%MZ) by tests/realxen/check.sh (QEMU TCG, $(nproc) CPUs)"
+    echo "measured $(date -u +%Y-%m-%dT%H:%MZ) by tests/realxen/check.sh ($NAME, QEMU TCG, $(nproc) CPUs)"
     grep -h '^TIME:' "$R"/*.check 2>/dev/null
 } >"$OUT/timings.txt"
 echo "  total (assemble + boot + checks): $(since "$T0") s"
 if [ $nfail -eq 0 ] && [ "${XDUMP_REALXEN_KEEP_CORES:-0}" != 1 ]; then
     rm -f "$R"/*/*.core
 fi
-echo "realxen: $npass passed, $nfail failed"
+echo "realxen ($NAME, $SCENARIOS): $npass passed, $nfail failed, $(since "$T0") s" | tee "$OUT/summary.txt"
 [ $nfail -eq 0 ]

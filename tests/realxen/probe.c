@@ -230,18 +230,23 @@ int main(int argc, char **argv)
         perror("xenprobe: open");
         return 1;
     }
-    xc_dominfo_t di;
-    if (xc_domain_getinfo(xch, domid, 1, &di) != 1 || di.domid != domid) {
+    /* The list call: xc_domain_getinfo() is gone since Xen 4.18; this one is in 4.17 and 4.20. */
+    xc_domaininfo_t di;
+    if (xc_domain_getinfolist(xch, domid, 1, &di) != 1 || di.domain != domid) {
         fprintf(stderr, "xenprobe: no domain %u\n", domid);
         return 1;
     }
-    printf("domid=%u\nhvm=%u\nhap=%u\npaused=%u\nshutdown=%u\ncrashed=%u\nshutdown_reason=%u\n",
-           di.domid, di.hvm, di.hap, di.paused, di.shutdown, di.crashed, di.shutdown_reason);
-    printf("tot_pages=%lu\nmax_memkb=%lu\nshared_info_frame=0x%lx\n", di.nr_pages, di.max_memkb,
-           di.shared_info_frame);
+    bool hvm = (di.flags & XEN_DOMINF_hvm_guest) != 0;
+    printf("domid=%u\nflags=0x%x\nhvm=%d\nhap=%d\npaused=%d\nshutdown=%d\nshutdown_reason=%u\n",
+           di.domain, di.flags, hvm, (di.flags & XEN_DOMINF_hap) != 0,
+           (di.flags & XEN_DOMINF_paused) != 0, (di.flags & XEN_DOMINF_shutdown) != 0,
+           (di.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask);
+    printf("emulation_flags=0x%x\n", di.arch_config.emulation_flags);
+    printf("tot_pages=%" PRIu64 "\nmax_pages=%" PRIu64 "\nshared_info_frame=0x%" PRIx64 "\n",
+           (uint64_t)di.tot_pages, (uint64_t)di.max_pages, (uint64_t)di.shared_info_frame);
     printf("max_vcpu_id=%u\nnr_online_vcpus=%u\n", di.max_vcpu_id, di.nr_online_vcpus);
     unsigned width = 0;
-    if (!di.hvm && xc_domain_get_guest_width(xch, domid, &width) == 0)
+    if (!hvm && xc_domain_get_guest_width(xch, domid, &width) == 0)
         printf("guest_width=%u\n", width * 8);
     xen_pfn_t max_gpfn = 0;
     int rc = xc_domain_maximum_gpfn(xch, domid, &max_gpfn);
@@ -250,7 +255,7 @@ int main(int argc, char **argv)
     rc = xc_maximum_ram_page(xch, &max_mfn);
     printf("maximum_ram_page=0x%lx rc=%d\n", max_mfn, rc);
     vcpus(xch, domid, di.max_vcpu_id);
-    if (di.hvm) {
+    if (hvm) {
         int sz = xc_domain_hvm_getcontext(xch, domid, NULL, 0);
         printf("hvm_context_size=%d%s\n", sz, sz < 0 ? strerror(errno) : "");
         hvm_params(xch, domid);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <xen/xen.h>
+#include <xen/domctl.h>
 #include <xen/sched.h>
 
 #define MAX_RAM 64
@@ -81,6 +82,7 @@ struct builder {
     char *err;
     size_t errlen;
     int line;
+    uint32_t xen_minor; /* the release the world imitates */
     struct xsim_world *w;
     struct xsim_handle *h;
 };
@@ -1089,6 +1091,15 @@ static int read_spec(struct builder *b, FILE *f, struct dom_spec *specs, int *ns
         uint64_t id;
         if (!n)
             continue;
+        if (!strcmp(tok[0], "xen")) {
+            unsigned minor;
+            char end;
+            if (cur || n != 2 || sscanf(tok[1], "4.%u%c", &minor, &end) != 1 ||
+                !xsim_release(minor))
+                return fail(b, "xen: expected 'xen 4.17' or 'xen 4.20' before the first domain");
+            b->xen_minor = minor;
+            continue;
+        }
         if (!strcmp(tok[0], "domain")) {
             if (n != 2 || parse_num(tok[1], &id) || id == 0 || id >= 0x7ff0)
                 return fail(b, "domain: expected 'domain ID' with 0 < ID < 0x7ff0");
@@ -1131,6 +1142,7 @@ static int create_state(struct builder *b, const char *dir)
         return fail(b, "%s: %s", path, strerror(errno));
     b->w->magic = XS_MAGIC;
     b->w->version = XS_VERSION;
+    b->w->xen_minor = b->xen_minor;
     return 0;
 }
 
@@ -1138,6 +1150,9 @@ int xsim_build(const char *spec_path, const char *dir, char *err, size_t errlen)
 {
     struct builder b = {.err = err, .errlen = errlen};
     err[0] = 0;
+    /* By default, the release of the headers (and so of the libraries) xensim is built with. */
+    const struct xsim_release *own = xsim_release_of_domctl(XEN_DOMCTL_INTERFACE_VERSION);
+    b.xen_minor = own ? own->minor : 17;
     struct dom_spec *specs = calloc(XS_MAX_DOMAINS, sizeof(*specs));
     struct vcpu_spec *vcpus = calloc((size_t)XS_MAX_DOMAINS * XS_MAX_VCPUS, sizeof(*vcpus));
     int nspecs = 1, rc = -1;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The simulated hypervisor. Each handler answers as Xen 4.17 does for the cases a dom0
- * toolstack meets; anything else is logged and answered -ENOSYS, so a test sees it.
+ * The simulated hypervisor. Each handler answers as Xen 4.17 (or 4.20: the world's release,
+ * struct xsim_release, where they differ) does for the cases a dom0 toolstack meets; anything
+ * else is logged and answered -ENOSYS, so a test sees it.
  */
 #include "hypercall.h"
 
@@ -23,7 +24,6 @@
 #endif
 
 #define XS_XEN_MAJOR 4
-#define XS_XEN_MINOR 17
 
 static long unknown(struct xsim_handle *h, const char *what, unsigned op, unsigned sub)
 {
@@ -88,7 +88,7 @@ static void fill_info(struct xsim_handle *h, const struct xsim_domain *d,
         info->arch_config.emulation_flags = XEN_X86_EMU_LAPIC;
 }
 
-/* The first live domain with id >= domid (Xen's getdomaininfo semantics). */
+/* The first live domain with id >= domid (getdomaininfolist; and 4.17's getdomaininfo). */
 static struct xsim_domain *domain_from(struct xsim_handle *h, uint32_t domid)
 {
     struct xsim_domain *best = NULL;
@@ -216,11 +216,13 @@ static long pause_domain(struct xsim_domain *d, int delta)
 
 static long domctl(struct xsim_handle *h, struct xen_domctl *dc)
 {
-    if (dc->interface_version != XEN_DOMCTL_INTERFACE_VERSION)
+    const struct xsim_release *rel = xsim_release(h->w->xen_minor);
+    if (dc->interface_version != rel->domctl_version)
         return -EACCES;
     count(h->w->domctl, 128, dc->cmd);
     if (dc->cmd == XEN_DOMCTL_getdomaininfo) {
-        struct xsim_domain *d = domain_from(h, dc->domain);
+        struct xsim_domain *d =
+            rel->getdomaininfo_next ? domain_from(h, dc->domain) : xsim_domain(h, dc->domain);
         if (!d)
             return -ESRCH;
         fill_info(h, d, &dc->u.getdomaininfo);
@@ -268,7 +270,7 @@ static long domctl(struct xsim_handle *h, struct xen_domctl *dc)
 
 static long sysctl(struct xsim_handle *h, struct xen_sysctl *sc)
 {
-    if (sc->interface_version != XEN_SYSCTL_INTERFACE_VERSION)
+    if (sc->interface_version != xsim_release(h->w->xen_minor)->sysctl_version)
         return -EACCES;
     count(h->w->sysctl, 128, sc->cmd);
     if (sc->cmd != XEN_SYSCTL_getdomaininfolist)
@@ -375,7 +377,7 @@ static long xen_version(struct xsim_handle *h, uint64_t cmd, void *arg)
 {
     switch (cmd) {
     case XENVER_version:
-        return (XS_XEN_MAJOR << 16) | XS_XEN_MINOR;
+        return (XS_XEN_MAJOR << 16) | h->w->xen_minor;
     case XENVER_extraversion:
         memset(arg, 0, sizeof(xen_extraversion_t));
         strcpy(arg, ".7-xensim");

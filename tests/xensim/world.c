@@ -13,6 +13,35 @@
 #include <time.h>
 #include <unistd.h>
 
+/* What a dom0 tool meets of each release. */
+static const struct xsim_release releases[] = {
+    /* RELEASE-4.17.7: xen/include/public/domctl.h:24, xen/include/public/sysctl.h:21;
+       xen/common/domctl.c:368-369 and 375-395: getdomaininfo of an absent id looks for the first
+       domain with an id >= it (for_each_domain ... d->domain_id >= dom). */
+    {.minor = 17, .domctl_version = 0x15, .sysctl_version = 0x15, .getdomaininfo_next = true},
+    /* RELEASE-4.20.4: xen/include/public/domctl.h:34 ("Last version bump: Xen 4.19"),
+       xen/include/public/sysctl.h:31 (unchanged since 4.17); xen/common/domctl.c:370-373: every
+       op but createdomain, getdomaininfo included, needs the domain (-ESRCH), and 380-388 answer
+       exactly that one (ASSERT(op->domain == op->u.getdomaininfo.domain)). */
+    {.minor = 20, .domctl_version = 0x17, .sysctl_version = 0x15, .getdomaininfo_next = false},
+};
+
+const struct xsim_release *xsim_release(uint32_t minor)
+{
+    for (size_t i = 0; i < sizeof(releases) / sizeof(releases[0]); i++)
+        if (releases[i].minor == minor)
+            return &releases[i];
+    return NULL;
+}
+
+const struct xsim_release *xsim_release_of_domctl(uint32_t v)
+{
+    for (size_t i = 0; i < sizeof(releases) / sizeof(releases[0]); i++)
+        if (releases[i].domctl_version == v)
+            return &releases[i];
+    return NULL;
+}
+
 void xsim_path(const struct xsim_handle *h, uint32_t domid, const char *ext, char *out, size_t n)
 {
     snprintf(out, n, "%s/dom%u.%s", h->dir, domid, ext);
@@ -51,7 +80,7 @@ struct xsim_handle *xsim_open(const char *dir)
         h->w = NULL;
         goto fail;
     }
-    if (h->w->magic != XS_MAGIC || h->w->version != XS_VERSION) {
+    if (h->w->magic != XS_MAGIC || h->w->version != XS_VERSION || !xsim_release(h->w->xen_minor)) {
         errno = EINVAL;
         goto fail;
     }

@@ -133,8 +133,24 @@ struct xsim_domain {
     struct xsim_dom_counters c;
 };
 
+/* The Xen release a world imitates (world file: `xen 4.17` or `xen 4.20`; default: the release
+   of the headers xensim is built with). What differs between them for a dom0 tool, each from
+   Xen's own source (world.c cites the lines). */
+struct xsim_release {
+    uint32_t minor;          /* 4.<minor> */
+    uint32_t domctl_version; /* XEN_DOMCTL_INTERFACE_VERSION: other values get -EACCES */
+    uint32_t sysctl_version; /* XEN_SYSCTL_INTERFACE_VERSION: likewise */
+    bool getdomaininfo_next; /* domctl getdomaininfo of an absent id answers the next domain
+                                (4.17); 4.18 on: -ESRCH */
+};
+/* The release 4.<minor>, or NULL when xensim does not know it. */
+const struct xsim_release *xsim_release(uint32_t minor);
+/* The release whose domctl interface version is v (the headers' own), or NULL. */
+const struct xsim_release *xsim_release_of_domctl(uint32_t v);
+
 struct xsim_world {
     uint32_t magic, version;
+    uint32_t xen_minor; /* the release imitated: xsim_release(xen_minor) */
     uint32_t nr_domains;
     uint32_t nr_paged; /* paged_attempts used */
     uint64_t max_mfn;  /* XENMEM_maximum_ram_page */

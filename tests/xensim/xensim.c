@@ -61,6 +61,7 @@ static int cmd_stat(const char *dir, const char *dom)
     if (!h)
         return 1;
     struct xsim_world *w = h->w;
+    printf("xen=4.%u\n", w->xen_minor);
     static const char *hc[64] = {[12] = "memory_op",      [13] = "multicall", [17] = "xen_version",
                                  [20] = "grant_table_op", [35] = "sysctl",    [36] = "domctl"};
     for (int i = 0; i < 64; i++)

@@ -58,8 +58,21 @@ other=$(grep -E "^(WARNING|crash:|bt:|ps:|list:|log:|sys:)" "$C" | grep -Ev "$AL
 check "crash: no warning or error but crash 8.0.2's two known ones${other:+ (got: $other)}" [ -z "$other" ]
 check "crash sys: RELEASE $RELEASE" grep -q "RELEASE: $RELEASE\$" "$C"
 check "crash sys: the panic string" grep -q 'PANIC: "Kernel panic - not syncing: sysrq triggered crash"' "$C"
-check "crash bt -a: the sysrq frames on the crashing vCPU" \
-    sh -c 'grep -q " sysrq_handle_crash at " "$1" && grep -q " write_sysrq_trigger at " "$1" && grep -q " panic at " "$1"' _ "$C"
+sysrq_frames() { grep -q " sysrq_handle_crash at " "$1" && grep -q " write_sysrq_trigger at " "$1" && grep -q " panic at " "$1"; }
+if sysrq_frames "$C"; then
+    pass "crash bt -a: the sysrq frames on the crashing vCPU"
+else
+    # crash 8.0.6 (Debian 13) on Linux 6.12, PVH, 1 run in 2: its unwinder steps from panic's
+    # frame straight to arch_exit_to_user_mode_prepare (a stale return address further up),
+    # while gdb and drgn unwind the whole chain from the same core (below). Allowed, and said,
+    # when crash itself finds the frames on that task's stack, in order (`bt -T`).
+    T=$DIR/crash-bt-T.txt
+    printf 'bt -T\nexit\n' | timeout 300 crash -s "$VMLINUX" "$CORE" >"$T" 2>&1
+    order=$(grep -oE ' (panic|sysrq_handle_crash|write_sysrq_trigger) at ' "$T" | awk '{print $1}' | uniq | tr '\n' ' ')
+    echo "INFO: $SCEN: crash's bt -a stopped short: $(grep -m3 '^ #[0-9]' "$C" | awk '{print $3}' | tr '\n' ' ')- bt -T of the task: $order"
+    check "crash bt -T: the sysrq frames on the crashing task's stack, in order (its bt -a unwinder stopped short)" \
+        sh -c 'echo "$1" | grep -q "panic sysrq_handle_crash write_sysrq_trigger"' _ "$order"
+fi
 nvcpu=$(sed -n 's/^vcpus: *\([0-9]*\) .*/\1/p' "$I")
 ncpu=$(grep -E '^PID: .* CPU: [0-9]+ ' "$C" | sed 's/.* CPU: *\([0-9]*\).*/\1/' | sort -u | wc -l)
 check "crash bt -a: every vCPU has its entry ($ncpu of $nvcpu)" [ "$ncpu" = "$nvcpu" ]
