@@ -110,7 +110,7 @@ if [ -f "$R/pv/readers/matrix.txt" ] || [ -f "$R/pvh/readers/matrix.txt" ]; then
     cat "$R"/pv*/readers/matrix.txt 2>/dev/null | cut -d= -f1 | awk '!seen[$0]++' | while read -r c; do
         printf '  %-72s %-5s %-5s\n' "$c" \
             "$(grep -F "$c=" "$R/pv/readers/matrix.txt" 2>/dev/null | cut -d= -f2)" \
-            "$(grep -F "$c=" "$R/pvh/readers/matrix.txt" 2>/dev/null | cut -d= -f2)"
+            "$(cat "$R/pvh/readers/matrix.txt" "$R/pvh-noxl/readers/matrix.txt" 2>/dev/null | grep -F "$c=" | cut -d= -f2)"
     done
 fi
 echo "==== timings"
