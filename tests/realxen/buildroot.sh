@@ -23,10 +23,10 @@ MIRROR=${XDUMP_DEBIAN13_MIRROR:-http://deb.debian.org/debian}
 SUITE=trixie
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 ROOT=$CACHE/debian13-root
-# To build xdump and run its unit tests (the Makefile's DEB_BUILD, read from it), and crash/drgn
-# for the checks.
+# To build xdump and run its unit tests (the Makefile's DEB_BUILD, read from it), and crash, drgn
+# and makedumpfile for the checks (Debian 12's makedumpfile 1.7.2 does not know Linux 6.12).
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-PKGS="$(sed -n 's/^DEB_BUILD := //p' "$TOP/Makefile") crash python3-drgn"
+PKGS="$(sed -n 's/^DEB_BUILD := //p' "$TOP/Makefile") crash python3-drgn makedumpfile"
 START=$(date +%s.%N)
 step() { echo "buildroot: [$(echo "$(date +%s.%N) $START" | awk '{printf "%.1f", $1 - $2}') s] $*" >&2; }
 

@@ -53,10 +53,10 @@ gcc -std=gnu11 -O2 -Wall -Wextra -o "$OUT/corecmp" "$TOP/tests/tools/corecmp.c" 
     die "tests/tools/corecmp.c does not build"
 "$HERE/assemble.sh" "$OUT/images" "$XDUMP_BIN" || die "assembling the images failed (above)"
 if [ -n "$LIBROOT" ]; then
-    # The checks' crash and drgn are the release's own: run in its root, with the source tree,
-    # the results and the guest's vmlinux at the same paths (release.sh's in_root).
+    # The checks' crash, drgn and makedumpfile are the release's own: run in its root, with the
+    # source tree, the results and the guest's vmlinux at the same paths (release.sh's in_root).
     mkdir -p "$OUT/bin"
-    for t in crash drgn; do
+    for t in crash drgn makedumpfile; do
         cat >"$OUT/bin/$t" <<EOF
 #!/bin/sh
 XDUMP_REALXEN_RELEASE=$REL XDUMP_REALXEN_ROOT=$LIBROOT
@@ -68,7 +68,7 @@ EOF
         chmod 755 "$OUT/bin/$t"
     done
     PATH=$OUT/bin:$PATH
-    echo "realxen: crash $("$OUT/bin/crash" --version 2>/dev/null | awk '/^crash/ {print $2; exit}') and drgn $("$OUT/bin/drgn" --version 2>/dev/null | awk 'NR == 1 {print $2}') from $LIBROOT"
+    echo "realxen: makedumpfile $("$OUT/bin/makedumpfile" -v 2>/dev/null | awk '/^makedumpfile/ {print $2; exit}'), crash $("$OUT/bin/crash" --version 2>/dev/null | awk '/^crash/ {print $2; exit}') and drgn $("$OUT/bin/drgn" --version 2>/dev/null | awk 'NR == 1 {print $2}') from $LIBROOT"
 fi
 echo "realxen: images ready after $(since "$T0") s; booting $NAME for: $SCENARIOS"
 "$HERE/run.sh" "$SCENARIOS" "$OUT/results" "$OUT/images"

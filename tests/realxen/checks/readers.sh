@@ -93,6 +93,8 @@ for codec in c l; do
     size=$(stat -c %s "$K" 2>/dev/null || echo 0)
     echo "INFO: $SCEN: makedumpfile -$codec -d 31: $(mib "$(stat -c %s "$CORE")") MiB ($in_pages pages) -> $(mib "$size") MiB in $secs s; excluded: $free free, $cache cache, $user user, $zero zero pages"
     check "makedumpfile -$codec -d 31 completes (rc $rc)" [ "$rc" = 0 ]
+    check "makedumpfile -$codec knows this kernel (no \"kernel version is not supported\")" \
+        sh -c '! grep -q "kernel version is not supported" "$1"' _ "$R"
     check "makedumpfile -$codec: it excluded free, cache and user pages ($free, $cache, $user)" \
         [ $((free > 0 && cache > 0)) = 1 ]
     left=$(((in_pages - free - cache - user) * 4096))
