@@ -68,7 +68,7 @@ EOF
         chmod 755 "$OUT/bin/$t"
     done
     PATH=$OUT/bin:$PATH
-    echo "realxen: makedumpfile $("$OUT/bin/makedumpfile" -v 2>/dev/null | awk '/^makedumpfile/ {print $2; exit}'), crash $("$OUT/bin/crash" --version 2>/dev/null | awk '/^crash/ {print $2; exit}') and drgn $("$OUT/bin/drgn" --version 2>/dev/null | awk 'NR == 1 {print $2}') from $LIBROOT"
+    echo "realxen: makedumpfile $("$OUT/bin/makedumpfile" -v 2>/dev/null | awk '/^makedumpfile: version/ {print $3; exit}'), crash $("$OUT/bin/crash" --version 2>/dev/null | awk '/^crash/ {print $2; exit}') and drgn $("$OUT/bin/drgn" --version 2>/dev/null | awk 'NR == 1 {print $2}') from $LIBROOT"
 fi
 echo "realxen: images ready after $(since "$T0") s; booting $NAME for: $SCENARIOS"
 "$HERE/run.sh" "$SCENARIOS" "$OUT/results" "$OUT/images"
