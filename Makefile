@@ -135,8 +135,8 @@ $(O)/tests/iofault.so: tests/preload/iofault.c
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -D_FILE_OFFSET_BITS=64,$(BASE_CFLAGS)) -std=gnu11 -O2 -shared -o $@ $< -ldl
 
-# test_info also tests the command's presenters of a core (src/cli/info_print.c).
-$(O)/tests/test_info: $(O)/obj/src/cli/info_print.o
+# test_info also tests the command's presenters of a core (src/cli/info_print.c) and its parser.
+$(O)/tests/test_info: $(O)/obj/src/cli/info_print.o $(O)/obj/src/cli/options.o
 
 $(O)/tests/test_%: tests/unit/test_%.c $(SIM_WORLD) $(O)/libxdump.a $(CRIT_DEP)
 	@mkdir -p $(dir $@)

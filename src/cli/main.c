@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* xdump: argv to a subcommand. `xdump DOMAIN OUT` is the dump; the others are named. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,16 +33,6 @@ static const char usage[] =
     "   4 not root / not in dom0     10 interrupted by a signal (the guest was unpaused)\n"
     "   5 output exists / unwritable 11 (info) not a readable core\n"
     "                                12 another xdump is dumping this domain\n";
-
-const char *cli_bad_option(char **argv)
-{
-    static char shortopt[3];
-    if (optopt > 0 && optopt < 256) { /* a letter: getopt's own codes for long ones are above */
-        snprintf(shortopt, sizeof(shortopt), "-%c", optopt);
-        return shortopt;
-    }
-    return argv[optind - 1];
-}
 
 int main(int argc, char **argv)
 {
