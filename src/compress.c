@@ -304,11 +304,6 @@ int xd_gz_finish(struct xd_gz *z)
     return rc;
 }
 
-unsigned xd_gz_threads(const struct xd_gz *z)
-{
-    return z->nthreads;
-}
-
 void xd_gz_free(struct xd_gz *z)
 {
     if (!z)

@@ -36,8 +36,6 @@ typedef int (*xd_gz_write_fn)(void *ctx, const void *buf, size_t len);
    status `write` returned for the header. */
 int xd_gz_open(int level, unsigned threads, size_t block, xd_gz_write_fn write, void *ctx,
                struct xd_gz **out);
-/* Threads actually used. */
-unsigned xd_gz_threads(const struct xd_gz *z);
 /* Appends len bytes. Returns 0 or the status of a failed write. */
 int xd_gz_write(struct xd_gz *z, const void *buf, size_t len);
 /* Appends len zero bytes (nothing is copied while a block holds zeros only). */

@@ -9,6 +9,7 @@
  * its struct and its per-frame err[] are the ones the library uses (xen/sys/privcmd.h).
  */
 #include "domain.h"
+#include "err.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -88,16 +89,7 @@ static void quiet_destroy(xentoollog_logger *lg)
     (void)lg;
 }
 
-static int fail(struct xd_domain *d, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(struct xd_domain *d, int status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(d->err, sizeof(d->err), fmt, ap);
-    va_end(ap);
-    return -status;
-}
+#define fail(d, status, ...) xd_fail((d)->err, sizeof((d)->err), status, __VA_ARGS__)
 
 const char *xd_domain_error(const struct xd_domain *d)
 {
@@ -873,16 +865,7 @@ struct xd_host {
     char err[512];
 };
 
-static int host_fail(struct xd_host *h, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int host_fail(struct xd_host *h, int status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(h->err, sizeof(h->err), fmt, ap);
-    va_end(ap);
-    return -status;
-}
+#define host_fail(h, status, ...) xd_fail((h)->err, sizeof((h)->err), status, __VA_ARGS__)
 
 const char *xd_host_error(const struct xd_host *h)
 {

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "domain.h"
+#include "err.h"
 #include "elfw.h"
 #include "layout.h"
 #include "vmci.h"
@@ -74,16 +75,7 @@ struct dump {
     struct xd_vmci vmci; /* the guest kernel's VMCOREINFO note, met during the copy */
 };
 
-static int fail(struct dump *d, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(struct dump *d, int status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(d->err, d->errlen, fmt, ap);
-    va_end(ap);
-    return -status;
-}
+#define fail(d, status, ...) xd_fail((d)->err, (d)->errlen, status, __VA_ARGS__)
 
 /* Carries a module's negative status and message up. */
 static int pass(struct dump *d, int rc, const char *msg)

@@ -1476,46 +1476,8 @@ const char *xd_core_strerror(int code)
     }
 }
 
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+/* glibc 2.32 and later (Debian 12 has 2.36, Debian 13 2.41). */
 const char *xd_core_errno_name(int err)
 {
     return err > 0 ? strerrorname_np(err) : NULL;
 }
-#else
-const char *xd_core_errno_name(int err)
-{
-    /* The errnos a foreign map can report, and a few more. */
-    static const struct {
-        int err;
-        const char *name;
-    } names[] = {
-        {EPERM, "EPERM"},
-        {ENOENT, "ENOENT"},
-        {ESRCH, "ESRCH"},
-        {EINTR, "EINTR"},
-        {EIO, "EIO"},
-        {ENXIO, "ENXIO"},
-        {E2BIG, "E2BIG"},
-        {EBADF, "EBADF"},
-        {EAGAIN, "EAGAIN"},
-        {ENOMEM, "ENOMEM"},
-        {EACCES, "EACCES"},
-        {EFAULT, "EFAULT"},
-        {EBUSY, "EBUSY"},
-        {EEXIST, "EEXIST"},
-        {ENODEV, "ENODEV"},
-        {EINVAL, "EINVAL"},
-        {ENOSPC, "ENOSPC"},
-        {ERANGE, "ERANGE"},
-        {ENOSYS, "ENOSYS"},
-        {ENODATA, "ENODATA"},
-        {EOVERFLOW, "EOVERFLOW"},
-        {EOPNOTSUPP, "EOPNOTSUPP"},
-        {ETIMEDOUT, "ETIMEDOUT"},
-    };
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        if (names[i].err == err)
-            return names[i].name;
-    return NULL;
-}
-#endif

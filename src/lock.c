@@ -13,7 +13,8 @@
 
 #include "xdump.h"
 
-const char *xd_lock_dir(void)
+/* The directory of the lock files: $XDUMP_LOCK_DIR, else /run/lock. */
+static const char *lock_dir(void)
 {
     const char *d = getenv("XDUMP_LOCK_DIR");
     return d && *d ? d : "/run/lock";
@@ -38,7 +39,7 @@ static int open_lock(const char *dir, const char *path)
 int xd_lock_domain(uint32_t domid, int *fd, char *msg, size_t msglen)
 {
     char path[4096];
-    const char *dir = xd_lock_dir();
+    const char *dir = lock_dir();
     *fd = -1;
     snprintf(path, sizeof(path), "%s/xdump-dom%u.lock", dir, domid);
     int lfd = open_lock(dir, path);

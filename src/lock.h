@@ -7,8 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The directory of the lock files: $XDUMP_LOCK_DIR, else /run/lock. */
-const char *xd_lock_dir(void);
 /* Takes the lock of domid. Returns:
      0  locked: *fd is the descriptor to keep (close() releases it);
      1  no lock could be had (the directory is missing and cannot be made, read-only, ...):

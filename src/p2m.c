@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Which frames exist: the PV p2m (list or tree) and the HVM gfn space. See p2m.h. */
 #include "p2m.h"
+#include "err.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -20,16 +21,7 @@
 #define KNOWN_EMPTY 8  /* leaf frames remembered as holding no valid entry */
 #define PAGED_ROUNDS 8 /* HVM: re-ask for paged-out frames this many times */
 
-static int fail(char *err, size_t errlen, int status, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -status;
-}
+#define fail xd_fail
 
 int xd_frames_add(struct xd_frames *f, uint64_t pfn, bool with_mfn, uint64_t mfn)
 {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The only writer: see sink.h. */
 #include "sink.h"
+#include "err.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,16 +48,7 @@ struct xd_sink {
 
 static const uint8_t zero_page[XD_PAGE_SIZE];
 
-static int fail(struct xd_sink *s, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(struct xd_sink *s, int status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(s->err, sizeof(s->err), fmt, ap);
-    va_end(ap);
-    return -status;
-}
+#define fail(s, status, ...) xd_fail((s)->err, sizeof((s)->err), status, __VA_ARGS__)
 
 const char *xd_sink_error(const struct xd_sink *s)
 {

@@ -6,7 +6,8 @@
 
 #include "model.h"
 
-bool xd_vmci_valid(const char *t, size_t len)
+/* A valid VMCOREINFO is text: "OSRELEASE=" first, printable lines after. */
+static bool vmci_valid(const char *t, size_t len)
 {
     if (len < 11 || memcmp(t, "OSRELEASE=", 10) != 0)
         return false;
@@ -38,7 +39,7 @@ void xd_vmci_page(struct xd_vmci *v, uint64_t pfn, const uint8_t *page)
         v->next_pfn = pfn + 1;
     }
     if (v->len == v->want) {
-        v->found = xd_vmci_valid(v->text, v->len);
+        v->found = vmci_valid(v->text, v->len);
         v->want = 0;
     }
 }

@@ -24,7 +24,4 @@ struct xd_vmci {
    Costs one 16-byte compare per page until a note is found, nothing after. */
 void xd_vmci_page(struct xd_vmci *v, uint64_t pfn, const uint8_t *page);
 
-/* A valid VMCOREINFO is text: "OSRELEASE=" first, printable lines after. */
-bool xd_vmci_valid(const char *text, size_t len);
-
 #endif

@@ -20,6 +20,7 @@
  * still does not fit, the dump is skipped and said so.
  */
 #include "watch.h"
+#include "err.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -353,16 +354,7 @@ static void emit_full(struct watch *w, struct xd_watch_event ev, const struct gu
     va_end(ap);
 }
 
-static int fail(struct watch *w, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(struct watch *w, int status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(w->err, w->errlen, fmt, ap);
-    va_end(ap);
-    return -status;
-}
+#define fail(w, status, ...) xd_fail((w)->err, (w)->errlen, status, __VA_ARGS__)
 
 static void uuid_text(const uint8_t u[16], char out[37])
 {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `xdump [options] DOMAIN OUT`: the dump, with signals turned into a clean stop and a
    progress line on a terminal. */
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,45 +75,72 @@ static int parse_threads(const char *a, unsigned *threads)
     return 0;
 }
 
+/* Long options whose short form is a letter answer that letter; the others a code above it. */
+enum { OPT_LIVE = 256, OPT_NO_VIRTUAL, OPT_PROBE_ALL, OPT_KEEP_PARTIAL, OPT_PROGRESS, OPT_THREADS };
+
+static const struct option dump_options[] = {
+    {"live", no_argument, NULL, OPT_LIVE},
+    {"force", no_argument, NULL, 'f'},
+    {"no-virtual", no_argument, NULL, OPT_NO_VIRTUAL},
+    {"probe-all", no_argument, NULL, OPT_PROBE_ALL},
+    {"keep-partial", no_argument, NULL, OPT_KEEP_PARTIAL},
+    {"quiet", no_argument, NULL, 'q'},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"compress", no_argument, NULL, 'z'},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {0},
+};
+
 int cmd_dump(int argc, char **argv)
 {
     struct xdump_options o = XDUMP_OPTIONS_INIT;
     struct ui ui = {.last_percent = -1};
-    const char *pos[2];
-    int npos = 0;
-    bool want_progress = false, options_done = false, threads_given = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (options_done || a[0] != '-' || !a[1]) { /* "-" is standard output */
-            if (npos == 2) {
-                fprintf(stderr, "xdump: too many arguments (see xdump --help)\n");
-                return XDUMP_E_USAGE;
-            }
-            pos[npos++] = a;
-        } else if (!strcmp(a, "--"))
-            options_done = true; /* what follows is the domain and the output, whatever they are */
-        else if (!strcmp(a, "--live"))
+    bool want_progress = false, threads_given = false;
+    int c;
+    opterr = 0; /* our messages, one line each */
+    optind = 1;
+    /* GNU getopt permutes: options may follow the domain and the output, "--" ends them, and
+       "-" (standard output) is an operand. */
+    while ((c = getopt_long(argc, argv, ":fqz", dump_options, NULL)) != -1) {
+        switch (c) {
+        case OPT_LIVE:
             o.live = true;
-        else if (!strcmp(a, "-f") || !strcmp(a, "--force"))
+            break;
+        case 'f':
             o.force = true;
-        else if (!strcmp(a, "--no-virtual"))
+            break;
+        case OPT_NO_VIRTUAL:
             o.no_virtual = true;
-        else if (!strcmp(a, "--probe-all"))
+            break;
+        case OPT_PROBE_ALL:
             o.probe_all = true;
-        else if (!strcmp(a, "--keep-partial"))
+            break;
+        case OPT_KEEP_PARTIAL:
             o.keep_partial = true;
-        else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
+            break;
+        case 'q':
             ui.quiet = true;
-        else if (!strcmp(a, "--progress"))
+            break;
+        case OPT_PROGRESS:
             want_progress = true;
-        else if (!strcmp(a, "-z") || !strcmp(a, "--compress"))
+            break;
+        case 'z':
             o.compress = COMPRESS_LEVEL;
-        else if (!strcmp(a, "--threads")) {
-            if (parse_threads(i + 1 < argc ? argv[++i] : "", &o.threads) < 0)
+            break;
+        case OPT_THREADS:
+            if (parse_threads(optarg, &o.threads) < 0)
                 return XDUMP_E_USAGE;
             threads_given = true;
-        } else {
-            fprintf(stderr, "xdump: unknown option '%s' (see xdump --help)\n", a);
+            break;
+        case ':':
+            if (optopt == OPT_THREADS) {
+                parse_threads("", &o.threads); /* says what --threads wants */
+                return XDUMP_E_USAGE;
+            }
+            /* fallthrough */
+        default:
+            fprintf(stderr, "xdump: unknown option '%s' (see xdump --help)\n",
+                    cli_bad_option(argv));
             return XDUMP_E_USAGE;
         }
     }
@@ -120,10 +148,15 @@ int cmd_dump(int argc, char **argv)
         fprintf(stderr, "xdump: --threads sets how many threads compress: it needs -z\n");
         return XDUMP_E_USAGE;
     }
-    if (npos != 2) {
+    if (argc - optind > 2) {
+        fprintf(stderr, "xdump: too many arguments (see xdump --help)\n");
+        return XDUMP_E_USAGE;
+    }
+    if (argc - optind != 2) {
         fprintf(stderr, "xdump: give a domain and an output file (see xdump --help)\n");
         return XDUMP_E_USAGE;
     }
+    const char *pos[2] = {argv[optind], argv[optind + 1]};
     o.domain = pos[0];
     o.output = pos[1];
     ui.progress = !ui.quiet && (want_progress || isatty(STDERR_FILENO));

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `xdump info [--json] CORE`: what a core holds (the library's xd_core_print). */
 #include <errno.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,31 +14,36 @@ static const char info_usage[] = "usage: xdump info [--json] <core>\n";
 
 int cmd_info(int argc, char **argv)
 {
-    bool json = false, dashdash = false;
-    const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!dashdash && !strcmp(a, "--json")) {
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    bool json = false;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'j') {
             json = true;
-        } else if (!dashdash && (!strcmp(a, "-h") || !strcmp(a, "--help"))) {
+        } else if (c == 'h') {
             fputs(info_usage, stdout);
             return XDUMP_OK;
-        } else if (!dashdash && !strcmp(a, "--")) {
-            dashdash = true;
-        } else if (!dashdash && a[0] == '-' && a[1]) {
-            fprintf(stderr, "xdump: info: unknown option '%s'\n%s", a, info_usage);
-            return XDUMP_E_USAGE;
-        } else if (path) {
-            fprintf(stderr, "xdump: info: one core at a time\n%s", info_usage);
-            return XDUMP_E_USAGE;
         } else {
-            path = a;
+            fprintf(stderr, "xdump: info: unknown option '%s'\n%s", cli_bad_option(argv),
+                    info_usage);
+            return XDUMP_E_USAGE;
         }
     }
-    if (!path) {
+    if (argc - optind > 1) {
+        fprintf(stderr, "xdump: info: one core at a time\n%s", info_usage);
+        return XDUMP_E_USAGE;
+    }
+    if (argc - optind != 1) {
         fputs(info_usage, stderr);
         return XDUMP_E_USAGE;
     }
+    const char *path = argv[optind];
 
     struct xd_core *core;
     char err[512];

@@ -8,4 +8,8 @@ int cmd_dump(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 
+/* After getopt_long answered '?' or ':' (opterr 0): the option it refused, as the user wrote
+   it ("-x" of a cluster "-qx", or the whole "--name[=value]" argument). */
+const char *cli_bad_option(char **argv);
+
 #endif

@@ -12,6 +12,16 @@ W
 one_line() { [ "$(wc -l < "$T/stderr")" = 1 ] || { cat "$T/stderr"; fail "not one line"; }; }
 expect_rc 2 "$XDUMP"; expect_rc 2 "$XDUMP" 1; expect_rc 2 "$XDUMP" --bogus 1 x
 expect_rc 0 "$XDUMP" --help; expect_rc 0 "$XDUMP" --version
+say "the command line (getopt_long): each refusal one line naming what it refused"
+expect_rc 2 "$XDUMP" -qx 1 x; one_line; grep -q "unknown option '-x'" "$T/stderr" || fail msg
+expect_rc 2 "$XDUMP" --live=yes 1 x; one_line; grep -q "'--live=yes'" "$T/stderr" || fail msg
+expect_rc 2 "$XDUMP" -z 1 x --threads; one_line; grep -q "from 1 to 64, not ''" "$T/stderr" || fail msg
+expect_rc 2 "$XDUMP" -z --threads=65 1 x; one_line; grep -q "not '65'" "$T/stderr" || fail msg
+expect_rc 2 "$XDUMP" 1 x y; one_line; grep -q "too many" "$T/stderr" || fail msg
+expect_rc 2 "$XDUMP" info; expect_rc 2 "$XDUMP" info a b
+expect_rc 2 "$XDUMP" info --bogus a; grep -q "unknown option '--bogus'" "$T/stderr" || fail msg
+sim w "$XDUMP" 1 "$T/late.core" --quiet 2>"$T/stderr" || fail "an option after the operands"
+[ ! -s "$T/stderr" ] && [ -s "$T/late.core" ] || fail "--quiet after the operands not taken"
 say "no Xen here (no /dev/xen/privcmd)"
 expect_rc 4 "$XDUMP" 1 "$T/x.core"; one_line; grep -q "root in dom0" "$T/stderr" || fail msg
 say "no such domain, dom0, a dying domain, a name without xenstore"
