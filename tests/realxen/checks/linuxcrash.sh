@@ -107,19 +107,6 @@ timeout 300 gdb -batch -nx "$VMLINUX" "$CORE" -ex 'info threads' -ex 'thread app
 sed 's/^/    | /' "$G" | grep -v '^    | \[New ' | head -60
 check "gdb: p init_task.comm reads \"swapper/0\"" grep -q '= "swapper/0' "$G"
 check "gdb: the release ($RELEASE)" grep -q "= \"$RELEASE" "$G"
-if grep -Eq ' (panic|vpanic) \(' "$G"; then
-    check "gdb: a backtrace through panic on the crashing vCPU" true
-else
-    # gdb 13.1 on Linux 6.12 PV, 1 run in 2: its unwinder stops in xen_hypercall_pv (frame #2
-    # "?? ()"), while crash and drgn unwind the same vCPU's registers from the same core. Allowed,
-    # and said, when that vCPU's stack itself holds the return addresses, in order (6.12's
-    # cloud kernel inlines sysrq_handle_crash into __handle_sysrq: gdb names the address so).
-    GS=$DIR/gdb-stacks.txt
-    timeout 300 gdb -batch -nx "$VMLINUX" "$CORE" -x "$(dirname "$0")/gdb-stacks.py" >"$GS" 2>&1
-    order=$(grep -oE '<(vpanic|panic|sysrq_handle_crash|__handle_sysrq|write_sysrq_trigger)\+' "$GS" |
-        tr -d '<+' | sed 's/^vpanic$/panic/; s/^__handle_sysrq$/sysrq_handle_crash/' | uniq | tr '\n' ' ')
-    echo "INFO: $SCEN: gdb's bt stopped short: $(grep -m3 '^#[0-9]' "$G" | tail -1) - the stacks' return addresses: $order"
-    check "gdb x/a of the vCPUs' stacks: panic, the sysrq handler, write_sysrq_trigger, in order (its bt stopped short)" \
-        sh -c 'echo "$1" | grep -q "panic sysrq_handle_crash write_sysrq_trigger"' _ "$order"
-fi
+check "gdb: a backtrace through panic on the crashing vCPU (or its stack's return addresses, lib.sh)" \
+    gdb_through_panic "$VMLINUX" "$CORE" "$G" "$DIR/gdb-stacks.txt"
 finish
