@@ -56,7 +56,7 @@ SOMAJOR := $(shell sed -n 's/^\#define XDUMP_ABI \([0-9]*\).*/\1/p' include/xdum
 CFLAGS_ALL = $(STD) $(BASE_CFLAGS) $(OPT) -Iinclude -Isrc $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(OPT) $(LDFLAGS)
 
-LIB_SRC := $(wildcard src/*.c)
+LIB_SRC := $(wildcard src/*.c src/xen/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(O)/obj/%.o)
@@ -85,9 +85,9 @@ cli: $(O)/xdump
 xensim: $(O)/xensim.so $(O)/xensim $(O)/xensim-xenstored
 tests: all $(TOOLS) $(UNITS) $(O)/tests/iofault.so
 
-# Xen's headers need GNU C (anonymous unions): domain.c, which alone includes them, and the
-# test tools get -std=gnu11; everything else is plain C11.
-$(O)/obj/src/domain.o $(TOOLS) $(UNITS): STD = -std=gnu11
+# Xen's headers need GNU C (anonymous unions): the Xen door (src/xen/), which alone includes
+# them, and the test tools get -std=gnu11; everything else is plain C11.
+$(filter $(O)/obj/src/xen/%,$(LIB_OBJ)) $(TOOLS) $(UNITS): STD = -std=gnu11
 
 # The library exports only what include/xdump.h marks XDUMP_API (and src/libxdump.map lists).
 $(LIB_OBJ): VIS := -fvisibility=hidden
