@@ -56,7 +56,7 @@ SOMAJOR := $(shell sed -n 's/^\#define XDUMP_ABI \([0-9]*\).*/\1/p' include/xdum
 CFLAGS_ALL = $(STD) $(BASE_CFLAGS) $(OPT) -Iinclude -Isrc $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(OPT) $(LDFLAGS)
 
-LIB_SRC := $(wildcard src/*.c)
+LIB_SRC := $(wildcard src/*.c src/xen/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(O)/obj/%.o)
@@ -75,7 +75,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNITS := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
 .PHONY: all lib cli xensim tests deps demo check check-run unit e2e realxen realxen13 realxen-all bench install fuzz \
-  fuzz-smoke tsan-check clean format format-check
+  fuzz-smoke tsan-check clean format format-check include-check
 .DEFAULT_GOAL := all
 
 all: $(O)/xdump $(O)/libxdump.a $(O)/libxdump.so $(O)/libxdump.so.$(SOMAJOR) xensim
@@ -85,9 +85,9 @@ cli: $(O)/xdump
 xensim: $(O)/xensim.so $(O)/xensim $(O)/xensim-xenstored
 tests: all $(TOOLS) $(UNITS) $(O)/tests/iofault.so
 
-# Xen's headers need GNU C (anonymous unions): domain.c, which alone includes them, and the
-# test tools get -std=gnu11; everything else is plain C11.
-$(O)/obj/src/domain.o $(TOOLS) $(UNITS): STD = -std=gnu11
+# Xen's headers need GNU C (anonymous unions): the Xen door (src/xen/), which alone includes
+# them (make include-check), and the test tools get -std=gnu11; everything else is plain C11.
+$(filter $(O)/obj/src/xen/%,$(LIB_OBJ)) $(TOOLS) $(UNITS): STD = -std=gnu11
 
 # The library exports only what include/xdump.h marks XDUMP_API (and src/libxdump.map lists).
 $(LIB_OBJ): VIS := -fvisibility=hidden
@@ -208,7 +208,7 @@ realxen-all:
 	$(MAKE) --no-print-directory realxen13 REALXEN13_SCENARIOS=pvguest+watch+pv+pvh
 	@cat build/realxen/summary.txt build/realxen13/summary.txt
 
-check-run: format-check unit e2e fuzz-smoke
+check-run: format-check include-check unit e2e fuzz-smoke
 
 # ThreadSanitizer: the asynchronous writer, the compressor's threads, the watch daemon; fails on
 # any report (tests/tsan-check.sh). Minutes on two cores: not part of check.
@@ -290,6 +290,16 @@ format:
 
 format-check:
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+# Only the Xen door includes Xen's headers: src/xen/*.c and src/xen/private.h, and nothing else
+# of src/ or include/ (not domain.h, not through xen/private.h). One line per file that breaks
+# the rule, and make fails.
+XEN_INCLUDE := ^[[:space:]]*\#[[:space:]]*include[[:space:]]*(<(xen|xs\.h|xs_|libxl)[^>]*>|"([^"]*/)?xen/private\.h")
+include-check:
+	@find src include -name '*.[ch]' ! -path 'src/xen/*.c' ! -path src/xen/private.h | sort | \
+	  xargs grep -HE '$(XEN_INCLUDE)' | awk -F: '{ sub(/^[ \t]*#[ \t]*include[ \t]*/, "", $$2); \
+	    print "include-check: " $$1 " includes " $$2 ": only src/xen/*.c and src/xen/private.h" \
+	      " may include Xen headers (docs/ARCHITECTURE.md)" } END { exit NR > 0 }' >&2
 
 clean:
 	rm -rf build

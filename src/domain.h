@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The one door to Xen: libxenctrl, libxenstore and the privcmd driver. Everything else in
- * xdump sees plain types (model.h) and can be tested without a hypervisor.
+ * The one door to Xen (src/xen/): libxenctrl, libxenstore and the privcmd driver. Everything
+ * else in xdump sees plain types (model.h) and can be tested without a hypervisor.
  * Every function returns 0 or a negative XDUMP_E_* status with a one-line message in the
  * domain's error buffer (xd_domain_error()).
  */
@@ -65,7 +65,7 @@ int xd_domain_read_frames(struct xd_domain *d, const uint64_t *frames, size_t n,
 /* A child process that unpauses the domain if the dumper disappears while it holds its pause
    (SIGKILL, the OOM killer, a crash), and removes the unfinished output: it reads a pipe from
    the dumper and acts on end of file. It undoes only the dumper's own pause, once, and ignores
-   the terminal's signals. (It lives here because unpausing is a Xen call.) */
+   the terminal's signals. (It lives in src/xen/ because unpausing is a Xen call.) */
 struct xd_guardian;
 /* Starts it (before pausing). XDUMP_E_FAIL when it cannot fork. */
 int xd_guardian_start(struct xd_domain *d, struct xd_guardian **out);

@@ -97,7 +97,7 @@ static void warn(struct dump *d, const char *fmt, ...)
         d->o->warn(d->o->ctx, line);
 }
 
-/* ---- guest access for p2m.c, through domain.c --------------------------------------------- */
+/* ---- guest access for p2m.c, through the Xen door (src/xen/) ------------------------------- */
 
 static int ops_read(void *ctx, const uint64_t *frames, size_t n, uint8_t *buf, int *err)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Plain types that the modules hand each other: frame runs, vCPU registers, what Xen says of a
- * domain. No Xen header, no ELF header: domain.c translates Xen's structures into these.
+ * domain. No Xen header, no ELF header: src/xen/ translates Xen's structures into these.
  */
 #ifndef XD_MODEL_H
 #define XD_MODEL_H

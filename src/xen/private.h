@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The one door to Xen. Talks to libxenctrl (domctl, sysctl, memory_op), libxenstore (names)
+ * and the privcmd driver (IOCTL_PRIVCMD_MMAPBATCH_V2) and hands the rest of xdump plain types:
+ * the rest sees domain.h and model.h. This header is the door's own, shared by the files of
+ * src/xen/ and by nothing else (as private.h is in Xen's libxenforeignmemory): Xen's headers,
+ * the domain handle's insides, the error macro.
+ *
+ *   open.c      the handles: libxenctrl with a quiet logger, privcmd, the domain by id or name
+ *   domain.c    what Xen says of a domain: getdomaininfo, pause, vCPU contexts, version,
+ *               shared_info, which frames exist, the frames Xen lends it
+ *   map.c       privcmd batch mapping: the copy's windows, probes, small reads, paged retries
+ *   guardian.c  the child process that undoes the dumper's pause should the dumper die
+ *   host.c      the host, for the crash hook: the domain list, xenstore names and the watch
+ *
+ * Only these files include Xen's headers (`make include-check`).
+ */
+#ifndef XD_XEN_PRIVATE_H
+#define XD_XEN_PRIVATE_H
+
+#include "domain.h"
+#include "err.h"
+
+#include <xenctrl.h>
+#include <xentoollog.h>
+
+#include "xdump.h"
+
+/* Pages of getpageframeinfo3's array: XD_BATCH entries (Xen takes at most 1024 a call). */
+#define PFINFO_PAGES ((int)((XD_BATCH * sizeof(xen_pfn_t) + XD_PAGE_SIZE - 1) / XD_PAGE_SIZE))
+
+/* A logger that keeps libxenctrl's last complaint for our one-line errors instead of
+   printing it. */
+struct quiet_logger {
+    xentoollog_logger vtable;
+    char last[256];
+};
+
+struct xd_domain {
+    xc_interface *xch;
+    struct quiet_logger log;
+    int privcmd;
+    uint32_t domid;
+    char name[64];
+    char err[512];
+    /* getpageframeinfo3's array, in hypercall-safe memory allocated once for a whole scan:
+       libxenctrl's xc_get_pfn_type_batch() allocates (mmap), bounces and frees one per
+       call, which was most of the cost of scanning a large sparse gfn space. */
+    xc_hypercall_buffer_t pfbuf;
+    /* The probe's privcmd mapping, kept while no frame was mapped in it (map.c, probe_area()). */
+    uint8_t *probe;
+    size_t probe_len; /* pages */
+    bool probe_clean;
+};
+
+/* Sets up the logger libxenctrl is opened with (open.c). */
+void xd_quiet_logger(struct quiet_logger *q);
+
+/* What getdomaininfo says of a domain, as xdump keeps it (domain.c; host.c lists with it). */
+void xd_dominfo_convert(const xc_domaininfo_t *x, struct xd_dominfo *d);
+
+#define fail(d, status, ...) xd_fail((d)->err, sizeof((d)->err), status, __VA_ARGS__)
+
+#endif
