@@ -42,14 +42,14 @@
 #include <unistd.h>
 
 #include "domain.h"
+#include "sink.h"
 #include "xdump.h"
 
 extern char **environ;
 
 #define STATE_NAME ".xdump-watch.state"
 #define LOCK_NAME ".xdump-watch.lock"
-#define TMP_MARK ".xdump-" /* sink.c's temporary names: .<core>.xdump-XXXXXX */
-#define TICK_MS 200        /* longest sleep: signals are seen within this */
+#define TICK_MS 200 /* longest sleep: signals are seen within this */
 #define MIB (1024.0 * 1024.0)
 
 /* ---- the pure parts ------------------------------------------------------------------------ */
@@ -413,7 +413,7 @@ static void remove_partials(struct watch *w, const char *only_base)
     DIR *d = opendir(w->c->dir);
     struct dirent *e;
     while (d && (e = readdir(d)) != NULL) {
-        const char *n = e->d_name, *mark = strstr(n, ".core" TMP_MARK);
+        const char *n = e->d_name, *mark = strstr(n, ".core" XD_SINK_TMP_MARK);
         if (n[0] != '.' || !mark)
             continue;
         if (only_base &&
