@@ -15,6 +15,9 @@
 #include <stdint.h>
 #include <time.h>
 
+/* Dumps at once, at most (--jobs; the man page says 64 too). */
+#define XD_WATCH_MAX_JOBS 64
+
 /* What happens to a crashed guest once its dump is done (or skipped, or failed). */
 enum xd_then { XD_THEN_DESTROY = 0, XD_THEN_RESTART = 1, XD_THEN_PRESERVE = 2 };
 
@@ -62,7 +65,7 @@ struct xd_watch_config {
     int then;                    /* enum xd_then */
     const char *const *patterns; /* glob(7) patterns on the name, or domids; none: all */
     size_t npatterns;
-    unsigned jobs;                /* dumps at once (>= 1) */
+    unsigned jobs;                /* dumps at once (1 to XD_WATCH_MAX_JOBS) */
     const char *xl;               /* the toolstack's command for destroy/restart; NULL: Xen's
                                      destroydomain directly (no restart then) */
     const char *config_dir;       /* restart: <config_dir>/<name>.cfg or <config_dir>/<name> */

@@ -253,8 +253,8 @@ int cmd_watch(int argc, char **argv)
                 return usage_error("--keep wants a number of cores, not '%s'", v);
             break;
         case OPT_JOBS:
-            if (!parse_uint(v, 1, 64, &c.jobs))
-                return usage_error("--jobs wants 1 to 64, not '%s'", v);
+            if (!parse_uint(v, 1, XD_WATCH_MAX_JOBS, &c.jobs))
+                return usage_error("--jobs wants 1 to %d, not '%s'", XD_WATCH_MAX_JOBS, v);
             break;
         case OPT_RESCAN:
             if (!parse_uint(v, 1, 86400, &c.rescan_seconds))

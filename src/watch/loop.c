@@ -285,7 +285,7 @@ static void loop(struct watch *w)
         if (w->c->once && !w->njobs && !w->nqueue)
             return;
 
-        struct pollfd p[1 + 2 * 64];
+        struct pollfd p[1 + 2 * XD_WATCH_MAX_JOBS];
         size_t n = 0;
         int xfd = xd_host_watch_fd(w->host);
         if (xfd >= 0 && !w->stopping)
@@ -345,7 +345,8 @@ int xd_watch_run(const struct xd_watch_config *c, char *err, size_t errlen)
 {
     struct watch w = {.c = c, .lock_fd = -1, .err = err, .errlen = errlen};
     int rc;
-    if (c->jobs < 1 || c->jobs > 64 || !c->dir || !c->dir[0] || c->rescan_seconds < 1) {
+    if (c->jobs < 1 || c->jobs > XD_WATCH_MAX_JOBS || !c->dir || !c->dir[0] ||
+        c->rescan_seconds < 1) {
         snprintf(err, errlen, "internal: bad watch settings");
         return XDUMP_E_USAGE;
     }
