@@ -73,6 +73,11 @@ struct xd_watch_config {
     bool once;                    /* deal with what is crashed now, then return */
     volatile sig_atomic_t *stop;  /* set (SIGTERM): abandon dumps in progress and return */
     volatile sig_atomic_t *retry; /* set (SIGHUP): forget failed dumps, try them again */
+    /* The signals whose handlers set *stop and *retry. The daemon blocks them while it runs
+       and lets them in only while it sleeps (ppoll), so that one that comes between its look
+       at the flags and its sleep wakes it all the same; its workers get the caller's mask
+       back. NULL: none is blocked, and a flag is seen at the next event. */
+    const sigset_t *signals;
     void (*log)(void *ctx, const struct xd_watch_event *ev);
     void *ctx;
 };

@@ -299,8 +299,14 @@ int cmd_watch(int argc, char **argv)
     sa.sa_handler = on_hup;
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    sigset_t sigs; /* the loop lets these in only while it sleeps */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
     c.stop = &stop_flag;
     c.retry = &retry_flag;
+    c.signals = &sigs;
     c.log = log_event;
     c.ctx = &lg;
     if (lg.syslog)

@@ -8,11 +8,16 @@
  *             or Xen's destroydomain). The worker reports over a pipe; the parent alone logs,
  *             keeps the state file (state.c) and applies retention (retain.c).
  *
+ * The loop sleeps in ppoll() on the xenstore watch's descriptor and the workers' pipes, with
+ * the caller's signals (c->signals) let in only there: nothing wakes it but an event, a signal,
+ * a worker, or the next re-listing (--rescan).
+ *
  * Failed and skipped dumps are only remembered in memory: a restart of the daemon (or SIGHUP)
  * tries them again. What concerns domains that no longer exist is forgotten.
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +30,6 @@
 #include "xdump.h"
 
 #define STATE_NAME ".xdump-watch.state"
-#define TICK_MS 200 /* longest sleep: signals are seen within this */
 
 /* ---- the log, the clock, the crashes seen -------------------------------------------------- */
 
@@ -296,8 +300,17 @@ static void loop(struct watch *w)
             if (w->jobs[i].efd >= 0)
                 p[n++] = (struct pollfd){w->jobs[i].efd, POLLIN, 0};
         }
-        long wait = next_rescan - xd_watch_now_ms();
-        int r = poll(p, n, wait < 0 ? 0 : wait > TICK_MS ? TICK_MS : (int)wait);
+        /* The one timer is the next re-listing; a stopping daemon waits for its workers alone.
+           The signals are let in while it sleeps, and only then: one that came since the
+           flags were looked at is taken here, and ends the sleep (EINTR). */
+        struct timespec ts, *timeout = NULL;
+        if (!w->stopping) {
+            long wait = next_rescan - xd_watch_now_ms();
+            wait = wait < 0 ? 0 : wait;
+            ts = (struct timespec){.tv_sec = wait / 1000, .tv_nsec = wait % 1000 * 1000000L};
+            timeout = &ts;
+        }
+        int r = ppoll(p, n, timeout, w->sleep_mask);
         if (r <= 0)
             continue;
         size_t k = 0;
@@ -359,6 +372,12 @@ int xd_watch_run(const struct xd_watch_config *c, char *err, size_t errlen)
         snprintf(w.state_path, sizeof(w.state_path), "%s", c->state);
     else
         xd_watch_path(&w, STATE_NAME, w.state_path, sizeof(w.state_path));
+    /* Before Xen: the xenstore reader thread that xd_host_open() starts inherits the mask, so
+       that the signals reach this thread alone, and it only while it sleeps. */
+    if (c->signals) {
+        pthread_sigmask(SIG_BLOCK, c->signals, &w.caller_mask);
+        w.sleep_mask = &w.caller_mask;
+    }
     /* Xen first: on a host without it, nothing is created. */
     if ((rc = xd_host_open(&w.host, err, errlen)) < 0)
         goto out;
@@ -384,5 +403,7 @@ out:
     free(w.marks);
     free(w.seen);
     free(w.queue);
+    if (w.sleep_mask)
+        pthread_sigmask(SIG_SETMASK, &w.caller_mask, NULL);
     return -rc;
 }

@@ -19,6 +19,7 @@
 #ifndef XD_WATCH_PRIVATE_H
 #define XD_WATCH_PRIVATE_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -93,6 +94,11 @@ struct watch {
     size_t njobs;
     bool stopping, need_scan, xs_lost;
     int failures;
+    /* The caller's signal mask, from before c->signals were blocked: the loop sleeps with it
+       (ppoll), a worker is given it back. sleep_mask: &caller_mask, or NULL when nothing was
+       blocked. */
+    sigset_t caller_mask;
+    const sigset_t *sleep_mask;
     char *err;
     size_t errlen;
 };

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -173,6 +174,10 @@ static void worker(struct watch *w, struct job *j, int fd, pid_t parent)
     sigaction(SIGINT, &sa, NULL);
     signal(SIGHUP, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
+    /* The daemon blocks its signals outside its sleep; the worker takes them with its own
+       handlers, and what it runs (xl, the library's guardian) starts with the caller's mask. */
+    if (w->sleep_mask)
+        pthread_sigmask(SIG_SETMASK, w->sleep_mask, NULL);
     prctl(PR_SET_PDEATHSIG, SIGTERM); /* a daemon killed outright: abandon cleanly too */
     if (getppid() != parent)
         worker_stop = 1; /* the daemon died before PDEATHSIG was armed */
