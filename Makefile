@@ -56,7 +56,7 @@ SOMAJOR := $(shell sed -n 's/^\#define XDUMP_ABI \([0-9]*\).*/\1/p' include/xdum
 CFLAGS_ALL = $(STD) $(BASE_CFLAGS) $(OPT) -Iinclude -Isrc $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(OPT) $(LDFLAGS)
 
-LIB_SRC := $(wildcard src/*.c src/xen/*.c)
+LIB_SRC := $(wildcard src/*.c src/xen/*.c src/watch/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(O)/obj/%.o)

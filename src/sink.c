@@ -154,7 +154,8 @@ static int create_temporary(struct xd_sink *s, const char *path, bool force)
     char dir[4096], base[4096];
     snprintf(dir, sizeof(dir), "%s", path);
     snprintf(base, sizeof(base), "%s", path);
-    snprintf(s->tmp, sizeof(s->tmp), "%s/.%s.xdump-XXXXXX", dirname(dir), basename(base));
+    snprintf(s->tmp, sizeof(s->tmp), "%s/.%s" XD_SINK_TMP_MARK "XXXXXX", dirname(dir),
+             basename(base));
     s->fd = mkostemp(s->tmp, O_CLOEXEC); /* O_EXCL, mode 0600 */
     if (s->fd < 0)
         return fail(s, XDUMP_E_OUTPUT, "cannot create a file next to %s: %s", path,

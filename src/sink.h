@@ -24,6 +24,10 @@ struct xd_sink;
 
 #define XD_SINK_DROP_CACHE_DEFAULT ((uint64_t)32 << 20)
 
+/* A file's temporary name is ".<name>" XD_SINK_TMP_MARK "XXXXXX" next to it (the crash hook
+   knows a dead dump's leftovers by it). */
+#define XD_SINK_TMP_MARK ".xdump-"
+
 struct xd_sink_options {
     bool force;                /* replace an existing file */
     int compress;              /* 0: plain; 1..9: a gzip stream at this zlib level */

@@ -15,6 +15,9 @@
 #include <stdint.h>
 #include <time.h>
 
+/* Dumps at once, at most (--jobs; the man page says 64 too). */
+#define XD_WATCH_MAX_JOBS 64
+
 /* What happens to a crashed guest once its dump is done (or skipped, or failed). */
 enum xd_then { XD_THEN_DESTROY = 0, XD_THEN_RESTART = 1, XD_THEN_PRESERVE = 2 };
 
@@ -62,7 +65,7 @@ struct xd_watch_config {
     int then;                    /* enum xd_then */
     const char *const *patterns; /* glob(7) patterns on the name, or domids; none: all */
     size_t npatterns;
-    unsigned jobs;                /* dumps at once (>= 1) */
+    unsigned jobs;                /* dumps at once (1 to XD_WATCH_MAX_JOBS) */
     const char *xl;               /* the toolstack's command for destroy/restart; NULL: Xen's
                                      destroydomain directly (no restart then) */
     const char *config_dir;       /* restart: <config_dir>/<name>.cfg or <config_dir>/<name> */
@@ -70,6 +73,11 @@ struct xd_watch_config {
     bool once;                    /* deal with what is crashed now, then return */
     volatile sig_atomic_t *stop;  /* set (SIGTERM): abandon dumps in progress and return */
     volatile sig_atomic_t *retry; /* set (SIGHUP): forget failed dumps, try them again */
+    /* The signals whose handlers set *stop and *retry. The daemon blocks them while it runs
+       and lets them in only while it sleeps (ppoll), so that one that comes between its look
+       at the flags and its sleep wakes it all the same; its workers get the caller's mask
+       back. NULL: none is blocked, and a flag is seen at the next event. */
+    const sigset_t *signals;
     void (*log)(void *ctx, const struct xd_watch_event *ev);
     void *ctx;
 };
@@ -110,10 +118,47 @@ void xd_watch_mark_format(const struct xd_watch_mark *m, char *out, size_t n);
 /* Same crash: same domid and UUID, and the same start time when both are known. */
 bool xd_watch_mark_same(const struct xd_watch_mark *a, const struct xd_watch_mark *b);
 
-/* Retention: of `files` (names in the directory), the cores of guest `name` (a file name as
-   xd_watch_file_name() makes it) beyond the `keep` newest (0: all of them), oldest first, as
-   indices into out[] (room for n). Returns how many. */
-size_t xd_watch_select_old(const char *const *files, size_t n, const char *name, unsigned keep,
-                           size_t *out);
+/* ---- retention and free space (pure, unit-tested as systemd-coredump's vacuum is) ---------- */
+
+/* One of a guest's cores in the directory. */
+struct xd_watch_core {
+    char stamp[17]; /* its UTC time from its name, YYYYmmddTHHMMSSZ: the older goes first */
+    uint32_t domid; /* in the same second, the lower domid counts as the older */
+    uint64_t bytes; /* what deleting it frees (its allocated blocks; 0 when not a file) */
+    bool stays;     /* it cannot be deleted (a directory): it counts among the kept, never goes */
+};
+
+/* Of `file` (a name in the directory): whether it is a core of guest `guest` (a file name as
+   xd_watch_file_name() makes it); if so, *core is its stamp and domid (bytes 0, stays false). */
+bool xd_watch_core_of(const char *file, const char *guest, struct xd_watch_core *core);
+
+/* The limits and the filesystem, as the daemon measured them. */
+struct xd_watch_room {
+    unsigned keep;         /* cores kept per guest; 0: all, none is ever deleted */
+    uint64_t min_free;     /* bytes the filesystem keeps free... */
+    unsigned min_free_pct; /* ...or, when nonzero, this percentage of total */
+    bool coming;           /* a core is about to be written (else: one was just written) */
+    uint64_t need;         /* coming: what it may take at its largest */
+    uint64_t busy;         /* coming: what the dumps in progress may still write */
+    uint64_t total, avail; /* coming: the filesystem's size and free bytes */
+};
+
+struct xd_watch_plan {
+    size_t ndelete; /* indices into the cores, in del[], oldest first */
+    uint64_t freed; /* what deleting them frees */
+    uint64_t floor; /* --min-free in bytes */
+    bool fits;      /* the coming core fits, once they are deleted (true when none is coming) */
+};
+
+/*
+ * Which of a guest's cores to delete (del[] has room for n). A core just written (among
+ * cores): those beyond the keep newest. A core coming: none when it fits as things are (avail
+ * keeps floor, busy and need); else those beyond the keep - 1 newest (the coming one is the
+ * keep-th), but only when deleting them makes it fit - never a core for a dump that is
+ * skipped all the same. A core that stays is never chosen and frees nothing. With n = 0: only
+ * whether the coming core fits.
+ */
+struct xd_watch_plan xd_watch_vacuum(const struct xd_watch_core *cores, size_t n,
+                                     const struct xd_watch_room *r, size_t *del);
 
 #endif

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `xdump watch`: the crash hook as a foreground daemon. Parses the options, turns signals
-   into flags and writes the events watch.c reports: one line each, to stderr (text or JSON)
+   into flags and writes the events src/watch/ reports: one line each, to stderr (text or JSON)
    and to syslog. */
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,11 +146,15 @@ static void log_event(void *ctx, const struct xd_watch_event *ev)
         syslog(priority(ev->kind), "%s", line);
 }
 
-static int usage_error(const char *fmt, const char *arg)
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
     fputs("xdump watch: ", stderr);
-    fprintf(stderr, fmt, arg);
+    vfprintf(stderr, fmt, ap);
     fputs(" (see xdump watch --help)\n", stderr);
+    va_end(ap);
     return XDUMP_E_USAGE;
 }
 
@@ -163,22 +169,41 @@ static bool parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
     return true;
 }
 
-/* --opt VALUE or --opt=VALUE: the value, or NULL when this is not opt. */
-static const char *value(int argc, char **argv, int *i, const char *opt, bool *missing)
-{
-    size_t n = strlen(opt);
-    if (strncmp(argv[*i], opt, n))
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n])
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    return argv[++*i];
-}
+/* Every option is long only (-h aside): each answers a code above the letters. */
+enum {
+    OPT_HELP = 256,
+    OPT_JSON,
+    OPT_NO_SYSLOG,
+    OPT_ONCE,
+    OPT_DIR,
+    OPT_STATE,
+    OPT_CONFIG_DIR,
+    OPT_XL,
+    OPT_KEEP,
+    OPT_JOBS,
+    OPT_RESCAN,
+    OPT_MIN_FREE,
+    OPT_THEN,
+    OPT_DOMAIN,
+};
+
+static const struct option watch_options[] = {
+    {"help", no_argument, NULL, OPT_HELP},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"no-syslog", no_argument, NULL, OPT_NO_SYSLOG},
+    {"once", no_argument, NULL, OPT_ONCE},
+    {"dir", required_argument, NULL, OPT_DIR},
+    {"state", required_argument, NULL, OPT_STATE},
+    {"config-dir", required_argument, NULL, OPT_CONFIG_DIR},
+    {"xl", required_argument, NULL, OPT_XL},
+    {"keep", required_argument, NULL, OPT_KEEP},
+    {"jobs", required_argument, NULL, OPT_JOBS},
+    {"rescan", required_argument, NULL, OPT_RESCAN},
+    {"min-free", required_argument, NULL, OPT_MIN_FREE},
+    {"then", required_argument, NULL, OPT_THEN},
+    {"domain", required_argument, NULL, OPT_DOMAIN},
+    {0},
+};
 
 int cmd_watch(int argc, char **argv)
 {
@@ -192,40 +217,55 @@ int cmd_watch(int argc, char **argv)
                                 .rescan_seconds = 10};
     const char *patterns[MAX_PATTERNS];
     struct logger lg = {.syslog = true};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        bool missing = false;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+    int o;
+    opterr = 0; /* our messages, one line each */
+    optind = 1;
+    while ((o = getopt_long(argc, argv, ":h", watch_options, NULL)) != -1) {
+        const char *v = optarg;
+        switch (o) {
+        case 'h':
+        case OPT_HELP:
             fputs(help, stdout);
             return XDUMP_OK;
-        } else if (!strcmp(a, "--json")) {
+        case OPT_JSON:
             lg.json = true;
-        } else if (!strcmp(a, "--no-syslog")) {
+            break;
+        case OPT_NO_SYSLOG:
             lg.syslog = false;
-        } else if (!strcmp(a, "--once")) {
+            break;
+        case OPT_ONCE:
             c.once = true;
-        } else if ((v = value(argc, argv, &i, "--dir", &missing))) {
+            break;
+        case OPT_DIR:
             c.dir = v;
-        } else if ((v = value(argc, argv, &i, "--state", &missing))) {
+            break;
+        case OPT_STATE:
             c.state = v;
-        } else if ((v = value(argc, argv, &i, "--config-dir", &missing))) {
+            break;
+        case OPT_CONFIG_DIR:
             c.config_dir = v;
-        } else if ((v = value(argc, argv, &i, "--xl", &missing))) {
+            break;
+        case OPT_XL:
             c.xl = strcmp(v, "none") ? v : NULL;
-        } else if ((v = value(argc, argv, &i, "--keep", &missing))) {
+            break;
+        case OPT_KEEP:
             if (!parse_uint(v, 0, 100000, &c.keep))
                 return usage_error("--keep wants a number of cores, not '%s'", v);
-        } else if ((v = value(argc, argv, &i, "--jobs", &missing))) {
-            if (!parse_uint(v, 1, 64, &c.jobs))
-                return usage_error("--jobs wants 1 to 64, not '%s'", v);
-        } else if ((v = value(argc, argv, &i, "--rescan", &missing))) {
+            break;
+        case OPT_JOBS:
+            if (!parse_uint(v, 1, XD_WATCH_MAX_JOBS, &c.jobs))
+                return usage_error("--jobs wants 1 to %d, not '%s'", XD_WATCH_MAX_JOBS, v);
+            break;
+        case OPT_RESCAN:
             if (!parse_uint(v, 1, 86400, &c.rescan_seconds))
                 return usage_error("--rescan wants seconds (1 to 86400), not '%s'", v);
-        } else if ((v = value(argc, argv, &i, "--min-free", &missing))) {
+            break;
+        case OPT_MIN_FREE:
             if (xd_watch_parse_min_free(v, &c.min_free, &c.min_free_pct) < 0)
                 return usage_error("--min-free wants a size (512M, 2G) or 1%% to 99%%, not '%s'",
                                    v);
-        } else if ((v = value(argc, argv, &i, "--then", &missing))) {
+            break;
+        case OPT_THEN:
             if (!strcmp(v, "destroy"))
                 c.then = XD_THEN_DESTROY;
             else if (!strcmp(v, "restart"))
@@ -234,16 +274,20 @@ int cmd_watch(int argc, char **argv)
                 c.then = XD_THEN_PRESERVE;
             else
                 return usage_error("--then wants destroy, restart or preserve, not '%s'", v);
-        } else if ((v = value(argc, argv, &i, "--domain", &missing))) {
+            break;
+        case OPT_DOMAIN:
             if (c.npatterns == MAX_PATTERNS)
-                return usage_error("at most 64 --domain patterns%s", "");
+                return usage_error("at most %d --domain patterns", MAX_PATTERNS);
             patterns[c.npatterns++] = v;
-        } else if (missing) {
-            return usage_error("%s needs a value", a);
-        } else {
-            return usage_error("unknown option '%s'", a);
+            break;
+        case ':':
+            return usage_error("%s needs a value", cli_bad_option(argv));
+        default:
+            return usage_error("unknown option '%s'", cli_bad_option(argv));
         }
     }
+    if (optind < argc)
+        return usage_error("unknown option '%s'", argv[optind]);
     c.patterns = patterns;
     if (c.then == XD_THEN_RESTART && !c.xl)
         return usage_error("--then restart needs the toolstack: not with --xl %s", "none");
@@ -255,8 +299,14 @@ int cmd_watch(int argc, char **argv)
     sa.sa_handler = on_hup;
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    sigset_t sigs; /* the loop lets these in only while it sleeps */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
     c.stop = &stop_flag;
     c.retry = &retry_flag;
+    c.signals = &sigs;
     c.log = log_event;
     c.ctx = &lg;
     if (lg.syslog)

@@ -22,6 +22,26 @@ expect_rc 2 "$XDUMP" info; expect_rc 2 "$XDUMP" info a b
 expect_rc 2 "$XDUMP" info --bogus a; grep -q "unknown option '--bogus'" "$T/stderr" || fail msg
 sim w "$XDUMP" 1 "$T/late.core" --quiet 2>"$T/stderr" || fail "an option after the operands"
 [ ! -s "$T/stderr" ] && [ -s "$T/late.core" ] || fail "--quiet after the operands not taken"
+say "xdump watch's command line (getopt_long): --opt VALUE and --opt=VALUE; refusals one line, 2"
+watch_refused() { # MESSAGE ARGS...
+  local msg=$1; shift
+  expect_rc 2 "$XDUMP" watch "$@"; one_line
+  grep -qF "xdump watch: $msg (see xdump watch --help)" "$T/stderr" || { cat "$T/stderr"; fail "watch $*"; }
+}
+watch_refused "unknown option '--bogus=1'" --bogus=1
+watch_refused "--keep wants a number of cores, not 'x'" --keep=x
+watch_refused "--keep wants a number of cores, not 'x'" --keep x
+watch_refused "--jobs wants 1 to 64, not '65'" --jobs=65
+watch_refused "--dir needs a value" --once --dir
+watch_refused "unknown option '--once=yes'" --once=yes
+watch_refused "unknown option 'stray'" --once stray
+watch_refused "--then restart needs the toolstack: not with --xl none" --then restart --xl=none
+expect_rc 0 "$XDUMP" watch --help
+say "every option in both forms is taken: without Xen the watch then fails to start (4), creating nothing"
+expect_rc 4 "$XDUMP" watch --no-syslog --once --dir="$T/wd" --keep 2 --jobs=2 --min-free 1M \
+  --then=preserve --domain web1 --domain=7 --rescan 5 --state="$T/wd/st" --xl xl --config-dir=/etc \
+  --json
+one_line; [ ! -e "$T/wd" ] || fail "created without Xen"
 say "no Xen here (no /dev/xen/privcmd)"
 expect_rc 4 "$XDUMP" 1 "$T/x.core"; one_line; grep -q "root in dom0" "$T/stderr" || fail msg
 say "no such domain, dom0, a dying domain, a name without xenstore"
