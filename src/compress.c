@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "format.h" /* xd_put_le32 */
+
 #define MAX_BLOCK ((size_t)64 << 20)
 
 enum block_state { B_FREE, B_FILLING, B_QUEUED, B_DONE };
@@ -116,12 +118,6 @@ static int compress_block(struct xd_gz *z, z_stream *zs, struct block *b)
     return deflate_into(zs, b->in, b->len, b->last, &b->out, &b->outcap, &b->outlen);
 }
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* Writes one compressed block (and after the last, the trailer). Writer's side only. */
 static int emit(struct xd_gz *z, struct block *b)
 {
@@ -131,8 +127,8 @@ static int emit(struct xd_gz *z, struct block *b)
     z->total += b->len;
     if (rc == 0 && b->last) {
         uint8_t trailer[8];
-        put_le32(trailer, (uint32_t)z->crc);
-        put_le32(trailer + 4, (uint32_t)z->total); /* ISIZE: the length modulo 2^32 */
+        xd_put_le32(trailer, (uint32_t)z->crc);
+        xd_put_le32(trailer + 4, (uint32_t)z->total); /* ISIZE: the length modulo 2^32 */
         rc = z->write(z->ctx, trailer, sizeof(trailer));
     }
     return rc;

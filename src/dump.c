@@ -26,6 +26,7 @@
 #include "domain.h"
 #include "err.h"
 #include "elfw.h"
+#include "format.h"
 #include "layout.h"
 #include "vmci.h"
 #include "lock.h"
@@ -411,23 +412,23 @@ static int pad_to(struct dump *d, uint64_t off)
 /* The Xen index: .xen_p2m {pfn, mfn} or .xen_pfn, page after page. */
 static int write_index(struct dump *d)
 {
-    uint64_t buf[2 * XD_BATCH];
-    size_t n = 0;
+    uint8_t buf[XD_BATCH * XD_INDEX_P2M_SIZE];
+    size_t n = 0; /* bytes in buf */
     const struct xd_frames *f = &d->frames;
     for (struct cursor c = {0}; !cursor_end(f, &c);) {
         uint64_t pfn, frame;
         cursor_next(f, &c, &pfn, &frame);
-        buf[n++] = pfn;
+        xd_put_le64(buf + n, pfn), n += 8;
         if (d->info.type == XD_PV)
-            buf[n++] = frame;
-        if (n == 2 * XD_BATCH) {
-            int rc = xd_sink_write(d->sink, buf, n * sizeof(buf[0]));
+            xd_put_le64(buf + n, frame), n += 8;
+        if (n == sizeof(buf)) {
+            int rc = xd_sink_write(d->sink, buf, n);
             if (rc < 0)
                 return pass(d, rc, xd_sink_error(d->sink));
             n = 0;
         }
     }
-    int rc = xd_sink_write(d->sink, buf, n * sizeof(buf[0]));
+    int rc = xd_sink_write(d->sink, buf, n);
     if (rc < 0 || !d->have_xk)
         return pass(d, rc, xd_sink_error(d->sink));
     /* PV: xdump's p2m frame lists for crash, after the index */
@@ -475,20 +476,21 @@ static int write_tail(struct dump *d)
     }
     for (uint32_t i = 0; i < d->nvcpus; i++)
         states[i] = (uint8_t)d->vcpus[i].state;
-    struct xd_dumpdesc desc = {
-        .domid = d->info.domid,
-        .type = (uint32_t)d->info.type,
-        .nr_vcpus = d->nvcpus,
-        .tot_pages = d->info.tot_pages,
-        .nr_pages = d->frames.npages,
-        .max_pfn =
-            d->frames.runs[d->frames.nruns - 1].pfn + d->frames.runs[d->frames.nruns - 1].count,
-        .flags = (d->paused ? XD_FLAG_PAUSED : 0) | (d->o->live ? XD_FLAG_LIVE : 0) |
-                 (d->info.shutdown ? XD_FLAG_SHUTDOWN : 0) | (d->incomplete ? 0 : XD_FLAG_COMPLETE),
-        .started = (uint64_t)d->started,
-        .shutdown_reason = d->info.shutdown_reason,
-        .xen_version = d->xen.major << 16 | d->xen.minor,
-        .vcpu_state = states};
+    struct xd_dumpdesc desc = {.domid = d->info.domid,
+                               .type = (uint32_t)d->info.type,
+                               .nr_vcpus = d->nvcpus,
+                               .tot_pages = d->info.tot_pages,
+                               .nr_pages = d->frames.npages,
+                               .max_pfn = d->frames.runs[d->frames.nruns - 1].pfn +
+                                          d->frames.runs[d->frames.nruns - 1].count,
+                               .flags = (d->paused ? XD_DESC_F_PAUSED : 0) |
+                                        (d->o->live ? XD_DESC_F_LIVE : 0) |
+                                        (d->info.shutdown ? XD_DESC_F_SHUTDOWN : 0) |
+                                        (d->incomplete ? 0 : XD_DESC_F_COMPLETE),
+                               .started = (uint64_t)d->started,
+                               .shutdown_reason = d->info.shutdown_reason,
+                               .xen_version = d->xen.major << 16 | d->xen.minor,
+                               .vcpu_state = states};
     if (d->info.type == XD_PV)
         desc.max_pfn = d->anchors.max_pfn;
     memcpy(desc.uuid, d->info.uuid, sizeof(desc.uuid));
@@ -527,17 +529,15 @@ static int write_tail(struct dump *d)
             rc = xd_sink_write(d->sink, d->vcpus[i].ctx, XD_CTX_SIZE);
     if (rc == 0 && d->have_shinfo)
         rc = xd_sink_write(d->sink, d->shinfo, XD_PAGE_SIZE);
-    uint64_t len;
-    const char *strtab = xd_elfw_shstrtab(&len);
     if (rc == 0)
-        rc = xd_sink_write(d->sink, strtab, len);
+        rc = xd_sink_write(d->sink, XD_SHSTRTAB, XD_SHSTRTAB_SIZE);
     if (rc < 0)
         return pass(d, rc, xd_sink_error(d->sink));
     if ((rc = pad_to(d, d->lay.shoff)) < 0)
         return rc;
-    uint8_t sh[7 * 64];
+    uint8_t sh[XD_SEC_MAX * XD_SHDR_SIZE];
     xd_elfw_shdrs(&d->lay, &d->lin, sh);
-    rc = xd_sink_write(d->sink, sh, d->lay.shnum * 64);
+    rc = xd_sink_write(d->sink, sh, d->lay.shnum * XD_SHDR_SIZE);
     return pass(d, rc, xd_sink_error(d->sink));
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ELF encoding of the plan. The structures are filled in host form and converted to the
- * file's (64-bit, little-endian) form by libelf's translators, so the writer is right on any
- * host. Nothing here does I/O: the bytes go to the sink.
+ * file's (64-bit, little-endian) form by libelf's translators. Nothing here does I/O: the
+ * bytes go to the sink. The section list, its names and xdump's p_flags are format.h's.
  */
 #include "elfw.h"
 
@@ -10,24 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "notes.h"
+#include "format.h"
 
-static const char shstrtab[] = "\0.shstrtab\0.note.Xen\0.xen_prstatus\0.xen_shared_info\0"
-                               ".xen_pages\0.xen_p2m\0.xen_pfn";
-
-const char *xd_elfw_shstrtab(uint64_t *size)
-{
-    *size = sizeof(shstrtab);
-    return shstrtab;
-}
-
-static uint32_t name_of(const char *name)
-{
-    for (size_t i = 1; i < sizeof(shstrtab); i += strlen(shstrtab + i) + 1)
-        if (!strcmp(shstrtab + i, name))
-            return (uint32_t)i;
-    return 0;
-}
+_Static_assert(sizeof(Elf64_Ehdr) == XD_EHDR_SIZE && sizeof(Elf64_Phdr) == XD_PHDR_SIZE &&
+                   sizeof(Elf64_Shdr) == XD_SHDR_SIZE,
+               "format.h's ELF sizes are ELFCLASS64's");
+_Static_assert((XD_PF_MACHINE | XD_PF_XDUMP) == ((XD_PF_MACHINE | XD_PF_XDUMP) & PF_MASKOS),
+               "xdump's p_flags are in the OS-specific bits");
 
 /* Host form -> file form (ELFDATA2LSB). */
 static void to_file(void *dst, const void *src, size_t size, Elf_Type type)
@@ -83,7 +72,7 @@ int xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, uint8
                      .e_phnum = (uint16_t)(l->phnum < PN_XNUM ? l->phnum : PN_XNUM),
                      .e_shentsize = sizeof(Elf64_Shdr),
                      .e_shnum = (uint16_t)l->shnum,
-                     .e_shstrndx = 1};
+                     .e_shstrndx = XD_SEC_SHSTRTAB};
     memcpy(eh.e_ident, ELFMAG, SELFMAG);
     eh.e_ident[EI_CLASS] = ELFCLASS64;
     eh.e_ident[EI_DATA] = ELFDATA2LSB;
@@ -128,43 +117,44 @@ int xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, uint8
 
 void xd_elfw_shdrs(const struct xd_layout *l, const struct xd_layout_in *in, uint8_t *buf)
 {
-    Elf64_Shdr sh[7] = {{0}};
-    size_t n = 0;
+    Elf64_Shdr sh[XD_SEC_MAX] = {{0}};
+    size_t n = 0; /* in enum xd_section's order; .xen_shared_info only when present */
     sh[n++] = (Elf64_Shdr){.sh_info = l->phnum >= PN_XNUM ? (uint32_t)l->phnum : 0};
-    sh[n++] = (Elf64_Shdr){.sh_name = name_of(".shstrtab"),
+    sh[n++] = (Elf64_Shdr){.sh_name = xd_shstrtab_name(XD_SECNAME_SHSTRTAB),
                            .sh_type = SHT_STRTAB,
                            .sh_offset = l->shstrtab_off,
                            .sh_size = l->shstrtab_size,
                            .sh_addralign = 1};
-    sh[n++] = (Elf64_Shdr){.sh_name = name_of(".note.Xen"),
+    sh[n++] = (Elf64_Shdr){.sh_name = xd_shstrtab_name(XD_SECNAME_NOTE_XEN),
                            .sh_type = SHT_NOTE,
                            .sh_offset = l->xen_notes_off,
                            .sh_size = l->xen_notes_size,
                            .sh_addralign = 4};
-    sh[n++] = (Elf64_Shdr){.sh_name = name_of(".xen_prstatus"),
+    sh[n++] = (Elf64_Shdr){.sh_name = xd_shstrtab_name(XD_SECNAME_PRSTATUS),
                            .sh_type = SHT_PROGBITS,
                            .sh_offset = l->prstatus_off,
                            .sh_size = (uint64_t)in->nctx * XD_CTX_SIZE,
                            .sh_addralign = 8,
                            .sh_entsize = XD_CTX_SIZE};
     if (l->shinfo_off)
-        sh[n++] = (Elf64_Shdr){.sh_name = name_of(".xen_shared_info"),
+        sh[n++] = (Elf64_Shdr){.sh_name = xd_shstrtab_name(XD_SECNAME_SHARED_INFO),
                                .sh_type = SHT_PROGBITS,
                                .sh_offset = l->shinfo_off,
                                .sh_size = XD_PAGE_SIZE,
                                .sh_addralign = 8,
                                .sh_entsize = XD_PAGE_SIZE};
-    sh[n++] = (Elf64_Shdr){.sh_name = name_of(".xen_pages"),
+    sh[n++] = (Elf64_Shdr){.sh_name = xd_shstrtab_name(XD_SECNAME_PAGES),
                            .sh_type = SHT_PROGBITS,
                            .sh_offset = l->pages_off,
                            .sh_size = l->npages * XD_PAGE_SIZE,
                            .sh_addralign = XD_PAGE_SIZE,
                            .sh_entsize = XD_PAGE_SIZE};
-    sh[n++] = (Elf64_Shdr){.sh_name = name_of(in->type == XD_PV ? ".xen_p2m" : ".xen_pfn"),
-                           .sh_type = SHT_PROGBITS,
-                           .sh_offset = l->index_off,
-                           .sh_size = l->npages * l->index_entsize,
-                           .sh_addralign = 8,
-                           .sh_entsize = l->index_entsize};
-    to_file(buf, sh, n * sizeof(sh[0]), ELF_T_SHDR);
+    sh[n++] = (Elf64_Shdr){
+        .sh_name = xd_shstrtab_name(in->type == XD_PV ? XD_SECNAME_P2M : XD_SECNAME_PFN),
+        .sh_type = SHT_PROGBITS,
+        .sh_offset = l->index_off,
+        .sh_size = l->npages * l->index_entsize,
+        .sh_addralign = 8,
+        .sh_entsize = l->index_entsize};
+    to_file(buf, sh, n * sizeof(sh[0]), ELF_T_SHDR); /* n == l->shnum */
 }

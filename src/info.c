@@ -10,6 +10,7 @@
  * what disagrees as warnings: a reader of a possibly damaged core should show all it can.
  */
 #include "info.h"
+#include "format.h"
 #include "utf8.h"
 
 #include <errno.h>
@@ -23,73 +24,33 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CORE_PAGE_SHIFT 12
-#define CORE_PAGE_SIZE (UINT64_C(1) << CORE_PAGE_SHIFT)
-
-#define EHDR_SIZE 64
-#define PHDR_SIZE 56
-#define SHDR_SIZE 64
-
-/* Notes, docs/FORMAT.md. */
-#define NOTE_HDR 12
-#define PRSTATUS_SIZE 336
-#define PRSTATUS_PID 32
-#define PRSTATUS_REG 112
-#define PRSTATUS_NREG 27
-#define QEMU_SIZE 440
-#define QEMU_MIN 432 /* up to and including cr[5]; kernel_gs_base came later in QEMU */
-#define QEMU_RIP 136
-#define QEMU_SEGS 152 /* ten {u32 selector, limit, flags, pad; u64 base}: cs ds es fs gs ss ... */
-#define QEMU_SEG_SIZE 24
-#define QEMU_GDT 8 /* index of gdt among the ten, idt next */
-#define QEMU_CR 392
-#define QEMU_KGS 432
-#define XEN_NT_NONE 0x2000000
-/* p_flags bits of xdump's own PT_LOADs (docs/FORMAT.md, "Program headers") */
-#define PF_XD_MACHINE 0x00100000u /* addressed by machine frame (PV, for crash) */
-#define PF_XD_XDUMP 0x00200000u   /* bytes xdump made: the p2m frame lists */
-#define XEN_NT_HEADER 0x2000001
-#define XEN_NT_VERSION 0x2000002
-#define XEN_NT_FORMAT 0x2000003
-#define XEN_MAGIC_PV UINT64_C(0xF00FEBED)
-#define XEN_MAGIC_HVM UINT64_C(0xF00FEBEE)
-#define XEN_HEADER_SIZE 32
-#define XEN_VERSION_SIZE 1280
-#define XEN_VERSION_EXTRA 16
-#define XEN_VERSION_CHANGESET 1200
-#define XDUMP_NT_UNMAPPABLE 0x58440001u /* "XD" types: see notes.c */
-#define XDUMP_NT_DESCRIPTION 0x58440002u
-#define XDUMP_NT_PADDING 0x58440003u
-#define XDUMP_NT_INCOMPLETE 0x58440004u
-#define DESC_FIXED 176
-#define UNMAPPABLE_ENTRY 24
-#define VMCOREINFO_READ 65536 /* OSRELEASE is near the start; the rest is not needed */
-
-/*
- * Xen's vcpu_guest_context_t on x86-64 (.xen_prstatus), from /usr/include/xen/arch-x86/xen.h
- * and xen-x86_64.h (Xen 4.17), measured with offsetof (gcc -std=gnu11 -D__XEN_TOOLS__):
- * fpu_ctxt 512 bytes, flags at 512, user_regs (struct cpu_user_regs, 200 bytes) at 520 with
- * r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rax rcx rdx rsi rdi as 15 u64 from +0, rip +0x80,
- * cs (u16) +0x88, rflags +0x90, rsp +0x98, ss +0xa0, es +0xa8, ds +0xb0, fs +0xb8, gs +0xc0;
- * ctrlreg[8] at 4984 (cr3 at 5008); fs_base 5144, gs_base_kernel 5152, gs_base_user 5160.
- */
-#define XEN_CTX_SIZE 5168
-#define XEN_CTX_FLAGS 512
-#define XEN_CTX_REGS 520
-#define XEN_REG_RIP 0x80
-#define XEN_REG_CS 0x88
-#define XEN_REG_RFLAGS 0x90
-#define XEN_REG_RSP 0x98
-#define XEN_REG_SS 0xa0
-#define XEN_REG_ES 0xa8
-#define XEN_REG_DS 0xb0
-#define XEN_REG_FS 0xb8
-#define XEN_REG_GS 0xc0
-#define XEN_CTX_CTRLREG 4984
-#define XEN_CTX_FS_BASE 5144
-#define XEN_CTX_GS_BASE_KERNEL 5152
-#define XEN_VGCF_ONLINE (UINT64_C(1) << 5)
+/* The format's numbers (note types, layouts, Xen's vcpu_guest_context offsets) are format.h's,
+   shared with the writer. What only the reader needs is here. */
 #define XEN_INVALID_PFN UINT64_MAX /* an index slot Xen's dumper did not fill */
+#define VMCOREINFO_READ 65536      /* OSRELEASE is near the start; the rest is not needed */
+
+/* info.h's numbers are the format's (info.h does not include format.h: it is the reader's
+   interface, not the format). */
+_Static_assert(XD_CORE_F_PAUSED == XD_DESC_F_PAUSED && XD_CORE_F_LIVE == XD_DESC_F_LIVE &&
+                   XD_CORE_F_SHUTDOWN == XD_DESC_F_SHUTDOWN &&
+                   XD_CORE_F_COMPLETE == XD_DESC_F_COMPLETE,
+               "the description's flags");
+_Static_assert(XD_CORE_DOM_PV == XD_DESC_TYPE_PV && XD_CORE_DOM_HVM == XD_DESC_TYPE_HVM &&
+                   XD_CORE_DOM_PVH == XD_DESC_TYPE_PVH,
+               "the description's domain types");
+_Static_assert(XD_CORE_VCPU_NEVER_UP == XD_DESC_VCPU_NONE &&
+                   XD_CORE_VCPU_ONLINE == XD_DESC_VCPU_ONLINE &&
+                   XD_CORE_VCPU_DOWN == XD_DESC_VCPU_DOWN,
+               "the description's vcpu_state values");
+_Static_assert(sizeof(((struct xd_core_info *)0)->name) == XD_DESC_NAME_LEN + 1 &&
+                   sizeof(((struct xd_core_info *)0)->xdump_version) ==
+                       XD_DESC_XDUMP_VERSION_LEN + 1 &&
+                   sizeof(((struct xd_core_info *)0)->xen_extra) == XD_XEN_VERSION_EXTRA_LEN + 1 &&
+                   sizeof(((struct xd_core_info *)0)->xen_changeset) ==
+                       XD_XEN_VERSION_CHANGESET_LEN + 1 &&
+                   sizeof(((struct xd_core_info *)0)->stop_reason) ==
+                       XD_INCOMPLETE_SIZE - XD_INCOMPLETE_O_REASON + 1,
+               "the strings hold the format's fields and a NUL");
 
 /* Bounds on what a core may hold, far above any real guest. */
 #define MAX_VCPUS 65536
@@ -187,21 +148,6 @@ __attribute__((format(printf, 2, 3))) static void warn(struct reader *r, const c
 
 /* ---- reading ------------------------------------------------------------------------------ */
 
-static uint16_t le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-    return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
 /* Checks that [off, off + len) lies in the file; `what` names it for the message. */
 static int in_file(struct reader *r, uint64_t off, uint64_t len, const char *what)
 {
@@ -296,13 +242,13 @@ static int check_ehdr(struct reader *r, uint8_t *h)
     static const uint8_t magic[4] = {0x7f, 'E', 'L', 'F'};
     if (r->size == 0)
         return fail(r, XD_E_NOTCORE, "empty file (0 bytes): not a core");
-    size_t n = r->size < EHDR_SIZE ? (size_t)r->size : EHDR_SIZE;
+    size_t n = r->size < XD_EHDR_SIZE ? (size_t)r->size : XD_EHDR_SIZE;
     int rc = read_at(r, 0, h, n, "ELF header");
     if (rc)
         return rc;
     if (memcmp(h, magic, n < 4 ? n : 4) != 0)
         return fail(r, XD_E_NOTCORE, "not an ELF file (no ELF magic): not a core");
-    if (n < EHDR_SIZE)
+    if (n < XD_EHDR_SIZE)
         return fail(r, XD_E_TRUNCATED,
                     "truncated: %zu bytes, shorter than an ELF header (64 bytes)", n);
     if (h[EI_CLASS] == ELFCLASS32)
@@ -314,48 +260,50 @@ static int check_ehdr(struct reader *r, uint8_t *h)
                     "big-endian or unknown ELF data encoding %u: not an "
                     "x86-64 core",
                     h[EI_DATA]);
-    if (h[EI_VERSION] != EV_CURRENT || le32(h + 20) != EV_CURRENT)
+    if (h[EI_VERSION] != EV_CURRENT || xd_get_le32(h + 20) != EV_CURRENT)
         return fail(r, XD_E_NOTCORE, "unknown ELF version: not a core");
-    unsigned type = le16(h + 16), machine = le16(h + 18);
+    unsigned type = xd_get_le16(h + 16), machine = xd_get_le16(h + 18);
     if (type != ET_CORE)
         return fail(r, XD_E_NOTCORE, "ELF file but %s (e_type %u), not a core", elf_type_name(type),
                     type);
     if (machine != EM_X86_64)
         return fail(r, XD_E_NOTCORE, "ELF core for machine %u, not x86-64 (%u)", machine,
                     EM_X86_64);
-    if (le16(h + 52) < EHDR_SIZE)
-        return fail(r, XD_E_CORRUPT, "ELF header size e_ehsize %u is below 64", le16(h + 52));
+    if (xd_get_le16(h + 52) < XD_EHDR_SIZE)
+        return fail(r, XD_E_CORRUPT, "ELF header size e_ehsize %u is below 64",
+                    xd_get_le16(h + 52));
     return 0;
 }
 
 /* Program and section header counts and tables: in the file, and consistent. */
 static int check_tables(struct reader *r, const uint8_t *h)
 {
-    r->phoff = le64(h + 32);
-    r->shoff = le64(h + 40);
-    unsigned e_phnum = le16(h + 56), e_shnum = le16(h + 60), e_shstrndx = le16(h + 62);
+    r->phoff = xd_get_le64(h + 32);
+    r->shoff = xd_get_le64(h + 40);
+    unsigned e_phnum = xd_get_le16(h + 56), e_shnum = xd_get_le16(h + 60),
+             e_shstrndx = xd_get_le16(h + 62);
     uint64_t shnum = e_shnum, phnum = e_phnum, shstrndx = e_shstrndx;
 
     if (r->shoff) {
-        if (le16(h + 58) != SHDR_SIZE)
-            return fail(r, XD_E_CORRUPT, "e_shentsize %u, not 64", le16(h + 58));
-        uint8_t s0[SHDR_SIZE];
+        if (xd_get_le16(h + 58) != XD_SHDR_SIZE)
+            return fail(r, XD_E_CORRUPT, "e_shentsize %u, not 64", xd_get_le16(h + 58));
+        uint8_t s0[XD_SHDR_SIZE];
         int rc = read_at(r, r->shoff, s0, sizeof(s0), "section header 0");
         if (rc)
             return rc;
         if (e_shnum == 0)
-            shnum = le64(s0 + 32); /* sh_size */
+            shnum = xd_get_le64(s0 + 32); /* sh_size */
         if (e_phnum == PN_XNUM)
-            phnum = le32(s0 + 44); /* sh_info */
+            phnum = xd_get_le32(s0 + 44); /* sh_info */
         if (e_shstrndx == SHN_XINDEX)
-            shstrndx = le32(s0 + 40); /* sh_link */
-        if (shnum > (UINT64_MAX - r->shoff) / SHDR_SIZE)
+            shstrndx = xd_get_le32(s0 + 40); /* sh_link */
+        if (shnum > (UINT64_MAX - r->shoff) / XD_SHDR_SIZE)
             return fail(r, XD_E_CORRUPT,
                         "%" PRIu64 " section headers: the table's size "
                         "overflows",
                         shnum);
-        r->whole = shnum && r->shoff + shnum * SHDR_SIZE == r->size;
-        rc = in_file(r, r->shoff, shnum * SHDR_SIZE, "the section header table");
+        r->whole = shnum && r->shoff + shnum * XD_SHDR_SIZE == r->size;
+        rc = in_file(r, r->shoff, shnum * XD_SHDR_SIZE, "the section header table");
         if (rc)
             return rc;
     } else {
@@ -369,13 +317,13 @@ static int check_tables(struct reader *r, const uint8_t *h)
         return fail(r, XD_E_CORRUPT, "section name table index %" PRIu64 " >= %" PRIu64 " sections",
                     shstrndx, shnum);
     if (phnum) {
-        if (le16(h + 54) != PHDR_SIZE)
-            return fail(r, XD_E_CORRUPT, "e_phentsize %u, not 56", le16(h + 54));
+        if (xd_get_le16(h + 54) != XD_PHDR_SIZE)
+            return fail(r, XD_E_CORRUPT, "e_phentsize %u, not 56", xd_get_le16(h + 54));
         if (r->phoff == 0)
             return fail(r, XD_E_CORRUPT, "%" PRIu64 " program headers at offset 0", phnum);
         char what[64];
         snprintf(what, sizeof(what), "the program header table (%" PRIu64 " entries)", phnum);
-        int rc = in_file(r, r->phoff, phnum * PHDR_SIZE, what);
+        int rc = in_file(r, r->phoff, phnum * XD_PHDR_SIZE, what);
         if (rc)
             return rc;
         if (phnum > INT32_MAX) /* gelf_getphdr takes an int */
@@ -453,10 +401,10 @@ static int scan_phdrs(struct reader *r)
         int rc = in_file(r, ph.p_offset, ph.p_filesz, what);
         if (rc)
             return rc;
-        if (ph.p_flags & PF_XD_MACHINE) { /* crash's view of a PV guest */
+        if (ph.p_flags & XD_PF_MACHINE) { /* crash's view of a PV guest */
             r->c->info.nr_machine++;
-            if (ph.p_flags & PF_XD_XDUMP) /* xdump's p2m frame lists */
-                r->c->info.xdump_pages += ph.p_filesz / CORE_PAGE_SIZE;
+            if (ph.p_flags & XD_PF_XDUMP) /* xdump's p2m frame lists */
+                r->c->info.xdump_pages += ph.p_filesz / XD_PAGE_SIZE;
             continue;
         }
         if (ph.p_vaddr != 0) {
@@ -468,14 +416,14 @@ static int scan_phdrs(struct reader *r)
                  "segment %zu: p_filesz %" PRIu64 " != p_memsz %" PRIu64
                  " (pages beyond p_filesz are not in the file)",
                  i, ph.p_filesz, ph.p_memsz);
-        if ((ph.p_paddr | ph.p_filesz) & (CORE_PAGE_SIZE - 1))
+        if ((ph.p_paddr | ph.p_filesz) & (XD_PAGE_SIZE - 1))
             warn(r,
                  "segment %zu: p_paddr 0x%" PRIx64 " or p_filesz %" PRIu64 " is not page aligned",
                  i, ph.p_paddr, ph.p_filesz);
         if (ph.p_filesz == 0)
             continue;
-        uint64_t pfn = ph.p_paddr >> CORE_PAGE_SHIFT;
-        uint64_t count = (ph.p_filesz + CORE_PAGE_SIZE - 1) >> CORE_PAGE_SHIFT;
+        uint64_t pfn = ph.p_paddr >> XD_PAGE_SHIFT;
+        uint64_t count = (ph.p_filesz + XD_PAGE_SIZE - 1) >> XD_PAGE_SHIFT;
         if (pfn < next_pfn && !r->c->runs_unsorted) {
             r->c->runs_unsorted = true;
             warn(r,
@@ -501,12 +449,12 @@ static struct section *known_section(struct reader *r, const char *name)
         const char *name;
         size_t field;
     } known[] = {
-        {".note.Xen", offsetof(struct reader, note_xen)},
-        {".xen_prstatus", offsetof(struct reader, prstatus)},
-        {".xen_shared_info", offsetof(struct reader, shared_info)},
-        {".xen_pages", offsetof(struct reader, pages)},
-        {".xen_p2m", offsetof(struct reader, p2m)},
-        {".xen_pfn", offsetof(struct reader, pfn)},
+        {XD_SECNAME_NOTE_XEN, offsetof(struct reader, note_xen)},
+        {XD_SECNAME_PRSTATUS, offsetof(struct reader, prstatus)},
+        {XD_SECNAME_SHARED_INFO, offsetof(struct reader, shared_info)},
+        {XD_SECNAME_PAGES, offsetof(struct reader, pages)},
+        {XD_SECNAME_P2M, offsetof(struct reader, p2m)},
+        {XD_SECNAME_PFN, offsetof(struct reader, pfn)},
     };
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
         if (strcmp(name, known[i].name) == 0)
@@ -551,9 +499,9 @@ static int scan_sections(struct reader *r)
 
 static void read_regs(struct xd_core_regs *g, const uint8_t *p)
 {
-    uint64_t v[PRSTATUS_NREG];
-    for (size_t i = 0; i < PRSTATUS_NREG; i++)
-        v[i] = le64(p + 8 * i);
+    uint64_t v[XD_PRSTATUS_NREG];
+    for (size_t i = 0; i < XD_PRSTATUS_NREG; i++)
+        v[i] = xd_get_le64(p + 8 * i);
     *g = (struct xd_core_regs){
         .r15 = v[0],
         .r14 = v[1],
@@ -588,16 +536,16 @@ static void read_regs(struct xd_core_regs *g, const uint8_t *p)
 /* "CORE" NT_PRSTATUS: a vCPU's registers, pr_pid = vCPU id + 1. */
 static int note_prstatus(struct reader *r, size_t idx, uint64_t off, uint32_t descsz)
 {
-    if (descsz != PRSTATUS_SIZE)
+    if (descsz != XD_PRSTATUS_SIZE)
         warn(r, "note %zu: NT_PRSTATUS of %" PRIu32 " bytes, not 336 (gdb ignores it)", idx,
              descsz);
-    if (descsz < PRSTATUS_REG + 8 * PRSTATUS_NREG)
+    if (descsz < XD_PRSTATUS_REG + 8 * XD_PRSTATUS_NREG)
         return 0;
-    uint8_t d[PRSTATUS_SIZE];
-    int rc = read_at(r, off, d, PRSTATUS_REG + 8 * PRSTATUS_NREG, "an NT_PRSTATUS note");
+    uint8_t d[XD_PRSTATUS_SIZE];
+    int rc = read_at(r, off, d, XD_PRSTATUS_REG + 8 * XD_PRSTATUS_NREG, "an NT_PRSTATUS note");
     if (rc)
         return rc;
-    int32_t pid = (int32_t)le32(d + PRSTATUS_PID);
+    int32_t pid = (int32_t)xd_get_le32(d + XD_PRSTATUS_PID);
     if (pid <= 0) {
         warn(r, "note %zu: NT_PRSTATUS with pr_pid %" PRId32 " (must be vCPU id + 1); skipped", idx,
              pid);
@@ -610,25 +558,26 @@ static int note_prstatus(struct reader *r, size_t idx, uint64_t off, uint32_t de
     struct xd_core_vcpu *v = &r->ctxs[r->nctxs++];
     *v = (struct xd_core_vcpu){
         .id = (uint32_t)pid - 1, .id_known = true, .state = XD_CORE_VCPU_UNKNOWN, .has_regs = true};
-    read_regs(&v->regs, d + PRSTATUS_REG);
+    read_regs(&v->regs, d + XD_PRSTATUS_REG);
     return 0;
 }
 
 /* "QEMU" type 0: QEMUCPUState v1 (control registers, descriptor tables). */
 static int note_qemu(struct reader *r, size_t idx, uint64_t off, uint32_t descsz)
 {
-    if (descsz < QEMU_MIN) {
+    if (descsz < XD_QEMU_MIN) {
         warn(r, "note %zu: QEMU CPU state of %" PRIu32 " bytes, below %d; skipped", idx, descsz,
-             QEMU_MIN);
+             XD_QEMU_MIN);
         return 0;
     }
-    uint8_t d[QEMU_SIZE];
-    size_t n = descsz < QEMU_SIZE ? descsz : QEMU_SIZE;
+    uint8_t d[XD_QEMU_SIZE];
+    size_t n = descsz < XD_QEMU_SIZE ? descsz : XD_QEMU_SIZE;
     int rc = read_at(r, off, d, n, "a QEMU note");
     if (rc)
         return rc;
-    if (le32(d) != 1) {
-        warn(r, "note %zu: QEMU CPU state version %" PRIu32 ", not 1; skipped", idx, le32(d));
+    if (xd_get_le32(d) != XD_QEMU_VERSION) {
+        warn(r, "note %zu: QEMU CPU state version %" PRIu32 ", not 1; skipped", idx,
+             xd_get_le32(d));
         return 0;
     }
     if (r->nqemu >= MAX_VCPUS)
@@ -637,11 +586,12 @@ static int note_qemu(struct reader *r, size_t idx, uint64_t off, uint32_t descsz
         return nomem(r);
     struct qemu_state *q = &r->qemu[r->nqemu++];
     for (size_t i = 0; i < 5; i++)
-        q->cr[i] = le64(d + QEMU_CR + 8 * i);
-    q->gdt_base = le64(d + QEMU_SEGS + QEMU_SEG_SIZE * QEMU_GDT + 16);
-    q->idt_base = le64(d + QEMU_SEGS + QEMU_SEG_SIZE * (QEMU_GDT + 1) + 16);
-    q->kernel_gs_base = n >= QEMU_SIZE ? le64(d + QEMU_KGS) : 0;
-    q->rip = le64(d + QEMU_RIP);
+        q->cr[i] = xd_get_le64(d + XD_QEMU_CR + 8 * i);
+    const uint8_t *gdt = d + XD_QEMU_SEGS + XD_QEMU_SEG_SIZE * XD_QEMU_SEG_GDT;
+    q->gdt_base = xd_get_le64(gdt + XD_QEMU_SEG_BASE);
+    q->idt_base = xd_get_le64(gdt + XD_QEMU_SEG_SIZE + XD_QEMU_SEG_BASE); /* the next one */
+    q->kernel_gs_base = n >= XD_QEMU_SIZE ? xd_get_le64(d + XD_QEMU_KGS) : 0;
+    q->rip = xd_get_le64(d + XD_QEMU_RIP);
     return 0;
 }
 
@@ -649,54 +599,54 @@ static int note_qemu(struct reader *r, size_t idx, uint64_t off, uint32_t descsz
 static int note_xen(struct reader *r, size_t idx, uint32_t type, uint64_t off, uint32_t descsz)
 {
     struct xd_core_info *in = &r->c->info;
-    uint8_t d[XEN_VERSION_SIZE];
+    uint8_t d[XD_XEN_VERSION_SIZE];
     int rc;
     switch (type) {
-    case XEN_NT_NONE:
+    case XD_XEN_NT_NONE:
         return 0;
-    case XEN_NT_HEADER:
-        if (descsz < XEN_HEADER_SIZE)
+    case XD_XEN_NT_HEADER:
+        if (descsz < XD_XEN_HEADER_SIZE)
             return fail(r, XD_E_CORRUPT, "note %zu: Xen header note of %" PRIu32 " bytes, below 32",
                         idx, descsz);
         if (in->has_xen_header) {
             warn(r, "note %zu: a second Xen header note; the first is used", idx);
             return 0;
         }
-        if ((rc = read_at(r, off, d, XEN_HEADER_SIZE, "the Xen header note")))
+        if ((rc = read_at(r, off, d, XD_XEN_HEADER_SIZE, "the Xen header note")))
             return rc;
         in->has_xen_header = true;
-        in->xen_magic = le64(d);
-        in->xen_nr_vcpus = le64(d + 8);
-        in->xen_nr_pages = le64(d + 16);
-        in->xen_page_size = le64(d + 24);
+        in->xen_magic = xd_get_le64(d);
+        in->xen_nr_vcpus = xd_get_le64(d + 8);
+        in->xen_nr_pages = xd_get_le64(d + 16);
+        in->xen_page_size = xd_get_le64(d + 24);
         return 0;
-    case XEN_NT_VERSION:
-        if (descsz < XEN_VERSION_CHANGESET + 64) {
+    case XD_XEN_NT_VERSION:
+        if (descsz < XD_XEN_VERSION_O_VIRT_START) {
             warn(r, "note %zu: Xen version note of %" PRIu32 " bytes, below 1264; skipped", idx,
                  descsz);
             return 0;
         }
         if (in->has_xen_version)
             return 0;
-        if ((rc = read_at(r, off, d, XEN_VERSION_CHANGESET + 64, "the Xen version note")))
+        if ((rc = read_at(r, off, d, XD_XEN_VERSION_O_VIRT_START, "the Xen version note")))
             return rc;
         in->has_xen_version = true;
-        in->xen_major = le64(d);
-        in->xen_minor = le64(d + 8);
-        copy_field(in->xen_extra, d + XEN_VERSION_EXTRA, 16);
-        copy_field(in->xen_changeset, d + XEN_VERSION_CHANGESET, 64);
+        in->xen_major = xd_get_le64(d);
+        in->xen_minor = xd_get_le64(d + 8);
+        copy_field(in->xen_extra, d + XD_XEN_VERSION_O_EXTRA, XD_XEN_VERSION_EXTRA_LEN);
+        copy_field(in->xen_changeset, d + XD_XEN_VERSION_O_CHANGESET, XD_XEN_VERSION_CHANGESET_LEN);
         return 0;
-    case XEN_NT_FORMAT:
-        if (descsz < 8)
+    case XD_XEN_NT_FORMAT:
+        if (descsz < XD_XEN_FORMAT_SIZE)
             return fail(r, XD_E_CORRUPT,
                         "note %zu: Xen format-version note of %" PRIu32 " bytes, below 8", idx,
                         descsz);
-        if ((rc = read_at(r, off, d, 8, "the Xen format-version note")))
+        if ((rc = read_at(r, off, d, XD_XEN_FORMAT_SIZE, "the Xen format-version note")))
             return rc;
         in->has_xen_format_version = true;
-        in->xen_format_version = le64(d);
+        in->xen_format_version = xd_get_le64(d);
         return 0;
-    case 0x1000001: /* XEN_ELFNOTE_CRASH_INFO: xdump's PV cores carry it for crash */
+    case XD_XEN_NT_CRASH_INFO: /* xdump's PV cores carry it for crash */
         return 0;
     default:
         warn(r, "note %zu: unknown Xen note type 0x%" PRIx32, idx, type);
@@ -710,51 +660,51 @@ static int note_description(struct reader *r, size_t idx, uint64_t off, uint32_t
     struct xd_core_info *in = &r->c->info;
     if (in->has_description)
         return fail(r, XD_E_CORRUPT, "note %zu: a second XDUMP dump-description note", idx);
-    uint8_t d[DESC_FIXED];
-    if (descsz < DESC_FIXED)
+    uint8_t d[XD_DESC_SIZE];
+    if (descsz < XD_DESC_SIZE)
         return fail(r, XD_E_CORRUPT,
                     "note %zu: XDUMP dump description of %" PRIu32 " bytes, below 176", idx,
                     descsz);
-    int rc = read_at(r, off, d, DESC_FIXED, "the XDUMP dump description");
+    int rc = read_at(r, off, d, XD_DESC_SIZE, "the XDUMP dump description");
     if (rc)
         return rc;
-    uint32_t version = le32(d);
-    if (version != 1)
+    uint32_t version = xd_get_le32(d + XD_DESC_O_VERSION);
+    if (version != XD_DESC_VERSION)
         return fail(r, XD_E_UNSUPPORTED,
                     "XDUMP dump description version %" PRIu32 " (this xdump reads version 1)",
                     version);
-    uint32_t nr_vcpus = le32(d + 12);
+    uint32_t nr_vcpus = xd_get_le32(d + XD_DESC_O_NR_VCPUS);
     if (nr_vcpus > MAX_VCPUS)
         return fail(r, XD_E_CORRUPT, "XDUMP dump description: nr_vcpus %" PRIu32 " exceeds %d",
                     nr_vcpus, MAX_VCPUS);
-    if (descsz - DESC_FIXED < nr_vcpus)
+    if (descsz - XD_DESC_SIZE < nr_vcpus)
         return fail(r, XD_E_CORRUPT,
                     "XDUMP dump description: %" PRIu32 " bytes hold no "
                     "vcpu_state for its %" PRIu32 " vCPUs",
                     descsz, nr_vcpus);
-    if (descsz - DESC_FIXED > nr_vcpus)
+    if (descsz - XD_DESC_SIZE > nr_vcpus)
         warn(r, "XDUMP dump description: %" PRIu32 " bytes, more than 176 + nr_vcpus (%" PRIu32 ")",
              descsz, nr_vcpus);
     r->vcpu_state = malloc(nr_vcpus ? nr_vcpus : 1);
     if (!r->vcpu_state)
         return nomem(r);
     if (nr_vcpus &&
-        (rc = read_at(r, off + DESC_FIXED, r->vcpu_state, nr_vcpus, "the vcpu_state array")))
+        (rc = read_at(r, off + XD_DESC_SIZE, r->vcpu_state, nr_vcpus, "the vcpu_state array")))
         return rc;
     r->desc_nr_vcpus = nr_vcpus;
     in->has_description = true;
-    in->domid = le32(d + 4);
-    in->domain_type = (int)le32(d + 8);
-    memcpy(in->uuid, d + 16, 16);
-    copy_field(in->name, d + 32, 64);
-    in->tot_pages = le64(d + 96);
-    in->desc_nr_pages = le64(d + 104);
-    in->max_pfn = le64(d + 112);
-    in->flags = le64(d + 120);
-    in->started = le64(d + 128);
-    in->shutdown_reason = le32(d + 136);
-    in->desc_xen_version = le32(d + 140);
-    copy_field(in->xdump_version, d + 144, 32);
+    in->domid = xd_get_le32(d + XD_DESC_O_DOMID);
+    in->domain_type = (int)xd_get_le32(d + XD_DESC_O_TYPE);
+    memcpy(in->uuid, d + XD_DESC_O_UUID, 16);
+    copy_field(in->name, d + XD_DESC_O_NAME, XD_DESC_NAME_LEN);
+    in->tot_pages = xd_get_le64(d + XD_DESC_O_TOT_PAGES);
+    in->desc_nr_pages = xd_get_le64(d + XD_DESC_O_NR_PAGES);
+    in->max_pfn = xd_get_le64(d + XD_DESC_O_MAX_PFN);
+    in->flags = xd_get_le64(d + XD_DESC_O_FLAGS);
+    in->started = xd_get_le64(d + XD_DESC_O_STARTED);
+    in->shutdown_reason = xd_get_le32(d + XD_DESC_O_SHUTDOWN_REASON);
+    in->desc_xen_version = xd_get_le32(d + XD_DESC_O_XEN_VERSION);
+    copy_field(in->xdump_version, d + XD_DESC_O_XDUMP_VERSION, XD_DESC_XDUMP_VERSION_LEN);
     if (in->domain_type < XD_CORE_DOM_PV || in->domain_type > XD_CORE_DOM_PVH) {
         warn(r, "XDUMP dump description: unknown domain_type %d", in->domain_type);
         in->domain_type = XD_CORE_DOM_UNKNOWN;
@@ -769,23 +719,25 @@ static int note_unmappable(struct reader *r, size_t idx, uint64_t off, uint32_t 
     struct xd_core_info *in = &c->info;
     if (in->has_unmappable_note)
         return fail(r, XD_E_CORRUPT, "note %zu: a second XDUMP unmappable-frames note", idx);
-    if (descsz % UNMAPPABLE_ENTRY)
+    if (descsz % XD_UNMAPPABLE_SIZE)
         return fail(r, XD_E_CORRUPT,
                     "note %zu: XDUMP unmappable-frames note of %" PRIu32
                     " bytes, not a multiple of 24",
                     idx, descsz);
     in->has_unmappable_note = true;
     uint64_t prev_end = 0;
-    uint8_t buf[UNMAPPABLE_ENTRY * 256];
+    uint8_t buf[XD_UNMAPPABLE_SIZE * 256];
     for (uint32_t done = 0; done < descsz;) {
         uint32_t chunk = descsz - done < sizeof(buf) ? descsz - done : (uint32_t)sizeof(buf);
         int rc = read_at(r, off + done, buf, chunk, "the unmappable-frames note");
         if (rc)
             return rc;
-        for (uint32_t k = 0; k < chunk; k += UNMAPPABLE_ENTRY) {
+        for (uint32_t k = 0; k < chunk; k += XD_UNMAPPABLE_SIZE) {
             size_t i = in->nr_unmappable_runs;
             const uint8_t *e = buf + k;
-            struct xd_core_unmappable u = {le64(e), le64(e + 8), (int32_t)le32(e + 16)};
+            struct xd_core_unmappable u = {xd_get_le64(e + XD_UNMAPPABLE_O_PFN),
+                                           xd_get_le64(e + XD_UNMAPPABLE_O_COUNT),
+                                           (int32_t)xd_get_le32(e + XD_UNMAPPABLE_O_ERRNO)};
             if (u.nr_frames == 0 || u.nr_frames > UINT64_MAX - u.first_pfn)
                 return fail(r, XD_E_CORRUPT,
                             "unmappable-frames entry %zu: pfn 0x%" PRIx64 " + %" PRIu64
@@ -793,9 +745,9 @@ static int note_unmappable(struct reader *r, size_t idx, uint64_t off, uint32_t 
                             i, u.first_pfn, u.nr_frames);
             if (u.err <= 0)
                 warn(r, "unmappable-frames entry %zu: errno %" PRId32 " is not positive", i, u.err);
-            if (le32(e + 20) != 0)
+            if (xd_get_le32(e + XD_UNMAPPABLE_O_RESERVED) != 0)
                 warn(r, "unmappable-frames entry %zu: reserved field is 0x%" PRIx32 ", not 0", i,
-                     le32(e + 20));
+                     xd_get_le32(e + XD_UNMAPPABLE_O_RESERVED));
             if (i && u.first_pfn < prev_end && !c->unmappable_unsorted) {
                 c->unmappable_unsorted = true;
                 warn(r,
@@ -876,25 +828,25 @@ static bool name_is(const char *name, uint32_t namesz, const char *want)
 static int dispatch_note(struct reader *r, size_t idx, const char *name, uint32_t namesz,
                          uint32_t type, uint64_t off, uint32_t descsz)
 {
-    if (name_is(name, namesz, "CORE"))
-        return type == NT_PRSTATUS ? note_prstatus(r, idx, off, descsz) : 0;
-    if (name_is(name, namesz, "QEMU"))
-        return type == 0 ? note_qemu(r, idx, off, descsz) : 0;
-    if (name_is(name, namesz, "Xen"))
+    if (name_is(name, namesz, XD_NOTE_CORE))
+        return type == XD_NT_PRSTATUS ? note_prstatus(r, idx, off, descsz) : 0;
+    if (name_is(name, namesz, XD_NOTE_QEMU))
+        return type == XD_NT_QEMU ? note_qemu(r, idx, off, descsz) : 0;
+    if (name_is(name, namesz, XD_NOTE_XEN))
         return note_xen(r, idx, type, off, descsz);
-    if (name_is(name, namesz, "VMCOREINFO"))
+    if (name_is(name, namesz, XD_NOTE_VMCOREINFO))
         return note_vmcoreinfo(r, off, descsz);
-    if (!name_is(name, namesz, "XDUMP"))
+    if (!name_is(name, namesz, XD_NOTE_XDUMP))
         return 0;
     switch (type) {
-    case XDUMP_NT_UNMAPPABLE:
+    case XD_NT_UNMAPPABLE:
         return note_unmappable(r, idx, off, descsz);
-    case XDUMP_NT_DESCRIPTION:
+    case XD_NT_DESCRIPTION:
         return note_description(r, idx, off, descsz);
-    case XDUMP_NT_PADDING:
+    case XD_NT_PADDING:
         return 0;
-    case XDUMP_NT_INCOMPLETE: {
-        uint8_t d[280];
+    case XD_NT_INCOMPLETE: {
+        uint8_t d[XD_INCOMPLETE_SIZE];
         if (descsz < sizeof(d))
             return fail(r, XD_E_CORRUPT, "note %zu: XDUMP incomplete note of %" PRIu32 " bytes",
                         idx, descsz);
@@ -903,10 +855,11 @@ static int dispatch_note(struct reader *r, size_t idx, const char *name, uint32_
             return rc;
         struct xd_core_info *in = &r->c->info;
         in->has_incomplete = true;
-        in->pages_written = le64(d);
-        in->stop_pfn = le64(d + 8);
-        in->stop_status = (int32_t)le32(d + 16);
-        copy_field(in->stop_reason, d + 24, sizeof(d) - 24);
+        in->pages_written = xd_get_le64(d + XD_INCOMPLETE_O_WRITTEN);
+        in->stop_pfn = xd_get_le64(d + XD_INCOMPLETE_O_NEXT_PFN);
+        in->stop_status = (int32_t)xd_get_le32(d + XD_INCOMPLETE_O_STATUS);
+        copy_field(in->stop_reason, d + XD_INCOMPLETE_O_REASON,
+                   XD_INCOMPLETE_SIZE - XD_INCOMPLETE_O_REASON);
         return 0;
     }
     default:
@@ -915,43 +868,39 @@ static int dispatch_note(struct reader *r, size_t idx, const char *name, uint32_
     }
 }
 
-static uint64_t pad4(uint64_t n)
-{
-    return (n + 3) & ~UINT64_C(3);
-}
-
 /* Walks the notes in [off, off + len) (already checked to lie in the file). Each note costs
    one or two small reads; at most MAX_NOTES notes. */
 static int parse_notes(struct reader *r, uint64_t off, uint64_t len, const char *where)
 {
     uint64_t pos = 0;
     size_t idx = 0;
-    while (len - pos >= NOTE_HDR) {
-        uint8_t h[NOTE_HDR];
-        int rc = read_at(r, off + pos, h, NOTE_HDR, where);
+    while (len - pos >= XD_NOTE_HDR_SIZE) {
+        uint8_t h[XD_NOTE_HDR_SIZE];
+        int rc = read_at(r, off + pos, h, XD_NOTE_HDR_SIZE, where);
         if (rc)
             return rc;
-        uint32_t namesz = le32(h), descsz = le32(h + 4), type = le32(h + 8);
-        uint64_t desc = pos + NOTE_HDR + pad4(namesz);
+        uint32_t namesz = xd_get_le32(h), descsz = xd_get_le32(h + 4), type = xd_get_le32(h + 8);
+        uint64_t desc = pos + XD_NOTE_HDR_SIZE + xd_note_pad4(namesz);
         if (desc > len || descsz > len - desc)
             return fail(r, XD_E_CORRUPT,
                         "%s: note %zu at byte %" PRIu64 " (namesz %" PRIu32 ", descsz %" PRIu32
                         ") runs past the end of the notes (%" PRIu64 " bytes)",
                         where, idx, off + pos, namesz, descsz, len);
         char name[16] = "";
-        if (namesz <= sizeof(name) && (rc = read_at(r, off + pos + NOTE_HDR, name, namesz, where)))
+        if (namesz <= sizeof(name) &&
+            (rc = read_at(r, off + pos + XD_NOTE_HDR_SIZE, name, namesz, where)))
             return rc;
         if (namesz <= sizeof(name) &&
             (rc = dispatch_note(r, idx, name, namesz, type, off + desc, descsz)))
             return rc;
         if (++idx > MAX_NOTES)
             return fail(r, XD_E_CORRUPT, "%s: more than %u notes", where, MAX_NOTES);
-        pos = desc + pad4(descsz); /* may pass len when the last descriptor is unpadded */
+        pos = desc + xd_note_pad4(descsz); /* may pass len when the last descriptor is unpadded */
         if (pos > len)
             pos = len;
     }
     if (pos < len) {
-        uint8_t tail[NOTE_HDR] = {0};
+        uint8_t tail[XD_NOTE_HDR_SIZE] = {0};
         int rc = read_at(r, off + pos, tail, (size_t)(len - pos), where);
         if (rc)
             return rc;
@@ -1055,35 +1004,35 @@ static int xen_contexts(struct reader *r)
     const struct section *s = &r->prstatus;
     if (!s->present)
         return 0;
-    if (s->size % XEN_CTX_SIZE)
+    if (s->size % XD_CTX_SIZE)
         return fail(r, XD_E_CORRUPT,
                     ".xen_prstatus: %" PRIu64 " bytes, not a multiple of "
                     "vcpu_guest_context's 5168",
                     s->size);
-    uint64_t n = s->size / XEN_CTX_SIZE;
+    uint64_t n = s->size / XD_CTX_SIZE;
     if (n > MAX_VCPUS)
         return fail(r, XD_E_CORRUPT, ".xen_prstatus: %" PRIu64 " contexts, more than %d", n,
                     MAX_VCPUS);
     c->vcpus = calloc(n ? n : 1, sizeof(*c->vcpus));
-    uint8_t *ctx = malloc(XEN_CTX_SIZE);
+    uint8_t *ctx = malloc(XD_CTX_SIZE);
     if (!c->vcpus || !ctx) {
         free(ctx);
         return nomem(r);
     }
     for (uint64_t i = 0; i < n; i++) {
-        int rc = read_at(r, s->offset + i * XEN_CTX_SIZE, ctx, XEN_CTX_SIZE, ".xen_prstatus");
+        int rc = read_at(r, s->offset + i * XD_CTX_SIZE, ctx, XD_CTX_SIZE, ".xen_prstatus");
         if (rc) {
             free(ctx);
             return rc;
         }
         struct xd_core_vcpu *v = &c->vcpus[i];
-        const uint8_t *u = ctx + XEN_CTX_REGS;
-        uint64_t g[15];
-        for (size_t k = 0; k < 15; k++)
-            g[k] = le64(u + 8 * k);
+        const uint8_t *u = ctx + XD_CTX_USER_REGS;
+        uint64_t g[XD_REGS_NGPR];
+        for (size_t k = 0; k < XD_REGS_NGPR; k++)
+            g[k] = xd_get_le64(u + 8 * k);
         v->id = (uint32_t)i;
-        v->state =
-            le64(ctx + XEN_CTX_FLAGS) & XEN_VGCF_ONLINE ? XD_CORE_VCPU_ONLINE : XD_CORE_VCPU_DOWN;
+        v->state = xd_get_le64(ctx + XD_CTX_FLAGS) & XD_CTX_VGCF_ONLINE ? XD_CORE_VCPU_ONLINE
+                                                                        : XD_CORE_VCPU_DOWN;
         v->has_regs = v->has_cr = true;
         v->regs = (struct xd_core_regs){
             .r15 = g[0],
@@ -1102,20 +1051,20 @@ static int xen_contexts(struct reader *r)
             .rsi = g[13],
             .rdi = g[14],
             .orig_rax = g[10],
-            .rip = le64(u + XEN_REG_RIP),
-            .cs = le16(u + XEN_REG_CS),
-            .eflags = le64(u + XEN_REG_RFLAGS),
-            .rsp = le64(u + XEN_REG_RSP),
-            .ss = le16(u + XEN_REG_SS),
-            .es = le16(u + XEN_REG_ES),
-            .ds = le16(u + XEN_REG_DS),
-            .fs = le16(u + XEN_REG_FS),
-            .gs = le16(u + XEN_REG_GS),
-            .fs_base = le64(ctx + XEN_CTX_FS_BASE),
-            .gs_base = le64(ctx + XEN_CTX_GS_BASE_KERNEL),
+            .rip = xd_get_le64(u + XD_REGS_RIP),
+            .cs = xd_get_le16(u + XD_REGS_CS),
+            .eflags = xd_get_le64(u + XD_REGS_RFLAGS),
+            .rsp = xd_get_le64(u + XD_REGS_RSP),
+            .ss = xd_get_le16(u + XD_REGS_SS),
+            .es = xd_get_le16(u + XD_REGS_ES),
+            .ds = xd_get_le16(u + XD_REGS_DS),
+            .fs = xd_get_le16(u + XD_REGS_FS),
+            .gs = xd_get_le16(u + XD_REGS_GS),
+            .fs_base = xd_get_le64(ctx + XD_CTX_FS_BASE),
+            .gs_base = xd_get_le64(ctx + XD_CTX_GS_BASE_KERNEL),
         };
         for (size_t k = 0; k < 5; k++)
-            v->cr[k] = le64(ctx + XEN_CTX_CTRLREG + 8 * k);
+            v->cr[k] = xd_get_le64(ctx + XD_CTX_CTRLREG + 8 * k);
     }
     free(ctx);
     c->info.nr_vcpus = (size_t)n;
@@ -1128,12 +1077,12 @@ static int xen_index(struct reader *r)
     struct xd_core *c = r->c;
     bool pv = r->p2m.present;
     const struct section *s = pv ? &r->p2m : &r->pfn;
-    const char *name = pv ? ".xen_p2m" : ".xen_pfn";
+    const char *name = pv ? XD_SECNAME_P2M : XD_SECNAME_PFN;
     if (r->p2m.present && r->pfn.present)
         warn(r, "both .xen_p2m and .xen_pfn are present; .xen_p2m is used");
     if (!s->present)
         return 0;
-    unsigned esize = pv ? 16 : 8;
+    unsigned esize = pv ? XD_INDEX_P2M_SIZE : XD_INDEX_PFN_SIZE;
     if (s->size % esize)
         return fail(r, XD_E_CORRUPT, "%s: %" PRIu64 " bytes, not a multiple of %u", name, s->size,
                     esize);
@@ -1146,7 +1095,7 @@ static int xen_index(struct reader *r)
         size_t m = n - i < INDEX_CHUNK ? (size_t)(n - i) : INDEX_CHUNK;
         int rc = read_at(r, s->offset + i * esize, buf, m * esize, name);
         for (size_t k = 0; !rc && k < m; k++) {
-            uint64_t pfn = le64(buf + k * esize);
+            uint64_t pfn = xd_get_le64(buf + k * esize);
             size_t nr = c->info.nr_runs;
             if (pfn == XEN_INVALID_PFN) {
                 c->info.xen_invalid++;
@@ -1206,17 +1155,17 @@ static void check_xen_notes(struct reader *r)
         warn(r, "no Xen header note (Xen dump-core readers need it)");
         return;
     }
-    if (in->xen_magic != XEN_MAGIC_PV && in->xen_magic != XEN_MAGIC_HVM)
+    if (in->xen_magic != XD_XEN_MAGIC_PV && in->xen_magic != XD_XEN_MAGIC_HVM)
         warn(r, "Xen header magic 0x%" PRIx64 " is neither PV nor HVM", in->xen_magic);
     if (in->xen_nr_pages != in->nr_pages + in->xen_invalid)
         warn(r, "Xen header says %" PRIu64 " pages, the file holds %" PRIu64, in->xen_nr_pages,
              in->nr_pages + in->xen_invalid);
-    if (r->pages.present && r->pages.size / CORE_PAGE_SIZE != in->xen_nr_pages)
+    if (r->pages.present && r->pages.size / XD_PAGE_SIZE != in->xen_nr_pages)
         warn(r, ".xen_pages holds %" PRIu64 " pages, the Xen header says %" PRIu64,
-             r->pages.size / CORE_PAGE_SIZE, in->xen_nr_pages);
-    if (r->prstatus.present && r->prstatus.size / XEN_CTX_SIZE != in->xen_nr_vcpus)
+             r->pages.size / XD_PAGE_SIZE, in->xen_nr_pages);
+    if (r->prstatus.present && r->prstatus.size / XD_CTX_SIZE != in->xen_nr_vcpus)
         warn(r, ".xen_prstatus holds %" PRIu64 " contexts, the Xen header says %" PRIu64,
-             r->prstatus.size / XEN_CTX_SIZE, in->xen_nr_vcpus);
+             r->prstatus.size / XD_CTX_SIZE, in->xen_nr_vcpus);
     if (!in->has_xen_format_version)
         warn(r, "no Xen format-version note");
 }
@@ -1237,7 +1186,7 @@ static void check_xdump(struct reader *r)
              in->xen_nr_vcpus, r->nctxs);
     if (in->has_description && in->has_xen_header) {
         bool pv = in->domain_type == XD_CORE_DOM_PV;
-        if (in->xen_magic != (pv ? XEN_MAGIC_PV : XEN_MAGIC_HVM))
+        if (in->xen_magic != (pv ? XD_XEN_MAGIC_PV : XD_XEN_MAGIC_HVM))
             warn(r, "domain type %s but Xen header magic 0x%" PRIx64,
                  xd_core_domain_type_name(in->domain_type), in->xen_magic);
     }
@@ -1251,9 +1200,9 @@ static void check_xdump(struct reader *r)
         warn(r, "no XDUMP unmappable-frames note: failed frames are not recorded");
     if ((in->flags & XD_CORE_F_PAUSED) && (in->flags & XD_CORE_F_LIVE))
         warn(r, "flags say both paused by xdump and --live");
-    if (r->pages.present && r->pages.size / CORE_PAGE_SIZE != in->nr_pages)
+    if (r->pages.present && r->pages.size / XD_PAGE_SIZE != in->nr_pages)
         warn(r, ".xen_pages holds %" PRIu64 " pages, the physical segments %" PRIu64,
-             r->pages.size / CORE_PAGE_SIZE, in->nr_pages);
+             r->pages.size / XD_PAGE_SIZE, in->nr_pages);
     if (!c->runs_unsorted && !c->unmappable_unsorted)
         for (size_t i = 0; i < in->nr_unmappable_runs; i++) {
             const struct xd_core_unmappable *u = &c->unmappable[i];
@@ -1271,7 +1220,7 @@ static void check_xdump(struct reader *r)
 
 static int read_core(struct reader *r)
 {
-    uint8_t ehdr[EHDR_SIZE];
+    uint8_t ehdr[XD_EHDR_SIZE];
     int rc;
     if ((rc = check_ehdr(r, ehdr)) || (rc = check_tables(r, ehdr)) || (rc = open_elf(r)))
         return rc;
@@ -1313,17 +1262,17 @@ static int read_core(struct reader *r)
             warn(r, ".xen_pages without a .xen_p2m or .xen_pfn index");
         check_xen_notes(r);
     }
-    if (in->has_xen_format_version && in->xen_format_version != 1)
+    if (in->has_xen_format_version && in->xen_format_version != XD_XEN_FORMAT_VERSION)
         return fail(r, XD_E_UNSUPPORTED,
                     "Xen dump-core format version %" PRIu64 " (this xdump reads version 1)",
                     in->xen_format_version);
-    if (in->has_xen_header && in->xen_page_size != CORE_PAGE_SIZE)
+    if (in->has_xen_header && in->xen_page_size != XD_PAGE_SIZE)
         return fail(r, XD_E_UNSUPPORTED, "page size %" PRIu64 " in the Xen header, not 4096",
                     in->xen_page_size);
     if (!in->domain_type && in->has_xen_header)
-        in->domain_type = in->xen_magic == XEN_MAGIC_PV    ? XD_CORE_DOM_PV
-                          : in->xen_magic == XEN_MAGIC_HVM ? XD_CORE_DOM_HVM
-                                                           : XD_CORE_DOM_UNKNOWN;
+        in->domain_type = in->xen_magic == XD_XEN_MAGIC_PV    ? XD_CORE_DOM_PV
+                          : in->xen_magic == XD_XEN_MAGIC_HVM ? XD_CORE_DOM_HVM
+                                                              : XD_CORE_DOM_UNKNOWN;
     if (r->c->warnings_dropped) {
         char line[64];
         snprintf(line, sizeof(line), "... and %" PRIu64 " more warnings", r->c->warnings_dropped);

@@ -5,7 +5,8 @@
  * Reads the cores xdump writes (docs/FORMAT.md: PT_NOTE + PT_LOADs, "CORE", "QEMU", "Xen" and
  * "XDUMP" notes), other x86-64 ELF cores with physical PT_LOADs (e.g. QEMU's
  * dump-guest-memory), and the cores Xen's own dumper writes (`xl dump-core`: sections only).
- * It knows nothing of Xen's libraries: the few Xen structure offsets it needs are numbers.
+ * It knows nothing of Xen's libraries: the few Xen structure offsets it needs are numbers
+ * (src/format.h's, which the writer uses too; domain.c pins them against Xen's headers).
  *
  * Cores are files users are handed, so every input is untrusted: every offset, size and count
  * is checked against the file's size before it is used, the note parser is bounded, and no

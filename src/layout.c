@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The file plan (docs/FORMAT.md, "Layout"). Pure arithmetic: no I/O, no Xen. */
+/* The file plan (docs/FORMAT.md, "Layout"). Pure arithmetic: no I/O, no Xen, no ELF encoding
+   (elfw.c encodes the plan; the sizes and the section list are format.h's). */
 #include "layout.h"
 
-#include <elf.h>
-
-#include "elfw.h"
+#include "format.h"
 #include "notes.h"
 #include "p2m.h"
 
@@ -137,7 +136,7 @@ int xd_layout_plan(const struct xd_layout_in *in, struct xd_layout *l)
     /* The notes' size depends only on counts: vCPUs with a context, vCPUs, reserved room. */
     l->notes_size = xd_notes_size(in->nctx, in->nvcpus, in->fail_reserve, in->xk != NULL,
                                   &l->xen_notes_off, &l->xen_notes_size, &l->fail_off);
-    uint64_t head = sizeof(Elf64_Ehdr) + l->phnum * sizeof(Elf64_Phdr);
+    uint64_t head = XD_EHDR_SIZE + l->phnum * XD_PHDR_SIZE;
     if (in->notes_first) {
         l->notes_off = align(head, 8);
         head = l->notes_off + l->notes_size;
@@ -149,7 +148,7 @@ int xd_layout_plan(const struct xd_layout_in *in, struct xd_layout *l)
         l->pages_off = in->pages_at;
     }
     l->index_off = l->pages_off + l->npages * XD_PAGE_SIZE;
-    l->index_entsize = in->type == XD_PV ? 16 : 8;
+    l->index_entsize = in->type == XD_PV ? XD_INDEX_P2M_SIZE : XD_INDEX_PFN_SIZE;
     uint64_t end = l->index_off + l->npages * l->index_entsize;
     if (in->xk) {
         l->xk_off = align(end, XD_PAGE_SIZE);
@@ -167,9 +166,9 @@ int xd_layout_plan(const struct xd_layout_in *in, struct xd_layout *l)
     l->shinfo_off = in->have_shinfo ? end : 0;
     end += in->have_shinfo ? XD_PAGE_SIZE : 0;
     l->shstrtab_off = end;
-    xd_elfw_shstrtab(&l->shstrtab_size);
-    l->shnum = 6 + (in->have_shinfo ? 1 : 0);
+    l->shstrtab_size = XD_SHSTRTAB_SIZE;
+    l->shnum = XD_SEC_MAX - (in->have_shinfo ? 0 : 1); /* enum xd_section */
     l->shoff = align(l->shstrtab_off + l->shstrtab_size, 8);
-    l->file_size = l->shoff + l->shnum * sizeof(Elf64_Shdr);
+    l->file_size = l->shoff + l->shnum * XD_SHDR_SIZE;
     return 0;
 }

@@ -7,14 +7,10 @@
 #ifndef XD_LAYOUT_H
 #define XD_LAYOUT_H
 
+#include "format.h"
 #include "model.h"
 #include "pagewalk.h"
 #include "xenkdump.h"
-
-/* p_flags bits of xdump's own (in PF_MASKOS): a PT_LOAD addressed by machine frame (PV), and
-   one whose bytes xdump made (the p2m frame lists for crash), not the guest's. */
-#define XD_PF_MACHINE 0x00100000u
-#define XD_PF_XDUMP 0x00200000u
 
 struct xd_layout_in {
     int type; /* enum xd_domtype */

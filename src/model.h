@@ -10,12 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define XD_PAGE_SHIFT 12
-#define XD_PAGE_SIZE (UINT64_C(1) << XD_PAGE_SHIFT) /* same text as pagewalk.h */
-#define XD_CTX_SIZE 5168u                           /* Xen's vcpu_guest_context_t on x86-64 */
-#define XD_BATCH 1024u                              /* frames per map call */
+#include "format.h" /* XD_PAGE_*, XD_CTX_SIZE, the description's numbers */
 
-enum xd_domtype { XD_PV = 1, XD_HVM = 2, XD_PVH = 3 };
+#define XD_BATCH 1024u /* frames per map call */
+
+enum xd_domtype { XD_PV = XD_DESC_TYPE_PV, XD_HVM = XD_DESC_TYPE_HVM, XD_PVH = XD_DESC_TYPE_PVH };
 
 /* A run of present pfns. Pages are numbered in pfn order across runs: `page` is the number
    of the run's first page - its place in the file's page data. */
@@ -52,7 +51,11 @@ struct xd_seg {
     uint64_t base;
 };
 
-enum xd_vcpu_state { XD_VCPU_NONE = 0, XD_VCPU_ONLINE = 1, XD_VCPU_DOWN = 2 };
+enum xd_vcpu_state {
+    XD_VCPU_NONE = XD_DESC_VCPU_NONE,
+    XD_VCPU_ONLINE = XD_DESC_VCPU_ONLINE,
+    XD_VCPU_DOWN = XD_DESC_VCPU_DOWN
+};
 
 struct xd_vcpu {
     uint32_t id;

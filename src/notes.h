@@ -1,29 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Note payloads of the core (docs/FORMAT.md, "Notes"): sizes first, then the bytes. */
+/* Note payloads of the core (docs/FORMAT.md, "Notes"; their layouts are format.h's): sizes
+   first, then the bytes. */
 #ifndef XD_NOTES_H
 #define XD_NOTES_H
 
+#include "format.h"
 #include "model.h"
-
-#define XD_PRSTATUS_SIZE 336
-#define XD_QEMU_CPUSTATE_SIZE 440
-#define XD_XEN_VERSION_SIZE 1280
-#define XD_DUMPDESC_SIZE 176 /* plus one byte per vCPU */
-#define XD_BADRUN_SIZE 24
-#define XD_CRASH_INFO_WORDS 10 /* Xen's crash_xen_info_t on x86-64 */
-#define XD_VMCOREINFO_MAX 4096 /* bytes of the guest's VMCOREINFO text kept */
-#define XD_INCOMPLETE_SIZE 280 /* the "incomplete" note's descriptor */
-
-/* The XDUMP dump-description note's flags. */
-#define XD_FLAG_PAUSED 1u
-#define XD_FLAG_LIVE 2u
-#define XD_FLAG_SHUTDOWN 4u
-#define XD_FLAG_COMPLETE 8u
 
 struct xd_dumpdesc {
     uint32_t domid, type, nr_vcpus;
     uint8_t uuid[16];
-    char name[64];
+    char name[XD_DESC_NAME_LEN];
     uint64_t tot_pages, nr_pages, max_pfn, flags, started;
     uint32_t shutdown_reason, xen_version;
     const uint8_t *vcpu_state; /* nr_vcpus entries, enum xd_vcpu_state */
@@ -50,9 +37,6 @@ struct xd_notes_in {
     uint64_t crash_info_mfn; /* PV: machine frame of xdump's p2m frame-list list; 0: no note */
 };
 
-/* Bytes of one note with a name of namesz bytes (NUL included) and descsz bytes. */
-uint64_t xd_note_size(uint64_t namesz, uint64_t descsz);
-
 /* Size of the notes segment for nctx vCPUs with a context out of nvcpus, with room for
    fail_reserve unmappable runs (and a Xen CRASH_INFO note when crash_info: PV). The Xen notes'
    offset and size within it, and the unmappable note's offset, are returned through the pointers
@@ -66,6 +50,6 @@ void xd_notes_encode(const struct xd_notes_in *in, uint8_t *buf);
 
 /* Single payloads, for tests: NT_PRSTATUS and QEMU's CPU state of one vCPU. */
 void xd_note_prstatus(const struct xd_vcpu *v, uint8_t out[XD_PRSTATUS_SIZE]);
-void xd_note_qemu_cpustate(const struct xd_vcpu *v, uint8_t out[XD_QEMU_CPUSTATE_SIZE]);
+void xd_note_qemu_cpustate(const struct xd_vcpu *v, uint8_t out[XD_QEMU_SIZE]);
 
 #endif

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "model.h"
+#include "format.h"
 
 /* A valid VMCOREINFO is text: "OSRELEASE=" first, printable lines after. */
 static bool vmci_valid(const char *t, size_t len)
@@ -27,15 +27,18 @@ void xd_vmci_page(struct xd_vmci *v, uint64_t pfn, const uint8_t *page)
         v->len += take;
         v->next_pfn++;
     } else {
-        uint32_t namesz, descsz, type;
-        memcpy(&namesz, page, 4), memcpy(&descsz, page + 4, 4), memcpy(&type, page + 8, 4);
+        /* a note: its header, the name "VMCOREINFO" (padded to 12), the text */
+        const size_t namesz = sizeof(XD_NOTE_VMCOREINFO);
+        const uint64_t at = XD_NOTE_HDR_SIZE + xd_note_pad4(namesz);
+        uint32_t descsz = xd_get_le32(page + 4);
         v->want = 0;
-        if (namesz != 11 || type != 0 || memcmp(page + 12, "VMCOREINFO", 11) != 0 || descsz < 11 ||
+        if (xd_get_le32(page) != namesz || xd_get_le32(page + 8) != XD_NT_VMCOREINFO ||
+            memcmp(page + XD_NOTE_HDR_SIZE, XD_NOTE_VMCOREINFO, namesz) != 0 || descsz < 11 ||
             descsz > XD_VMCOREINFO_MAX)
             return;
         v->want = descsz;
-        v->len = descsz < XD_PAGE_SIZE - 24 ? descsz : XD_PAGE_SIZE - 24;
-        memcpy(v->text, page + 24, v->len);
+        v->len = descsz < XD_PAGE_SIZE - at ? descsz : XD_PAGE_SIZE - at;
+        memcpy(v->text, page + at, v->len);
         v->next_pfn = pfn + 1;
     }
     if (v->len == v->want) {

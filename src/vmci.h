@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "notes.h"
+#include "format.h" /* XD_VMCOREINFO_MAX */
 
 struct xd_vmci {
     char text[XD_VMCOREINFO_MAX];

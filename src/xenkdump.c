@@ -5,15 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format.h"
 #include "p2m.h"
 
 #define PER_PAGE 512u
 #define INVALID_MFN UINT64_MAX
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    memcpy(p, &v, 8); /* x86-64 only: little-endian host, as the rest of xdump */
-}
 
 uint64_t xd_xk_machine_pieces(const struct xd_frames *f, xd_mpiece_fn fn, void *ctx)
 {
@@ -96,11 +92,11 @@ void xd_xk_page(const struct xd_xk *x, const struct xd_frames *f, uint64_t k, ui
     memset(page, 0, 4096);
     if (k == 0) { /* the frame-list list: the frame lists' machine frames */
         for (uint64_t i = 0; i < x->nfl; i++)
-            put64(page + 8 * i, x->base_mfn + 1 + i);
+            xd_put_le64(page + 8 * i, x->base_mfn + 1 + i);
     } else if (k <= x->nfl) { /* frame list k-1: machine frames of p2m pages */
         uint64_t first = (k - 1) * PER_PAGE;
         for (uint64_t i = 0; i < PER_PAGE && first + i < x->np2m; i++)
-            put64(page + 8 * i, p2m_page_mfn(x, first + i));
+            xd_put_le64(page + 8 * i, p2m_page_mfn(x, first + i));
     } else if (k == x->nfl + 1) { /* the p2m page of pfns the dump does not hold */
         memset(page, 0xff, 4096);
     } else { /* a p2m page: each pfn's mfn, or all ones */
@@ -112,7 +108,7 @@ void xd_xk_page(const struct xd_xk *x, const struct xd_frames *f, uint64_t k, ui
                 m++;
             if (pfn < XD_XK_MAX_PFNS && m < f->nmruns && pfn >= f->mruns[m].pfn)
                 mfn = f->mruns[m].mfn + (pfn - f->mruns[m].pfn);
-            put64(page + 8 * i, mfn);
+            xd_put_le64(page + 8 * i, mfn);
         }
     }
 }

@@ -7,12 +7,44 @@
 #include "private.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <xen/grant_table.h>
 #include <xen/hvm/save.h>
+
+#include "format.h"
+
+/* The core carries Xen's vcpu_guest_context raw (.xen_prstatus) and its version strings in the
+   Xen version note; the reader takes them apart by format.h's numbers: pinned here, against
+   Xen's headers (the same in Xen 4.17 and 4.20). */
+#define XD_CTX_AT(f, at) (offsetof(vcpu_guest_context_x86_64_t, f) == (at))
+#define XD_REG_AT(f, at) (offsetof(struct cpu_user_regs_x86_64, f) == (at))
+_Static_assert(sizeof(vcpu_guest_context_x86_64_t) == XD_CTX_SIZE &&
+                   sizeof(vcpu_guest_context_any_t) == XD_CTX_SIZE,
+               "vcpu_guest_context on x86-64");
+_Static_assert(XD_CTX_AT(flags, XD_CTX_FLAGS) && XD_CTX_AT(user_regs, XD_CTX_USER_REGS) &&
+                   XD_CTX_AT(ctrlreg, XD_CTX_CTRLREG) && XD_CTX_AT(fs_base, XD_CTX_FS_BASE) &&
+                   XD_CTX_AT(gs_base_kernel, XD_CTX_GS_BASE_KERNEL) &&
+                   XD_CTX_AT(gs_base_user, XD_CTX_GS_BASE_USER) &&
+                   VGCF_online == XD_CTX_VGCF_ONLINE,
+               "vcpu_guest_context's fields");
+_Static_assert(XD_REG_AT(r15, 0) && XD_REG_AT(rdi, 8 * (XD_REGS_NGPR - 1)) &&
+                   XD_REG_AT(rip, XD_REGS_RIP) && XD_REG_AT(cs, XD_REGS_CS) &&
+                   XD_REG_AT(rflags, XD_REGS_RFLAGS) && XD_REG_AT(rsp, XD_REGS_RSP) &&
+                   XD_REG_AT(ss, XD_REGS_SS) && XD_REG_AT(es, XD_REGS_ES) &&
+                   XD_REG_AT(ds, XD_REGS_DS) && XD_REG_AT(fs, XD_REGS_FS) &&
+                   XD_REG_AT(gs, XD_REGS_GS),
+               "cpu_user_regs' fields");
+_Static_assert(sizeof(xen_extraversion_t) == XD_XEN_VERSION_EXTRA_LEN &&
+                   sizeof(xen_compile_info_t) == XD_XEN_VERSION_COMPILE_INFO_LEN &&
+                   sizeof(xen_capabilities_info_t) == XD_XEN_VERSION_CAPABILITIES_LEN &&
+                   sizeof(xen_changeset_info_t) == XD_XEN_VERSION_CHANGESET_LEN,
+               "the Xen version note's strings");
+#undef XD_CTX_AT
+#undef XD_REG_AT
 
 /* One meaning of a domain's type for every door (xd_domain_info, xd_host_list): a PVH guest is
    an HVM container whose emulation is at most the local APIC and vPCI (libxl's PVH config). */
