@@ -243,7 +243,7 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -g -O1 -fno-omit-fra
 
 $(O)/fuzz/fuzz_p2m: src/p2m.c src/err.c
 $(O)/fuzz/fuzz_pagewalk: src/pagewalk.c
-$(O)/fuzz/fuzz_info: src/info.c src/utf8.c src/cli/info_print.c
+$(O)/fuzz/fuzz_info: src/info.c src/utf8.c src/cli/info_print.c src/uuid.c
 $(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzzin.h $(wildcard src/*.h include/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Isrc/cli -o $@ $(filter %.c,$^) -lelf -ljansson

@@ -12,6 +12,7 @@
 
 #include "info_print.h"
 #include "utf8.h"
+#include "uuid.h"
 
 /* ---- printing ----------------------------------------------------------------------------- */
 
@@ -36,16 +37,6 @@ static void put_human(FILE *f, const char *s)
             putc(*p, f);
         else
             fprintf(f, "\\x%02x", *p);
-    }
-}
-
-static void format_uuid(char out[37], const uint8_t u[16])
-{
-    char *p = out;
-    for (int i = 0; i < 16; i++) {
-        p += sprintf(p, "%02x", u[i]);
-        if (i == 3 || i == 5 || i == 7 || i == 9)
-            *p++ = '-';
     }
 }
 
@@ -235,8 +226,8 @@ static void print_human(const struct xd_core *c, FILE *f)
             kinds[in->format], in->file_size, in->phnum, in->shnum);
     fputs("domain:     ", f);
     if (in->has_description) {
-        char uuid[37];
-        format_uuid(uuid, in->uuid);
+        char uuid[XD_UUID_TEXT];
+        xd_uuid_text(in->uuid, uuid);
         fprintf(f, "%" PRIu32 " ", in->domid);
         if (in->name[0]) {
             putc('"', f);
@@ -354,9 +345,9 @@ static void put_u64(json_t *o, const char *key, uint64_t v, bool hex)
 static void json_domain(const struct xd_core *c, json_t *o)
 {
     const struct xd_core_info *in = xd_core_info(c);
-    char uuid[37] = "";
+    char uuid[XD_UUID_TEXT] = "";
     if (in->has_description)
-        format_uuid(uuid, in->uuid);
+        xd_uuid_text(in->uuid, uuid);
     json_t *d = json_object();
     json_object_set_new(d, "id", in->has_description ? json_integer(in->domid) : json_null());
     json_object_set_new(d, "name", text_or_null(in->name, in->has_description));

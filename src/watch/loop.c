@@ -27,6 +27,7 @@
 
 #include "domain.h"
 #include "private.h"
+#include "uuid.h"
 #include "xdump.h"
 
 #define STATE_NAME ".xdump-watch.state"
@@ -109,7 +110,7 @@ static bool listed(const struct xd_dominfo *doms, size_t n, uint32_t domid, cons
 {
     for (size_t i = 0; i < n; i++) {
         char u[37];
-        xd_watch_uuid_text(doms[i].uuid, u);
+        xd_uuid_text(doms[i].uuid, u);
         if (doms[i].domid == domid && !strcmp(u, uuid))
             return true;
     }
@@ -161,7 +162,7 @@ static void consider(struct watch *w, const struct xd_dominfo *d)
                       .tot_pages = d->tot_pages,
                       .vcpus = d->max_vcpu_id + 1,
                       .paused = d->paused};
-    xd_watch_uuid_text(d->uuid, g.uuid);
+    xd_uuid_text(d->uuid, g.uuid);
     struct seen *s = xd_watch_find_seen(w, g.domid, g.uuid);
     if ((s && !(s->busy && xd_watch_now_ms() >= s->retry_ms)) || queued_or_running(w, g.domid))
         return;

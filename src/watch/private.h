@@ -27,6 +27,7 @@
 #include <sys/types.h>
 
 #include "err.h"
+#include "uuid.h"
 #include "watch.h"
 
 struct xd_host;
@@ -38,7 +39,7 @@ struct guest {
     uint32_t domid;
     char name[64];  /* xenstore's; may be empty */
     char fname[80]; /* for file names */
-    char uuid[37];
+    char uuid[XD_UUID_TEXT];
     char start[32];
     uint64_t tot_pages;
     uint32_t vcpus;
@@ -73,7 +74,7 @@ struct job {
 /* A crash seen in this run (to say things once), with how it ended. */
 struct seen {
     uint32_t domid;
-    char uuid[37];
+    char uuid[XD_UUID_TEXT];
     bool failed; /* dump failed or skipped: SIGHUP tries again */
     bool busy;   /* another xdump was dumping it: tried again at retry_ms */
     long retry_ms;
@@ -115,7 +116,6 @@ struct seen *xd_watch_find_seen(struct watch *w, uint32_t domid, const char *uui
 void xd_watch_set_failed(struct watch *w, const struct guest *g);
 
 /* names.c */
-void xd_watch_uuid_text(const uint8_t u[16], char out[37]);
 
 /* state.c */
 void xd_watch_path(const struct watch *w, const char *base, char *out, size_t n);

@@ -29,11 +29,10 @@
 /* Pages of getpageframeinfo3's array: XD_BATCH entries (Xen takes at most 1024 a call). */
 #define PFINFO_PAGES ((int)((XD_BATCH * sizeof(xen_pfn_t) + XD_PAGE_SIZE - 1) / XD_PAGE_SIZE))
 
-/* A logger that keeps libxenctrl's last complaint for our one-line errors instead of
-   printing it. */
+/* A logger that drops libxenctrl's messages: it would print them to stderr, and each of our
+   one-line errors already names the call that failed and its errno. */
 struct quiet_logger {
     xentoollog_logger vtable;
-    char last[256];
 };
 
 struct xd_domain {

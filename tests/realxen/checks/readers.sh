@@ -71,9 +71,16 @@ cell() {
 # MARK in the log.
 crash_reads() {
     printf 'sys\nbt\nlog\nexit\n' | timeout 300 crash -s "$VMLINUX" "$2" >"$1" 2>&1
-    grep -q "RELEASE: $RELEASE\$" "$1" &&
-        grep -q 'PANIC: "Kernel panic - not syncing: sysrq triggered crash"' "$1" &&
-        grep -q " sysrq_handle_crash at " "$1" && grep -q "XDUMP-GUEST-MARK $3" "$1"
+    grep -q "RELEASE: $RELEASE\$" "$1" || { crash_said "$1" "no RELEASE: $RELEASE"; return 1; }
+    grep -q 'PANIC: "Kernel panic - not syncing: sysrq triggered crash"' "$1" ||
+        { crash_said "$1" "no PANIC line"; return 1; }
+    grep -q " sysrq_handle_crash at " "$1" || { crash_said "$1" "no sysrq_handle_crash frame"; return 1; }
+    grep -q "XDUMP-GUEST-MARK $3" "$1" || { crash_said "$1" "no boot mark in the log"; return 1; }
+}
+# crash_said FILE WHAT: why a crash check failed, with what crash said (its errors, its end).
+crash_said() {
+    echo "    | crash: $2; its errors and last lines:"
+    { grep -iE 'error|invalid|cannot|excluded|not found' "$1" | head -8; tail -6 "$1"; } | sed 's/^/    | /'
 }
 
 # ---- makedumpfile -c / -l -d 31, then crash ---------------------------------------------------
