@@ -2,8 +2,10 @@
 /*
  * The one door to Xen (src/xen/): libxenctrl, libxenstore and the privcmd driver. Everything
  * else in xdump sees plain types (model.h) and can be tested without a hypervisor.
- * Every function returns 0 or a negative XDUMP_E_* status with a one-line message in the
- * domain's error buffer (xd_domain_error()).
+ * A function returns 0 or a negative XDUMP_E_* status with a one-line message in the
+ * domain's (or host's) error buffer, xd_domain_error() / xd_host_error() - unless its
+ * declaration below says otherwise (xd_domain_vcpus, xd_domain_lent_frames, xd_window_map,
+ * xd_host_watch_events, xd_host_reconnect).
  */
 #ifndef XD_DOMAIN_H
 #define XD_DOMAIN_H
@@ -23,7 +25,9 @@ int xd_domain_info(struct xd_domain *d, struct xd_dominfo *info);
 int xd_domain_pause(struct xd_domain *d);
 int xd_domain_unpause(struct xd_domain *d);
 
-/* Contexts of vCPUs 0..max_vcpu_id into vcpus[] (state NONE when Xen has none). */
+/* Contexts of vCPUs 0..max_vcpu_id into vcpus[] (state NONE when Xen has none). Returns 0,
+   1 when they are there but a warning is in xd_domain_error() (Xen gave no HVM CPU record:
+   segment bases, GDTR and IDTR left out), or a negative XDUMP_E_* status. */
 int xd_domain_vcpus(struct xd_domain *d, struct xd_vcpu *vcpus, uint32_t n);
 int xd_domain_xen_version(struct xd_domain *d, struct xd_xenver *v);
 /* Copies the shared_info page; XDUMP_E_XEN when it cannot be mapped (normal for HVM). */

@@ -295,14 +295,17 @@ static int record_bad(struct dump *d, uint64_t pfn, int err)
 
 /* After frames failed: is the domain still there? A dead domain is an error, never a core
    padded with zeros. */
+/* The end of the messages of a dump that stops midway; keep_partial() cuts it when it does
+   keep a core. */
+#define NO_CORE "; no core was written"
+
 static int check_alive(struct dump *d, uint64_t done)
 {
     struct xd_dominfo now;
     int rc = xd_domain_info(d->dom, &now);
     if (rc == -XDUMP_E_DIED || (rc == 0 && now.dying))
         return fail(d, XDUMP_E_DIED,
-                    "domain %u died during the dump (after %llu of %llu pages); no core "
-                    "was written",
+                    "domain %u died during the dump (after %llu of %llu pages)" NO_CORE,
                     d->info.domid, (unsigned long long)done, (unsigned long long)d->frames.npages);
     return pass(d, rc, xd_domain_error(d->dom));
 }
@@ -361,9 +364,7 @@ static int copy_memory(struct dump *d)
         for (; n < XD_BATCH && !cursor_end(f, &c); n++)
             cursor_next(f, &c, &bk->pfns[n], &bk->frames[n]);
         if (d->o->stop && *d->o->stop) {
-            rc = fail(d, XDUMP_E_SIGNAL,
-                      "interrupted after %llu of %llu pages; no core "
-                      "was written",
+            rc = fail(d, XDUMP_E_SIGNAL, "interrupted after %llu of %llu pages" NO_CORE,
                       (unsigned long long)done, (unsigned long long)f->npages);
             break;
         }
@@ -569,7 +570,7 @@ static int keep_partial(struct dump *d, int status)
         return status;
     }
     xd_guardian_output(d->guardian, NULL, true);
-    char *cut = strstr(why, "; no core was written");
+    char *cut = strstr(why, NO_CORE);
     if (cut)
         *cut = 0;
     snprintf(d->err, d->errlen, "%s; the INCOMPLETE core is kept as %s (%llu of %llu pages)", why,

@@ -13,8 +13,8 @@
  * input makes it crash or allocate more than the file's own size in bookkeeping. All is read
  * and checked by xd_core_open(); the accessors below only look at what it kept.
  */
-#ifndef XDUMP_INFO_H
-#define XDUMP_INFO_H
+#ifndef XD_INFO_H
+#define XD_INFO_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -202,4 +202,4 @@ const char *xd_core_errno_name(int err);
 /* A short name of an XD_E_* code ("truncated", ...), for messages and JSON. */
 const char *xd_core_strerror(int code);
 
-#endif /* XDUMP_INFO_H */
+#endif /* XD_INFO_H */

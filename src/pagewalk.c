@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pagewalk: x86-64 guest page tables, read through a callback (see pagewalk.h).
  *

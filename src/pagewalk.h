@@ -11,8 +11,8 @@
  * tables hold (loops, self-maps, garbage): it is counted in table walks, and every entry
  * reached from the tables costs at most a constant amount besides.
  */
-#ifndef XDUMP_PAGEWALK_H
-#define XDUMP_PAGEWALK_H
+#ifndef XD_PAGEWALK_H
+#define XD_PAGEWALK_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -130,4 +130,4 @@ int xd_pagewalk(const struct xd_walk_opts *opts, xd_read_page_fn read_page,
                 xd_frame_to_pfn_fn frame_to_pfn, void *opaque, struct xd_vrange **out, size_t *nout,
                 struct xd_walk_stats *st);
 
-#endif /* XDUMP_PAGEWALK_H */
+#endif /* XD_PAGEWALK_H */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A domain's UUID as text, the one way xdump writes it (RFC 4122's 8-4-4-4-12 lower-case hex):
    the crash hook's state file and log, and `xdump info`. */
-#ifndef XDUMP_UUID_H
-#define XDUMP_UUID_H
+#ifndef XD_UUID_H
+#define XD_UUID_H
 
 #include <stdint.h>
 

@@ -12,12 +12,11 @@
 #include "commands.h"
 #include "xdump.h"
 
-static volatile sig_atomic_t stop_signal;
 static volatile int stop;
 
 static void on_signal(int sig)
 {
-    stop_signal = sig;
+    (void)sig;
     stop = 1;
 }
 

@@ -104,13 +104,17 @@ for s in $(echo "$SCENARIOS" | tr '+' ' '); do
     nfail=$((nfail + $(grep -c '^FAIL:' "$R/$s.check")))
 done
 
-if [ -f "$R/pv/readers/matrix.txt" ] || [ -f "$R/pvh/readers/matrix.txt" ]; then
+# The matrix of this run's scenarios only: a results directory keeps other runs' cells.
+PVM=/dev/null PVHM=/dev/null
+case "+$SCENARIOS+" in *+pv+*) PVM=$R/pv/readers/matrix.txt ;; esac
+case "+$SCENARIOS+" in *+pvh+*) PVHM=$R/pvh/readers/matrix.txt ;; *+pvh-noxl+*) PVHM=$R/pvh-noxl/readers/matrix.txt ;; esac
+if [ -f "$PVM" ] || [ -f "$PVHM" ]; then
     echo "==== readers (issue 15): each cell judged by the guest's own data or xl's pages"
     printf '  %-72s %-5s %-5s\n' reader pv pvh
-    cat "$R"/pv*/readers/matrix.txt 2>/dev/null | cut -d= -f1 | awk '!seen[$0]++' | while read -r c; do
+    cat "$PVM" "$PVHM" 2>/dev/null | cut -d= -f1 | awk '!seen[$0]++' | while read -r c; do
         printf '  %-72s %-5s %-5s\n' "$c" \
-            "$(grep -F "$c=" "$R/pv/readers/matrix.txt" 2>/dev/null | cut -d= -f2)" \
-            "$(cat "$R/pvh/readers/matrix.txt" "$R/pvh-noxl/readers/matrix.txt" 2>/dev/null | grep -F "$c=" | cut -d= -f2)"
+            "$(grep -F "$c=" "$PVM" 2>/dev/null | cut -d= -f2)" \
+            "$(grep -F "$c=" "$PVHM" 2>/dev/null | cut -d= -f2)"
     done
 fi
 echo "==== timings"

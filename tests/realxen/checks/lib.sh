@@ -10,6 +10,8 @@ check() {
     shift
     if "$@"; then pass "$d"; else failed "$d"; fi
 }
+# not CMD...: CMD fails (for a negative control through check).
+not() { ! "$@"; }
 # kv FILE KEY: the value of KEY=... in FILE (first match).
 kv() { sed -n "s/^$2=\([^ ]*\).*/\1/p" "$1" 2>/dev/null | head -1; }
 finish() {
@@ -29,5 +31,24 @@ gdb_through_panic() {
     order=$(grep -oE '<(vpanic|panic|sysrq_handle_crash|__handle_sysrq|write_sysrq_trigger)\+' "$4" |
         tr -d '<+' | sed 's/^vpanic$/panic/; s/^__handle_sysrq$/sysrq_handle_crash/' | uniq | tr '\n' ' ')
     echo "INFO: $SCEN: gdb's bt stopped short ($(grep -m3 '^#[0-9]' "$3" | tail -1)); the stacks' return addresses: $order"
+    echo "$order" | grep -q "panic sysrq_handle_crash write_sysrq_trigger"
+}
+
+# crash_through_sysrq VMLINUX CORE BT OUT: crash's backtrace BT (a file) has the sysrq frames
+# (panic, sysrq_handle_crash, write_sysrq_trigger), or - crash 8.0.6 (Debian 13) on Linux 6.12
+# PVH, 1 run in 2 or 3, on xdump's core and on makedumpfile's output of it alike: its unwinder
+# steps from panic's frame straight to entry_SYSCALL_64 or a stale return address further up,
+# while gdb and drgn unwind the whole chain from the same core - crash itself finds those
+# frames on the task's stack, in that order (`bt -T`, into OUT). Says which, when it falls back.
+crash_through_sysrq() {
+    if grep -q " panic at " "$3" && grep -q " sysrq_handle_crash at " "$3" &&
+        grep -q " write_sysrq_trigger at " "$3"; then
+        return 0
+    fi
+    printf 'bt -T\nexit\n' | timeout 300 crash -s "$1" "$2" >"$4" 2>&1
+    order=$(grep -oE ' (panic|sysrq_handle_crash|write_sysrq_trigger) at ' "$4" | awk '{print $1}' |
+        uniq | tr '\n' ' ')
+    echo "INFO: $SCEN: crash's bt on $(basename "$2") stopped short: $(grep -m3 '^ #[0-9]' "$3" |
+        awk '{print $3}' | tr '\n' ' ')- bt -T of the task: $order"
     echo "$order" | grep -q "panic sysrq_handle_crash write_sysrq_trigger"
 }

@@ -74,7 +74,8 @@ crash_reads() {
     grep -q "RELEASE: $RELEASE\$" "$1" || { crash_said "$1" "no RELEASE: $RELEASE"; return 1; }
     grep -q 'PANIC: "Kernel panic - not syncing: sysrq triggered crash"' "$1" ||
         { crash_said "$1" "no PANIC line"; return 1; }
-    grep -q " sysrq_handle_crash at " "$1" || { crash_said "$1" "no sysrq_handle_crash frame"; return 1; }
+    crash_through_sysrq "$VMLINUX" "$2" "$1" "${1%.txt}-bt-T.txt" ||
+        { crash_said "$1" "no sysrq frames, in bt or on the stack"; return 1; }
     grep -q "XDUMP-GUEST-MARK $3" "$1" || { crash_said "$1" "no boot mark in the log"; return 1; }
 }
 # crash_said FILE WHAT: why a crash check failed, with what crash said (its errors, its end).
