@@ -166,7 +166,7 @@ static int read_state(struct dump *d)
 static int enumerate(struct dump *d)
 {
     struct xd_guest_ops ops = {d->dom,    ops_read,  ops_exist, ops_paged,
-                               ops_error, ops_probe, ops_lent};
+                               ops_error, ops_probe, ops_lent,  d->o->stop};
     uint64_t top;
     int rc;
     if (d->info.type == XD_PV) {

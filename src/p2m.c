@@ -468,6 +468,11 @@ static int scan_gfns(const struct xd_guest_ops *ops, uint64_t max_gpfn, struct p
     ps->next = 0;
     for (uint64_t base = 0; base <= max_gpfn; base += XD_BATCH) {
         size_t n = max_gpfn - base + 1 < XD_BATCH ? (size_t)(max_gpfn - base + 1) : XD_BATCH;
+        if (ops->stop && *ops->stop)
+            return fail(err, errlen, XDUMP_E_SIGNAL,
+                        "interrupted while listing the guest's frames (gfn %#llx of %#llx); no "
+                        "core was written",
+                        (unsigned long long)base, (unsigned long long)max_gpfn);
         int rc = ops->frames_exist(ops->ctx, base, n, present);
         if (rc < 0)
             return fail(err, errlen, -rc, "%s", ops->error(ops->ctx));

@@ -30,6 +30,9 @@ struct xd_guest_ops {
        sorted, in a malloc'd *frames. Returns 1 when named, 0 when Xen cannot say, or a
        negative XDUMP_E_* status. */
     int (*lent_frames)(void *ctx, uint64_t **frames, size_t *n);
+    /* Optional: the dump's stop flag (xdump_options.stop), polled between batches of the HVM
+       gfn scan - a span of 2^28 gfns is 256k hypercalls, minutes of a paused guest. */
+    volatile int *stop;
 };
 
 /* Upper bound on the pfn space we accept from a guest: 2^36 frames (256 TiB). */

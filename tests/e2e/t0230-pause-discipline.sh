@@ -26,6 +26,10 @@ domain 6
   type pv
   memory 16M
   fault delay-ns 300000
+domain 7
+  type hvm
+  ram 0x0 0xff
+  ram 0xfffffff00 0xfffffffff     # a 1 TiB+ gfn span: 256k getpageframeinfo3 calls to list
 W
 say "paused while it runs"
 sim w "$XDUMP" 1 "$T/d1.core" & pid=$!
@@ -67,3 +71,19 @@ set +e; wait $pid; rc=$?; set -e
 [ "$(simstat w 6 pause_count)" = 0 ] || fail "left paused (signal)"
 [ -z "$(ls -A "$T" | grep -E '^\.d6|d6\.core')" ] || fail "files left after the signal"
 [ $(wc -l < "$T/sig.err") = 1 ] || fail "one line, not $(cat "$T/sig.err")"
+
+say "a signal during the HVM gfn scan stops it too (the guest paused meanwhile)"
+"$XSIM" run "$T/w" -- "$XDUMP" 7 "$T/d7.core" 2> "$T/sig7.err" & pid=$!
+for _ in $(seq 250); do [ "$(simstat w 7 pfinfo_calls)" -gt 50 ] && break; sleep 0.02; done
+[ "$(simstat w 7 pause_count)" = 1 ] || fail "dom7 not paused during the scan"
+kill -TERM $pid
+for _ in $(seq 500); do kill -0 $pid 2>/dev/null || break; sleep 0.02; done
+if kill -0 $pid 2>/dev/null; then
+  kill -KILL $pid; fail "SIGTERM ignored during the gfn scan ($(simstat w 7 pfinfo_calls) calls made)"
+fi
+set +e; wait $pid; rc=$?; set -e
+[ $rc = 10 ] || { cat "$T/sig7.err"; fail "SIGTERM in the scan: exit $rc, expected 10"; }
+[ "$(simstat w 7 pause_count)" = 0 ] || fail "left paused (signal in the scan)"
+[ -z "$(ls -A "$T" | grep -E '^\.d7|d7\.core')" ] || fail "files left after the signal in the scan"
+[ $(wc -l < "$T/sig7.err") = 1 ] && grep -q "listing the guest's frames" "$T/sig7.err" ||
+  fail "one line naming the scan, not $(cat "$T/sig7.err")"

@@ -100,7 +100,8 @@ static void host_free(struct host *h)
 
 static struct xd_guest_ops ops_for(struct host *h)
 {
-    return (struct xd_guest_ops){h, read_frames, frames_exist, paged_pages, error, NULL, NULL};
+    return (struct xd_guest_ops){h,     read_frames, frames_exist, paged_pages,
+                                 error, NULL,        NULL,         NULL};
 }
 
 /* p2m leaves for pfns [0, npfn): pfn -> mfn_of(pfn), holes where hole(pfn). Returns the leaf
@@ -306,6 +307,35 @@ Test(p2m, hvm_scan_waits_for_paged_frames)
     cr_assert_eq(f.npages, 3000 - 32);
     cr_assert_eq(f.paged_missing, 0);
     cr_assert_eq(f.nruns, 2);
+    xd_frames_free(&f);
+    host_free(h);
+}
+
+/* The stop flag (a signal) is polled between batches of the gfn scan: a span of 2^28 gfns
+   stops within a batch of being asked to, with XDUMP_E_SIGNAL. */
+static volatile int scan_stop;
+static unsigned scan_calls;
+static int frames_exist_then_stop(void *ctx, uint64_t first, size_t n, uint8_t *present)
+{
+    if (++scan_calls == 5)
+        scan_stop = 1;
+    return frames_exist(ctx, first, n, present);
+}
+
+Test(p2m, hvm_scan_stops_when_asked)
+{
+    struct host *h = host_new();
+    h->exists[0] = 1;
+    struct xd_guest_ops ops = ops_for(h);
+    ops.frames_exist = frames_exist_then_stop;
+    ops.stop = &scan_stop;
+    struct xd_frames f = {0};
+    char err[256] = "";
+    cr_assert_eq(xd_p2m_hvm(&ops, (1ull << 28) - 1, false, &f, err, sizeof(err)), -XDUMP_E_SIGNAL);
+    cr_assert_eq(scan_calls, 5);
+    cr_assert(strstr(err, "interrupted while listing the guest's frames (gfn 0x1400 of "
+                          "0xfffffff)"),
+              "%s", err);
     xd_frames_free(&f);
     host_free(h);
 }
