@@ -260,17 +260,45 @@ static int plan(struct dump *d, uint64_t reserve)
     return 0;
 }
 
+static int pad_to(struct dump *d, uint64_t off)
+{
+    int rc = xd_sink_zeros(d->sink, off - xd_sink_offset(d->sink));
+    return pass(d, rc, xd_sink_error(d->sink));
+}
+
+/* The head goes out in pieces (elfw.c), appended or - after a re-plan - rewritten in place. */
+struct head_out {
+    struct dump *d;
+    bool rewrite;
+    uint64_t off;
+    int rc; /* the sink's status, when it failed */
+};
+
+static int head_out(void *ctx, const void *buf, size_t n)
+{
+    struct head_out *h = ctx;
+    int rc = h->rewrite ? xd_sink_rewrite(h->d->sink, h->off, buf, n)
+                        : xd_sink_write(h->d->sink, buf, n);
+    h->off += n;
+    return rc < 0 ? (h->rc = rc) : 0;
+}
+
 static int write_head(struct dump *d, bool rewrite)
 {
-    uint8_t *head = malloc(d->lay.pages_off);
-    if (!head || xd_elfw_head(&d->lay, &d->lin, head) < 0) {
-        free(head);
-        return fail(d, XDUMP_E_FAIL, "out of memory for the file's head");
+    struct head_out h = {d, rewrite, 0, 0};
+    if (xd_elfw_head(&d->lay, &d->lin, head_out, &h) < 0)
+        return h.rc < 0 ? pass(d, h.rc, xd_sink_error(d->sink))
+                        : fail(d, XDUMP_E_FAIL, "out of memory for the file's head");
+    if (!rewrite)
+        return pad_to(d, d->lay.pages_off);
+    static const uint8_t zeros[16384];
+    for (uint64_t n; h.off < d->lay.pages_off; h.off += n) {
+        n = d->lay.pages_off - h.off < sizeof(zeros) ? d->lay.pages_off - h.off : sizeof(zeros);
+        int rc = xd_sink_rewrite(d->sink, h.off, zeros, (size_t)n);
+        if (rc < 0)
+            return pass(d, rc, xd_sink_error(d->sink));
     }
-    int rc = rewrite ? xd_sink_rewrite(d->sink, 0, head, d->lay.pages_off)
-                     : xd_sink_write(d->sink, head, d->lay.pages_off);
-    free(head);
-    return pass(d, rc, xd_sink_error(d->sink));
+    return 0;
 }
 
 static int record_bad(struct dump *d, uint64_t pfn, int err)
@@ -402,12 +430,6 @@ static int copy_memory(struct dump *d)
         rc = pass(d, w, xd_sink_error(d->sink));
     free(b);
     return rc;
-}
-
-static int pad_to(struct dump *d, uint64_t off)
-{
-    int rc = xd_sink_zeros(d->sink, off - xd_sink_offset(d->sink));
-    return pass(d, rc, xd_sink_error(d->sink));
 }
 
 /* The Xen index: .xen_p2m {pfn, mfn} or .xen_pfn, page after page. */

@@ -27,41 +27,66 @@ static void to_file(void *dst, const void *src, size_t size, Elf_Type type)
     elf64_xlatetof(&d, &s, ELFDATA2LSB);
 }
 
-struct vctx {
-    Elf64_Phdr *ph;
+/* Program headers are built PH_BATCH at a time and translated in place (libelf's translators
+   allow it) before they go out: the head costs 14 KiB whatever the guest's size, where a PV
+   guest's machine pieces alone are 56 bytes per 2 MiB. */
+#define PH_BATCH 256
+struct phout {
+    Elf64_Phdr ph[PH_BATCH];
+    size_t n;
+    uint64_t total;
+    xd_elfw_out out;
+    void *ctx;
+    int rc;
 };
+
+static void flush(struct phout *o)
+{
+    if (o->n && o->rc == 0) {
+        to_file(o->ph, o->ph, o->n * sizeof(*o->ph), ELF_T_PHDR);
+        o->rc = o->out(o->ctx, o->ph, o->n * sizeof(*o->ph));
+    }
+    o->total += o->n;
+    o->n = 0;
+}
+
+static void put(struct phout *o, Elf64_Phdr ph)
+{
+    o->ph[o->n++] = ph;
+    if (o->n == PH_BATCH)
+        flush(o);
+}
 
 static void put_virtual(void *ctx, uint64_t vaddr, uint64_t paddr, uint64_t npages, uint64_t off)
 {
-    struct vctx *v = ctx;
-    *v->ph++ = (Elf64_Phdr){.p_type = PT_LOAD,
-                            .p_flags = PF_R | PF_W | PF_X,
-                            .p_offset = off,
-                            .p_vaddr = vaddr,
-                            .p_paddr = paddr,
-                            .p_filesz = npages * XD_PAGE_SIZE,
-                            .p_memsz = npages * XD_PAGE_SIZE};
+    put(ctx, (Elf64_Phdr){.p_type = PT_LOAD,
+                          .p_flags = PF_R | PF_W | PF_X,
+                          .p_offset = off,
+                          .p_vaddr = vaddr,
+                          .p_paddr = paddr,
+                          .p_filesz = npages * XD_PAGE_SIZE,
+                          .p_memsz = npages * XD_PAGE_SIZE});
 }
 
 struct mctx {
-    Elf64_Phdr *ph;
+    struct phout *o;
     uint64_t pages_off;
 };
 
 static void put_machine(void *ctx, uint64_t mfn, uint64_t page, uint64_t npages)
 {
     struct mctx *m = ctx;
-    *m->ph++ = (Elf64_Phdr){.p_type = PT_LOAD,
-                            .p_flags = PF_R | PF_W | PF_X | XD_PF_MACHINE,
-                            .p_offset = m->pages_off + page * XD_PAGE_SIZE,
-                            .p_paddr = mfn << XD_PAGE_SHIFT,
-                            .p_filesz = npages * XD_PAGE_SIZE,
-                            .p_memsz = npages * XD_PAGE_SIZE};
+    put(m->o, (Elf64_Phdr){.p_type = PT_LOAD,
+                           .p_flags = PF_R | PF_W | PF_X | XD_PF_MACHINE,
+                           .p_offset = m->pages_off + page * XD_PAGE_SIZE,
+                           .p_paddr = mfn << XD_PAGE_SHIFT,
+                           .p_filesz = npages * XD_PAGE_SIZE,
+                           .p_memsz = npages * XD_PAGE_SIZE});
 }
 
-int xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, uint8_t *buf)
+int xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, xd_elfw_out out,
+                 void *ctx)
 {
-    memset(buf, 0, l->pages_off);
     Elf64_Ehdr eh = {.e_type = ET_CORE,
                      .e_machine = EM_X86_64,
                      .e_version = EV_CURRENT,
@@ -78,41 +103,46 @@ int xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, uint8
     eh.e_ident[EI_DATA] = ELFDATA2LSB;
     eh.e_ident[EI_VERSION] = EV_CURRENT;
     eh.e_ident[EI_OSABI] = ELFOSABI_NONE;
-    to_file(buf, &eh, sizeof(eh), ELF_T_EHDR);
+    uint8_t file_eh[sizeof(eh)];
+    to_file(file_eh, &eh, sizeof(eh), ELF_T_EHDR);
+    if (out(ctx, file_eh, sizeof(file_eh)) < 0)
+        return -1;
 
-    /* Built in place, then translated in place (libelf's translators allow it): the head is
-       56 bytes per program header, a PV guest's machine pieces included - not twice that. */
-    Elf64_Phdr *ph = (Elf64_Phdr *)(void *)(buf + sizeof(Elf64_Ehdr));
-    ph[0] = (Elf64_Phdr){.p_type = PT_NOTE,
-                         .p_offset = l->notes_off,
-                         .p_filesz =
-                             l->xen_notes_off - l->notes_off, /* Xen's notes, last, are outside */
-                         .p_align = 4};
+    struct phout *o = malloc(sizeof(*o));
+    if (!o)
+        return -1;
+    o->n = 0, o->total = 0, o->out = out, o->ctx = ctx, o->rc = 0;
+    put(o, (Elf64_Phdr){.p_type = PT_NOTE,
+                        .p_offset = l->notes_off,
+                        .p_filesz = l->xen_notes_off - l->notes_off, /* Xen's notes, last, are
+                                                                        outside */
+                        .p_align = 4});
     const struct xd_frames *f = in->frames;
-    Elf64_Phdr *next = ph + 1;
     if (in->xk) { /* PV: the machine-addressed view crash reads (xenkdump.h), first */
-        struct mctx m = {next, l->pages_off};
-        next += xd_xk_machine_pieces(f, put_machine, &m);
-        *next++ = (Elf64_Phdr){.p_type = PT_LOAD,
-                               .p_flags = PF_R | XD_PF_MACHINE | XD_PF_XDUMP,
-                               .p_offset = l->xk_off,
-                               .p_paddr = in->xk->base_mfn << XD_PAGE_SHIFT,
-                               .p_filesz = in->xk->npages * XD_PAGE_SIZE,
-                               .p_memsz = in->xk->npages * XD_PAGE_SIZE};
+        struct mctx m = {o, l->pages_off};
+        xd_xk_machine_pieces(f, put_machine, &m);
+        put(o, (Elf64_Phdr){.p_type = PT_LOAD,
+                            .p_flags = PF_R | XD_PF_MACHINE | XD_PF_XDUMP,
+                            .p_offset = l->xk_off,
+                            .p_paddr = in->xk->base_mfn << XD_PAGE_SHIFT,
+                            .p_filesz = in->xk->npages * XD_PAGE_SIZE,
+                            .p_memsz = in->xk->npages * XD_PAGE_SIZE});
     }
     for (size_t i = 0; i < l->nphys; i++) { /* HVM/PVH: by pfn (PV has none: see layout.c) */
         const struct xd_run *r = &f->runs[i];
-        next[i] = (Elf64_Phdr){.p_type = PT_LOAD,
-                               .p_flags = PF_R | PF_W | PF_X,
-                               .p_offset = l->pages_off + r->page * XD_PAGE_SIZE,
-                               .p_paddr = r->pfn << XD_PAGE_SHIFT,
-                               .p_filesz = r->count * XD_PAGE_SIZE,
-                               .p_memsz = r->count * XD_PAGE_SIZE};
+        put(o, (Elf64_Phdr){.p_type = PT_LOAD,
+                            .p_flags = PF_R | PF_W | PF_X,
+                            .p_offset = l->pages_off + r->page * XD_PAGE_SIZE,
+                            .p_paddr = r->pfn << XD_PAGE_SHIFT,
+                            .p_filesz = r->count * XD_PAGE_SIZE,
+                            .p_memsz = r->count * XD_PAGE_SIZE});
     }
-    struct vctx v = {next + l->nphys};
-    xd_layout_vpieces(l, in, put_virtual, &v);
-    to_file(buf + sizeof(Elf64_Ehdr), ph, l->phnum * sizeof(*ph), ELF_T_PHDR);
-    return 0; /* nothing is allocated here: the head is built in the caller's buffer */
+    xd_layout_vpieces(l, in, put_virtual, o);
+    flush(o);
+    /* The plan counted them (layout.c): a head with another number would not be the file. */
+    int rc = o->rc < 0 || o->total != l->phnum ? -1 : 0;
+    free(o);
+    return rc;
 }
 
 void xd_elfw_shdrs(const struct xd_layout *l, const struct xd_layout_in *in, uint8_t *buf)

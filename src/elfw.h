@@ -6,9 +6,14 @@
 
 #include "layout.h"
 
-/* Encodes [0, l->pages_off): the ELF header, every program header, zero padding. 0, or -1 when
-   out of memory. */
-int xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, uint8_t *buf);
+/* Receives the head's bytes in order, in pieces (at most 14 KiB each); returns 0 or < 0. */
+typedef int (*xd_elfw_out)(void *ctx, const void *buf, size_t n);
+
+/* Encodes the ELF header and every program header, [0, XD_EHDR_SIZE + l->phnum * XD_PHDR_SIZE),
+   through out(); the caller pads with zeros to l->pages_off. 0, or -1 when out() failed, memory
+   ran out, or the program headers are not the plan's number. */
+int xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, xd_elfw_out out,
+                 void *ctx);
 
 /* Encodes the section headers: l->shnum * XD_SHDR_SIZE bytes (at most XD_SEC_MAX of them);
    their names are format.h's XD_SHSTRTAB. */

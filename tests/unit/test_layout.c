@@ -23,6 +23,29 @@ static struct xd_frames three_runs(void)
     return f;
 }
 
+/* The head's pieces (elfw.c) gathered in one buffer of l->pages_off bytes, zero-padded. */
+struct gather {
+    uint8_t *buf;
+    size_t off, cap;
+};
+
+static int gather(void *ctx, const void *b, size_t n)
+{
+    struct gather *g = ctx;
+    cr_assert_leq(g->off + n, g->cap);
+    memcpy(g->buf + g->off, b, n);
+    g->off += n;
+    return 0;
+}
+
+static void head_into(const struct xd_layout *l, const struct xd_layout_in *in, uint8_t *head)
+{
+    memset(head, 0, l->pages_off);
+    struct gather g = {head, 0, l->pages_off};
+    cr_assert_eq(xd_elfw_head(l, in, gather, &g), 0);
+    cr_assert_eq(g.off, XD_EHDR_SIZE + l->phnum * XD_PHDR_SIZE);
+}
+
 Test(layout, offsets_are_ordered_aligned_and_sized)
 {
     struct xd_frames f = three_runs();
@@ -242,7 +265,7 @@ Test(layout, virtual_ranges_split_where_the_file_has_no_page)
     cr_assert_eq(pieces[0].off, l.pages_off + (0x20 + 0x10) * 4096);
 
     uint8_t *head = malloc(l.pages_off);
-    xd_elfw_head(&l, &in, head);
+    head_into(&l, &in, head);
     Elf64_Ehdr eh;
     memcpy(&eh, head, sizeof(eh));
     cr_assert_eq(eh.e_type, ET_CORE);
@@ -270,7 +293,7 @@ Test(layout, pn_xnum)
     struct xd_layout l;
     cr_assert_eq(xd_layout_plan(&in, &l), 0);
     uint8_t *head = malloc(l.pages_off), sh[7 * 64];
-    xd_elfw_head(&l, &in, head);
+    head_into(&l, &in, head);
     xd_elfw_shdrs(&l, &in, sh);
     Elf64_Ehdr eh;
     Elf64_Shdr s0;
@@ -357,7 +380,7 @@ Test(xenkdump, layout_places_the_machine_view)
     cr_assert_geq(l.xk_off, l.index_off + l.npages * 16);
     cr_assert_geq(l.prstatus_off, l.xk_off + x.npages * 4096);
     uint8_t *head = malloc(l.pages_off);
-    xd_elfw_head(&l, &in, head);
+    head_into(&l, &in, head);
     Elf64_Phdr ph[5];
     memcpy(ph, head + sizeof(Elf64_Ehdr), sizeof(ph));
     cr_assert_eq(ph[1].p_paddr, 0x5000ull << 12);
