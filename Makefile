@@ -104,7 +104,7 @@ $(O)/libxdump.a: $(LIB_OBJ)
 
 # The shared library carries its soname (libxdump.so.ABI); that and libxdump.so are links to it.
 $(O)/libxdump.so.$(VERSION): $(LIB_OBJ) src/libxdump.map
-	rm -f $(filter-out $@,$(wildcard $(O)/libxdump.so.*)) # an older soname's links go
+	rm -f $(filter-out $@ $(O)/libxdump.so.$(SOMAJOR),$(wildcard $(O)/libxdump.so.*)) # an older soname's links go
 	$(CC) -shared -Wl,-soname,libxdump.so.$(SOMAJOR) -Wl,--version-script=src/libxdump.map \
 	  -Wl,--as-needed -Wl,--no-undefined $(LDFLAGS_ALL) -o $@ $(LIB_OBJ) $(LIB_LIBS) -lpthread
 
