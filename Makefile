@@ -29,7 +29,7 @@ PKGS := $(LIB_PKGS) xenforeignmemory xenguest jansson
 DEB_BUILD := gcc make pkg-config libc6-dev libelf-dev libxen-dev zlib1g-dev libcriterion-dev libjansson-dev \
   liblzo2-dev libsnappy-dev libzstd-dev
 DEB_TEST := binutils diffutils coreutils clang libclang-rt-14-dev man-db groff-base qemu-system-x86 gdb crash python3-drgn \
-  makedumpfile python3-libkdumpfile elfutils clang-format mmdebstrap debian-archive-keyring xz-utils
+  makedumpfile python3-libkdumpfile elfutils clang-format mmdebstrap debian-archive-keyring xz-utils zstd
 
 # Evaluated when first used (after `make deps` has run in the parent make).
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))

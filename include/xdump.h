@@ -72,7 +72,8 @@ struct xdump_options {
     bool force;         /* replace an existing output file */
     bool no_virtual;    /* skip the page-table walk (no virtual PT_LOADs) */
     bool keep_partial;  /* on failure, keep what was dumped, marked incomplete (files only) */
-    /* Write a gzip stream (zcat gives back the core) at this zlib level, 1..9; 0: plain.
+    /* Write a gzip stream (zcat gives back the core) at this zlib level, 1..9 (or a zstd
+       stream at this zstd level with compress_zstd, below); 0: plain.
        Blocks are compressed in parallel by `threads` threads (0: one per online CPU). */
     int compress;
     unsigned threads;
@@ -95,6 +96,9 @@ struct xdump_options {
     int format;
     int kdump_compress;
     int dump_level;
+    /* With `compress` (an ELF core): a zstd stream (zstdcat gives back the core) at that zstd
+       level instead of gzip, compressed by `threads` of libzstd's workers. */
+    bool compress_zstd;
 };
 
 enum xdump_format { XDUMP_FORMAT_ELF = 0, XDUMP_FORMAT_KDUMP = 1 };

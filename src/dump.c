@@ -706,8 +706,10 @@ static int run(struct dump *d)
     if (d->info.dying)
         return fail(d, XDUMP_E_NODOMAIN, "domain %u is dying: its memory is being released",
                     d->info.domid);
-    struct xd_sink_options so = {
-        .force = d->o->force, .compress = d->o->compress, .threads = d->o->threads};
+    struct xd_sink_options so = {.force = d->o->force,
+                                 .compress = d->o->compress,
+                                 .zstd = d->o->compress_zstd,
+                                 .threads = d->o->threads};
     char lockmsg[512];
     if ((rc = xd_lock_domain(d->info.domid, &d->lock, lockmsg, sizeof(lockmsg))) < 0)
         return fail(d, -rc, "%s", lockmsg);

@@ -234,9 +234,12 @@ int cmd_dump(int argc, char **argv)
         return XDUMP_E_USAGE;
     } else if (codec == XDUMP_KDUMP_ZLIB) {
         o.compress = COMPRESS_LEVEL; /* an ELF core's gzip stream */
+    } else if (codec == XDUMP_KDUMP_ZSTD) {
+        o.compress = COMPRESS_LEVEL; /* a zstd stream, level 1: zstd's fast end too */
+        o.compress_zstd = true;
     } else if (codec > XDUMP_KDUMP_ZLIB) {
         fprintf(stderr,
-                "xdump: an ELF core is compressed as a gzip stream (-z) only; %s is "
+                "xdump: an ELF core is compressed as a gzip (-z) or zstd stream; %s is "
                 "for --format kdump\n",
                 codecs[codec]);
         return XDUMP_E_USAGE;

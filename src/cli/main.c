@@ -19,6 +19,7 @@ static const char usage[] =
     "  --probe-all     HVM/PVH: try to map every gfn Xen calls absent, not only the\n"
     "                  shared_info and grant frames it names (slow on a large span)\n"
     "  -z, --compress  write a gzip stream (zcat gives the core back); blocks in parallel\n"
+    "  -z --compress zstd  a zstd stream instead (zstdcat gives the core back)\n"
     "  --threads N     compressing threads with -z (default: one per CPU)\n"
     "  --format kdump  makedumpfile's kdump-compressed file (crash, drgn); to - its\n"
     "                  flattened form (makedumpfile -R rebuilds the file)\n"
