@@ -19,15 +19,17 @@ SAN ?= 0
 TSAN ?= 0
 CC ?= cc
 
-# What the library links (and xdump.pc requires); the command also writes JSON (jansson), the
+# What the library links (and xdump.pc requires; lzo2, snappy and libzstd for the kdump format's
+# pages); the command also writes JSON (jansson), the
 # tests drive Xen's own dumper (libxenguest) and foreign mappings (libxenforeignmemory).
-LIB_PKGS := libelf xencontrol xentoollog xenstore zlib
+LIB_PKGS := libelf xencontrol xentoollog xenstore zlib lzo2 snappy libzstd
 PKGS := $(LIB_PKGS) xenforeignmemory xenguest jansson
 
 # Debian 12 packages: to build, to run the tests.
-DEB_BUILD := gcc make pkg-config libc6-dev libelf-dev libxen-dev zlib1g-dev libcriterion-dev libjansson-dev
+DEB_BUILD := gcc make pkg-config libc6-dev libelf-dev libxen-dev zlib1g-dev libcriterion-dev libjansson-dev \
+  liblzo2-dev libsnappy-dev libzstd-dev
 DEB_TEST := binutils diffutils coreutils clang libclang-rt-14-dev man-db groff-base qemu-system-x86 gdb crash python3-drgn \
-  makedumpfile python3-libkdumpfile elfutils clang-format mmdebstrap debian-archive-keyring xz-utils
+  makedumpfile python3-libkdumpfile elfutils clang-format mmdebstrap debian-archive-keyring xz-utils zstd
 
 # Evaluated when first used (after `make deps` has run in the parent make).
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))

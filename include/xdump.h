@@ -72,7 +72,8 @@ struct xdump_options {
     bool force;         /* replace an existing output file */
     bool no_virtual;    /* skip the page-table walk (no virtual PT_LOADs) */
     bool keep_partial;  /* on failure, keep what was dumped, marked incomplete (files only) */
-    /* Write a gzip stream (zcat gives back the core) at this zlib level, 1..9; 0: plain.
+    /* Write a gzip stream (zcat gives back the core) at this zlib level, 1..9 (or a zstd
+       stream at this zstd level with compress_zstd, below); 0: plain.
        Blocks are compressed in parallel by `threads` threads (0: one per online CPU). */
     int compress;
     unsigned threads;
@@ -86,7 +87,31 @@ struct xdump_options {
     /* HVM/PVH: probe by a mapping every gfn Xen calls absent, not only those it names as the
        pages it lent the guest (shared_info, grant frames): for a Xen that lends others. */
     bool probe_all;
+    /* The file's format: XDUMP_FORMAT_ELF (0, the default) or XDUMP_FORMAT_KDUMP,
+       makedumpfile's kdump-compressed file (crash, drgn, libkdumpfile read it); to "-" its
+       flattened form (`makedumpfile -R` rebuilds the file). kdump: physical memory and the
+       notes only, each page compressed with kdump_compress (XDUMP_KDUMP_*), zero pages
+       sharing one page when dump_level has bit 1 (makedumpfile's -d; 0 and 1 so far). Not
+       with `compress` or `keep_partial`. */
+    int format;
+    int kdump_compress;
+    int dump_level;
+    /* With `compress` (an ELF core): a zstd stream (zstdcat gives back the core) at that zstd
+       level instead of gzip, compressed by `threads` of libzstd's workers. */
+    bool compress_zstd;
 };
+
+enum xdump_format { XDUMP_FORMAT_ELF = 0, XDUMP_FORMAT_KDUMP = 1 };
+/* kdump page codecs (their names on the command line: none zlib lzo snappy zstd). */
+enum xdump_kdump_codec {
+    XDUMP_KDUMP_NONE = 0,
+    XDUMP_KDUMP_ZLIB = 1,
+    XDUMP_KDUMP_LZO = 2,
+    XDUMP_KDUMP_SNAPPY = 3,
+    XDUMP_KDUMP_ZSTD = 4,
+};
+/* The highest kdump dump level this xdump implements (zero pages). */
+#define XDUMP_KDUMP_MAX_LEVEL 1
 
 /* What a dump did. */
 struct xdump_result {
@@ -102,7 +127,8 @@ struct xdump_result {
     uint64_t bytes;          /* size of the core */
     unsigned vcpus_with_context, vcpus_total;
     double seconds;
-    uint64_t probed; /* HVM/PVH: gfns Xen called absent that a mapping was asked about */
+    uint64_t probed;     /* HVM/PVH: gfns Xen called absent that a mapping was asked about */
+    uint64_t zero_pages; /* kdump: pages sharing the one zero page (dump level bit 1) */
 };
 
 /*

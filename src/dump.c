@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "diskdump.h"
 #include "domain.h"
 #include "err.h"
 #include "elfw.h"
@@ -74,6 +75,11 @@ struct dump {
     uint64_t bad_frames;
     time_t started;
     struct xd_vmci vmci; /* the guest kernel's VMCOREINFO note, met during the copy */
+    /* --format kdump: the writer (diskdump.h), its plan, and the notes' part it carries */
+    struct xd_dd *kd;
+    struct xd_dd_plan kplan;
+    uint64_t knotes_size, knotes_carried;
+    int ksink_rc; /* the sink's status when one of the writer's outputs failed */
 };
 
 #define fail(d, status, ...) xd_fail((d)->err, (d)->errlen, status, __VA_ARGS__)
@@ -338,6 +344,105 @@ static int check_alive(struct dump *d, uint64_t done)
     return pass(d, rc, xd_domain_error(d->dom));
 }
 
+/* ---- --format kdump: makedumpfile's kdump-compressed file (diskdump.h) ------------------- */
+
+_Static_assert((int)XDUMP_KDUMP_NONE == XD_DD_NONE && (int)XDUMP_KDUMP_ZLIB == XD_DD_ZLIB &&
+                   (int)XDUMP_KDUMP_LZO == XD_DD_LZO && (int)XDUMP_KDUMP_SNAPPY == XD_DD_SNAPPY &&
+                   (int)XDUMP_KDUMP_ZSTD == XD_DD_ZSTD && XD_DD_NCODECS == XDUMP_KDUMP_ZSTD + 1,
+               "the public codec numbers are the writer's");
+
+/* The writer's output is the sink; its failures keep the sink's status and message. */
+static int kd_status(struct dump *d, int rc)
+{
+    if (rc < 0)
+        d->ksink_rc = rc;
+    return rc;
+}
+
+static int kd_append(void *ctx, const void *buf, size_t len)
+{
+    struct dump *d = ctx;
+    return kd_status(d, xd_sink_write(d->sink, buf, len));
+}
+
+static int kd_zeros(void *ctx, uint64_t len)
+{
+    struct dump *d = ctx;
+    return kd_status(d, xd_sink_zeros(d->sink, len));
+}
+
+static int kd_rewrite(void *ctx, uint64_t off, const void *buf, size_t len)
+{
+    struct dump *d = ctx;
+    return kd_status(d, xd_sink_rewrite(d->sink, off, buf, len));
+}
+
+/* A status of the writer as the dump's. */
+static int kdump_status(struct dump *d, int rc)
+{
+    if (rc >= 0)
+        return rc;
+    if (d->ksink_rc)
+        return pass(d, d->ksink_rc, xd_sink_error(d->sink));
+    return fail(d, XDUMP_E_FAIL, "writing the kdump file: %s", xd_dd_strerror(rc));
+}
+
+/* The plan and the file's start: the bitmaps (every present pfn), room for the notes - all
+   of xdump's but Xen's four, which crash would hand to its Xen code (kdump.md 1.3). */
+static int kdump_open(struct dump *d)
+{
+    const struct xd_frames *f = &d->frames;
+    if (!f->nruns)
+        return fail(d, XDUMP_E_FAIL, "internal: nothing to lay out");
+    d->lin.fail_reserve = xd_layout_fail_reserve(f->npages);
+    uint64_t xen_off;
+    d->knotes_size =
+        xd_notes_size(d->nctx, d->nvcpus, d->lin.fail_reserve, false, &xen_off, NULL, NULL);
+    d->knotes_carried = xen_off;
+    uint64_t max_mapnr = f->runs[f->nruns - 1].pfn + f->runs[f->nruns - 1].count;
+    if (xd_dd_plan(max_mapnr, f->npages, d->knotes_carried, &d->kplan) < 0)
+        return fail(d, XDUMP_E_FAIL, "%llu pfns do not fit the kdump format",
+                    (unsigned long long)max_mapnr);
+    struct xd_dd_out out = {d, kd_append, kd_zeros, xd_sink_is_stream(d->sink) ? NULL : kd_rewrite};
+    return kdump_status(
+        d, xd_dd_open(&d->kplan, f, d->o->kdump_compress, d->o->dump_level & 1, &out, &d->kd));
+}
+
+static int kdump_pages(struct dump *d, const uint8_t *base, size_t n, const int *errs)
+{
+    return kdump_status(d, xd_dd_pages(d->kd, base, n, errs));
+}
+
+static uint8_t *encode_notes(struct dump *d, uint64_t size);
+
+/* The notes (the guest's VMCOREINFO among them), the sub-header and the header. */
+static int kdump_tail(struct dump *d)
+{
+    if (d->nbad > d->lin.fail_reserve)
+        return fail(d, XDUMP_E_IO,
+                    "%zu runs of unmappable frames do not fit the room kept in the kdump "
+                    "file's notes (%llu)",
+                    d->nbad, (unsigned long long)d->lin.fail_reserve);
+    uint8_t *notes = encode_notes(d, d->knotes_size);
+    if (!notes)
+        return fail(d, XDUMP_E_FAIL, "out of memory");
+    char rel[XD_DD_UTS_LEN], pb[32];
+    struct xd_dd_head h = {
+        .dump_level = d->o->dump_level, .nr_cpus = d->nctx, .timestamp = (int64_t)d->started};
+    if (xd_vmci_value(&d->vmci, "OSRELEASE", rel, sizeof(rel)))
+        h.release = rel;
+    /* phys_base: crash takes it from the sub-header (x86_64_calc_phys_base()); Linux writes
+       NUMBER(phys_base) in decimal */
+    if (xd_vmci_value(&d->vmci, "NUMBER(phys_base)", pb, sizeof(pb)))
+        h.phys_base = strtoull(pb, NULL, 10);
+    int rc = xd_dd_finish(d->kd, &h, notes, d->knotes_carried);
+    free(notes);
+    struct xd_dd_stats st;
+    xd_dd_stats(d->kd, &st);
+    d->res->zero_pages = st.zero;
+    return kdump_status(d, rc);
+}
+
 /* The dump's pages in pfn order with the frame each is mapped by (PV: its mfn), one after
    another: PV through the p2m's machine-contiguous pieces, HVM/PVH through the runs. */
 struct cursor {
@@ -411,10 +516,12 @@ static int copy_memory(struct dump *d)
         }
         if (rc < 0)
             break;
-        if ((rc = xd_sink_pages_async(d->sink, base, n, bk->errs)) < 0) {
+        if (d->kd)
+            rc = kdump_pages(d, base, n, bk->errs);
+        else if ((rc = xd_sink_pages_async(d->sink, base, n, bk->errs)) < 0)
             rc = pass(d, rc, xd_sink_error(d->sink));
+        if (rc < 0)
             break;
-        }
         done += n;
         d->pages_done = done;
         d->next_pfn = bk->pfns[n - 1] + 1;
@@ -491,11 +598,45 @@ static int write_tail(struct dump *d)
     if (!d->lin.notes_first && (rc = pad_to(d, d->lay.notes_off)) < 0)
         return rc;
 
+    uint8_t *notes = encode_notes(d, d->lay.notes_size);
+    if (!notes)
+        return fail(d, XDUMP_E_FAIL, "out of memory");
+    if (d->lin.notes_first) /* their room before the pages, planned and left zero */
+        rc = xd_sink_rewrite(d->sink, d->lay.notes_off, notes, d->lay.notes_size);
+    else
+        rc = xd_sink_write(d->sink, notes, d->lay.notes_size);
+    free(notes);
+    if (rc < 0)
+        return pass(d, rc, xd_sink_error(d->sink));
+
+    if ((rc = pad_to(d, d->lay.prstatus_off)) < 0)
+        return rc;
+    for (uint32_t i = 0; i < d->nvcpus && rc == 0; i++)
+        if (d->vcpus[i].state != XD_VCPU_NONE)
+            rc = xd_sink_write(d->sink, d->vcpus[i].ctx, XD_CTX_SIZE);
+    if (rc == 0 && d->have_shinfo)
+        rc = xd_sink_write(d->sink, d->shinfo, XD_PAGE_SIZE);
+    if (rc == 0)
+        rc = xd_sink_write(d->sink, XD_SHSTRTAB, XD_SHSTRTAB_SIZE);
+    if (rc < 0)
+        return pass(d, rc, xd_sink_error(d->sink));
+    if ((rc = pad_to(d, d->lay.shoff)) < 0)
+        return rc;
+    uint8_t sh[XD_SEC_MAX * XD_SHDR_SIZE];
+    xd_elfw_shdrs(&d->lay, &d->lin, sh);
+    rc = xd_sink_write(d->sink, sh, d->lay.shnum * XD_SHDR_SIZE);
+    return pass(d, rc, xd_sink_error(d->sink));
+}
+
+/* The notes (notes.c), `size` bytes as xd_notes_size() planned them: malloc'd, or NULL when
+   out of memory. */
+static uint8_t *encode_notes(struct dump *d, uint64_t size)
+{
     uint8_t *states = calloc(d->nvcpus, 1);
-    uint8_t *notes = malloc(d->lay.notes_size);
+    uint8_t *notes = malloc(size);
     if (!states || !notes) {
         free(states), free(notes);
-        return fail(d, XDUMP_E_FAIL, "out of memory");
+        return NULL;
     }
     for (uint32_t i = 0; i < d->nvcpus; i++)
         states[i] = (uint8_t)d->vcpus[i].state;
@@ -536,32 +677,8 @@ static int write_tail(struct dump *d)
                              .reason = d->stop_reason,
                              .crash_info_mfn = d->have_xk ? d->xk.base_mfn : 0};
     xd_notes_encode(&in, notes);
-    if (d->lin.notes_first) /* their room before the pages, planned and left zero */
-        rc = xd_sink_rewrite(d->sink, d->lay.notes_off, notes, d->lay.notes_size);
-    else
-        rc = xd_sink_write(d->sink, notes, d->lay.notes_size);
-    free(notes);
     free(states);
-    if (rc < 0)
-        return pass(d, rc, xd_sink_error(d->sink));
-
-    if ((rc = pad_to(d, d->lay.prstatus_off)) < 0)
-        return rc;
-    for (uint32_t i = 0; i < d->nvcpus && rc == 0; i++)
-        if (d->vcpus[i].state != XD_VCPU_NONE)
-            rc = xd_sink_write(d->sink, d->vcpus[i].ctx, XD_CTX_SIZE);
-    if (rc == 0 && d->have_shinfo)
-        rc = xd_sink_write(d->sink, d->shinfo, XD_PAGE_SIZE);
-    if (rc == 0)
-        rc = xd_sink_write(d->sink, XD_SHSTRTAB, XD_SHSTRTAB_SIZE);
-    if (rc < 0)
-        return pass(d, rc, xd_sink_error(d->sink));
-    if ((rc = pad_to(d, d->lay.shoff)) < 0)
-        return rc;
-    uint8_t sh[XD_SEC_MAX * XD_SHDR_SIZE];
-    xd_elfw_shdrs(&d->lay, &d->lin, sh);
-    rc = xd_sink_write(d->sink, sh, d->lay.shnum * XD_SHDR_SIZE);
-    return pass(d, rc, xd_sink_error(d->sink));
+    return notes;
 }
 
 /* --keep-partial: after a failure, the file is completed as far as it can be - pages never
@@ -612,8 +729,10 @@ static int run(struct dump *d)
     if (d->info.dying)
         return fail(d, XDUMP_E_NODOMAIN, "domain %u is dying: its memory is being released",
                     d->info.domid);
-    struct xd_sink_options so = {
-        .force = d->o->force, .compress = d->o->compress, .threads = d->o->threads};
+    struct xd_sink_options so = {.force = d->o->force,
+                                 .compress = d->o->compress,
+                                 .zstd = d->o->compress_zstd,
+                                 .threads = d->o->threads};
     char lockmsg[512];
     if ((rc = xd_lock_domain(d->info.domid, &d->lock, lockmsg, sizeof(lockmsg))) < 0)
         return fail(d, -rc, "%s", lockmsg);
@@ -636,12 +755,13 @@ static int run(struct dump *d)
         return rc;
     if (d->info.type == XD_PV && xd_m2p_build(&d->frames, &d->m2p) < 0)
         return fail(d, XDUMP_E_FAIL, "out of memory for the inverse p2m");
-    if (d->info.type == XD_PV) {
+    bool kdump = d->o->format == XDUMP_FORMAT_KDUMP;
+    if (d->info.type == XD_PV && !kdump) { /* kdump: pfn-addressed pages only */
         if (xd_xk_plan(&d->frames, &d->xk) < 0)
             return fail(d, XDUMP_E_FAIL, "out of memory for the p2m frame lists");
         d->have_xk = true;
     }
-    if (!d->o->no_virtual && (rc = walk_page_tables(d)) < 0)
+    if (!d->o->no_virtual && !kdump && (rc = walk_page_tables(d)) < 0)
         return rc;
     if (d->info.type == XD_PV)
         pv_cr3_to_pfn(d);
@@ -650,12 +770,16 @@ static int run(struct dump *d)
        before the copy: freed, it still counted in the peak RSS (glibc keeps it, below a mmap
        threshold the 4 MiB p2m buffer's free has raised): 1 MiB of a 64 GiB PV guest's 14.5. */
     malloc_trim(0);
-    if ((rc = plan(d, xd_layout_fail_reserve(d->frames.npages))) < 0 ||
-        (rc = write_head(d, false)) < 0)
+    if (kdump)
+        rc = kdump_open(d);
+    else if ((rc = plan(d, xd_layout_fail_reserve(d->frames.npages))) == 0)
+        rc = write_head(d, false);
+    if (rc < 0)
         return rc;
     d->head_written = true;
     malloc_trim(0);
-    if ((rc = copy_memory(d)) < 0 || (rc = write_index(d)) < 0 || (rc = write_tail(d)) < 0 ||
+    if ((rc = copy_memory(d)) < 0 || (kdump && (rc = kdump_tail(d)) < 0) ||
+        (!kdump && ((rc = write_index(d)) < 0 || (rc = write_tail(d)) < 0)) ||
         (rc = check_alive(d, d->frames.npages)) < 0)
         return keep_partial(d, rc);
     d->res->bytes = xd_sink_offset(d->sink);
@@ -696,8 +820,38 @@ int xdump_dump(const struct xdump_options *opts, struct xdump_result *res, char 
     return rc;
 }
 
+/* What the options cannot ask together, and what this xdump does not implement. */
+static int check_options(const struct xdump_options *o, char *err, size_t errlen)
+{
+    if (o->format != XDUMP_FORMAT_ELF && o->format != XDUMP_FORMAT_KDUMP)
+        return xd_fail(err, errlen, XDUMP_E_USAGE, "unknown output format %d", o->format);
+    if (o->format == XDUMP_FORMAT_ELF)
+        return 0;
+    if (o->compress)
+        return xd_fail(err, errlen, XDUMP_E_USAGE,
+                       "the kdump format compresses each page itself: choose its codec "
+                       "instead of a gzip stream");
+    if (o->keep_partial)
+        return xd_fail(err, errlen, XDUMP_E_USAGE,
+                       "--keep-partial is for ELF cores; the kdump format does not keep one yet");
+    if (o->kdump_compress < 0 || o->kdump_compress >= XD_DD_NCODECS)
+        return xd_fail(err, errlen, XDUMP_E_USAGE, "unknown kdump codec %d", o->kdump_compress);
+    if (o->dump_level < 0 || o->dump_level > 31)
+        return xd_fail(err, errlen, XDUMP_E_USAGE, "dump level %d: makedumpfile's are 0 to 31",
+                       o->dump_level);
+    if (o->dump_level > XDUMP_KDUMP_MAX_LEVEL)
+        return xd_fail(err, errlen, XDUMP_E_USAGE,
+                       "dump level %d: this xdump filters zero pages only (levels 0 and 1); "
+                       "the mem_map filter is not built yet",
+                       o->dump_level);
+    return 0;
+}
+
 static int dump(const struct xdump_options *o, struct xdump_result *res, char *err, size_t errlen)
 {
+    int bad = -check_options(o, err, errlen);
+    if (bad)
+        return bad;
     struct dump d = {.o = o, .res = res, .err = err, .errlen = errlen, .lock = -1};
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -728,6 +882,7 @@ static int dump(const struct xdump_options *o, struct xdump_result *res, char *e
     res->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     xd_m2p_free(&d.m2p);
     xd_xk_free(&d.xk);
+    xd_dd_free(d.kd);
     xd_frames_free(&d.frames);
     free(d.vranges);
     free(d.vcpus);

@@ -10,6 +10,7 @@
  * what disagrees as warnings: a reader of a possibly damaged core should show all it can.
  */
 #include "info.h"
+#include "diskdump.h"
 #include "format.h"
 #include "utf8.h"
 
@@ -1216,12 +1217,117 @@ static void check_xdump(struct reader *r)
         }
 }
 
+/* ---- makedumpfile's kdump-compressed file (docs/FORMAT.md; diskdump.h's numbers) --------- */
+
+#define KDUMP_MAX_NOTES (64u << 20)
+
+/* The pfns of bitmap 2 (dumped), as runs: read in 64 KiB pieces, max_mapnr bits at most. */
+static int kdump_runs(struct reader *r, uint64_t off, uint64_t max_mapnr)
+{
+    uint8_t buf[65536];
+    uint64_t start = 0, bytes = (max_mapnr + 7) / 8;
+    bool in_run = false;
+    for (uint64_t at = 0; at < bytes; at += sizeof(buf)) {
+        size_t n = bytes - at < sizeof(buf) ? (size_t)(bytes - at) : sizeof(buf);
+        int rc = read_at(r, off + at, buf, n, "kdump bitmap 2");
+        if (rc)
+            return rc;
+        for (size_t i = 0; i < n * 8; i++) {
+            uint64_t pfn = at * 8 + i;
+            bool set = pfn < max_mapnr && (buf[i >> 3] >> (i & 7) & 1);
+            if (set && !in_run)
+                start = pfn, in_run = true;
+            else if (!set && in_run && (rc = add_run(r, start, pfn - start)))
+                return rc;
+            in_run = set;
+        }
+    }
+    return in_run ? add_run(r, start, max_mapnr - start) : 0;
+}
+
+static const char *kdump_codec(uint32_t status)
+{
+    static const struct {
+        uint32_t flag;
+        const char *name;
+    } codecs[] = {{XD_DD_COMPRESSED_ZLIB, "zlib"},
+                  {XD_DD_COMPRESSED_LZO, "lzo"},
+                  {XD_DD_COMPRESSED_SNAPPY, "snappy"},
+                  {XD_DD_COMPRESSED_ZSTD, "zstd"}};
+    for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++)
+        if (status & codecs[i].flag)
+            return codecs[i].name;
+    return "none";
+}
+
+/* The header, sub-header and notes (the same notes as an ELF core's), and the pages bitmap 2
+   says are in the file - each with its descriptor inside the file. */
+static int read_kdump(struct reader *r)
+{
+    struct xd_core_info *in = &r->c->info;
+    uint8_t h[XD_DD_HEADER_SIZE], sub[XD_DD_SUB_SIZE];
+    int rc = read_at(r, 0, h, sizeof(h), "kdump header");
+    if (rc)
+        return rc;
+    in->format = XD_CORE_KDUMP;
+    in->file_size = r->size;
+    uint32_t version = xd_get_le32(h + XD_DD_H_VERSION);
+    uint32_t block = xd_get_le32(h + XD_DD_H_BLOCK_SIZE);
+    uint64_t sub_blocks = xd_get_le32(h + XD_DD_H_SUB_HDR_SIZE);
+    uint64_t bitmap_blocks = xd_get_le32(h + XD_DD_H_BITMAP_BLOCKS);
+    in->kdump_version = version;
+    in->kdump_status = xd_get_le32(h + XD_DD_H_STATUS);
+    snprintf(in->kdump_codec, sizeof(in->kdump_codec), "%s", kdump_codec(in->kdump_status));
+    if (version < 4 || version > 64)
+        return fail(r, XD_E_UNSUPPORTED,
+                    "kdump header version %" PRIu32 " (this xdump reads 4 and later)", version);
+    if (block != XD_DD_BLOCK)
+        return fail(r, XD_E_UNSUPPORTED, "kdump block size %" PRIu32 ", not 4096", block);
+    if ((rc = read_at(r, XD_DD_BLOCK, sub, sizeof(sub), "kdump sub-header")))
+        return rc;
+    in->kdump_dump_level = (int32_t)xd_get_le32(sub + XD_DD_S_DUMP_LEVEL);
+    uint64_t max_mapnr = xd_get_le32(h + XD_DD_H_MAX_MAPNR);
+    if (version >= 6 && xd_get_le64(sub + XD_DD_S_MAX_MAPNR_64))
+        max_mapnr = xd_get_le64(sub + XD_DD_S_MAX_MAPNR_64);
+    in->max_mapnr = max_mapnr;
+    uint64_t note_off = xd_get_le64(sub + XD_DD_S_OFFSET_NOTE);
+    uint64_t note_size = xd_get_le64(sub + XD_DD_S_SIZE_NOTE);
+    if (note_size > KDUMP_MAX_NOTES)
+        return fail(r, XD_E_CORRUPT, "kdump notes of %" PRIu64 " bytes", note_size);
+    if (note_size && ((rc = in_file(r, note_off, note_size, "kdump notes")) ||
+                      (rc = parse_notes(r, note_off, note_size, "the kdump notes"))))
+        return rc;
+    /* each bitmap half the blocks, and room for max_mapnr bits (crash's dump_is_partial()) */
+    uint64_t half = bitmap_blocks * XD_DD_BLOCK / 2;
+    if (bitmap_blocks % 2 || half < (max_mapnr + 7) / 8)
+        return fail(r, XD_E_CORRUPT,
+                    "kdump bitmaps of %" PRIu64 " blocks cannot hold %" PRIu64 " pfns",
+                    bitmap_blocks, max_mapnr);
+    uint64_t bm = (1 + sub_blocks) * XD_DD_BLOCK;
+    if ((rc = in_file(r, bm, 2 * half, "kdump bitmaps")) ||
+        (rc = kdump_runs(r, bm + half, max_mapnr)))
+        return rc;
+    if ((rc = in_file(r, bm + 2 * half, in->nr_pages * XD_DD_DESC_SIZE, "kdump page descriptors")))
+        return rc;
+    if ((rc = build_vcpus(r)))
+        return rc;
+    if (in->has_description && in->desc_nr_pages != in->nr_pages)
+        warn(r, "the description says %" PRIu64 " pages, the kdump bitmap holds %" PRIu64,
+             in->desc_nr_pages, in->nr_pages);
+    if (in->kdump_status & XD_DD_INCOMPLETE)
+        warn(r, "the kdump header says INCOMPLETE: pages at the end are missing");
+    return 0;
+}
+
 /* ---- open / close ------------------------------------------------------------------------- */
 
 static int read_core(struct reader *r)
 {
     uint8_t ehdr[XD_EHDR_SIZE];
     int rc;
+    if (r->size >= XD_DD_HEADER_SIZE && read_at(r, 0, ehdr, 8, "signature") == 0 &&
+        !memcmp(ehdr, XD_DD_SIGNATURE, 8))
+        return read_kdump(r);
     if ((rc = check_ehdr(r, ehdr)) || (rc = check_tables(r, ehdr)) || (rc = open_elf(r)))
         return rc;
     struct xd_core_info *in = &r->c->info;

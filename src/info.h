@@ -36,6 +36,7 @@ enum xd_core_format {
     XD_CORE_XDUMP = 1, /* program headers and an "XDUMP" dump-description note */
     XD_CORE_ELF = 2,   /* program headers, no "XDUMP" description (another ELF core dumper) */
     XD_CORE_XEN = 3,   /* Xen's dump-core format: sections only, no program headers */
+    XD_CORE_KDUMP = 4, /* makedumpfile's kdump-compressed file (`xdump --format kdump`) */
 };
 
 /* Domain type; the numbers are the dump description's (docs/FORMAT.md). */
@@ -150,6 +151,12 @@ struct xd_core_info {
     char stop_reason[257];
     uint64_t phys_base;    /* NUMBER(phys_base) */
     uint64_t kaslr_offset; /* KERNELOFFSET */
+
+    /* A kdump-compressed file (format XD_CORE_KDUMP): its header, the pages of bitmap 2. */
+    uint32_t kdump_version, kdump_status;
+    int32_t kdump_dump_level;
+    char kdump_codec[8];
+    uint64_t max_mapnr;
 };
 
 struct xd_core; /* an opened core: all of the above, read and checked */

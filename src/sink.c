@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "compress.h"
 #include "model.h"
@@ -39,6 +40,8 @@ struct xd_sink {
     uint64_t fpos; /* bytes of the output so far: off, or the compressed stream's length */
     uint64_t drop_every, drop_mark, drop_prev; /* page-cache dropping, see drop_cache() */
     struct xd_gz *gz;                          /* compressing; then only its writer calls put() */
+    ZSTD_CCtx *zs;                             /* compressing to zstd (its own worker threads) */
+    uint8_t *zbuf;                             /* zstd's output, ZSTD_CStreamOutSize() bytes */
     bool write_failed;                         /* put() failed under the compressor: err says why */
     struct async async;
     char path[4096];
@@ -144,6 +147,44 @@ static int gz_status(struct xd_sink *s, int rc)
                 strerror(-rc));
 }
 
+/* ---- a zstd stream: libzstd's own workers compress, this thread writes in order ------------ */
+
+static int zstd_open(struct xd_sink *s, int level, unsigned threads)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned n = threads ? threads : cpus > 0 ? (unsigned)cpus : 1;
+    s->zs = ZSTD_createCCtx();
+    s->zbuf = malloc(ZSTD_CStreamOutSize());
+    if (!s->zs || !s->zbuf)
+        return fail(s, XDUMP_E_FAIL, "out of memory for the zstd stream");
+    /* nbWorkers >= 1: the input is compressed in jobs by libzstd's threads while this one goes
+       on; a libzstd built without threads refuses it, and then compresses alone */
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(s->zs, ZSTD_c_compressionLevel, level)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(s->zs, ZSTD_c_checksumFlag, 1)))
+        return fail(s, XDUMP_E_FAIL, "zstd refuses level %d", level);
+    if (n > 1)
+        (void)ZSTD_CCtx_setParameter(s->zs, ZSTD_c_nbWorkers, (int)n);
+    return 0;
+}
+
+/* Feeds len bytes (end: and ends the frame), writing what comes out. */
+static int zstd_put(struct xd_sink *s, const void *buf, size_t len, ZSTD_EndDirective end)
+{
+    ZSTD_inBuffer in = {buf, len, 0};
+    for (;;) {
+        ZSTD_outBuffer out = {s->zbuf, ZSTD_CStreamOutSize(), 0};
+        size_t left = ZSTD_compressStream2(s->zs, &out, &in, end);
+        if (ZSTD_isError(left))
+            return fail(s, XDUMP_E_IO, "compressing %s: %s", s->path, ZSTD_getErrorName(left));
+        struct iovec iov = {s->zbuf, out.pos};
+        int rc = out.pos ? put(s, &iov, 1) : 0;
+        if (rc < 0)
+            return rc;
+        if (end == ZSTD_e_end ? left == 0 : in.pos == in.size)
+            return 0;
+    }
+}
+
 static int create_temporary(struct xd_sink *s, const char *path, bool force)
 {
     struct stat st;
@@ -193,7 +234,9 @@ int xd_sink_open_with(const char *path, const struct xd_sink_options *o, struct 
     } else {
         rc = create_temporary(s, path, o->force);
     }
-    if (rc == 0 && o->compress) {
+    if (rc == 0 && o->compress && o->zstd) {
+        rc = zstd_open(s, o->compress, o->threads);
+    } else if (rc == 0 && o->compress) {
         rc = xd_gz_open(o->compress, o->threads, o->block, put_compressed, s, &s->gz);
         if (rc == -EINVAL)
             rc = fail(s, XDUMP_E_USAGE,
@@ -206,6 +249,8 @@ int xd_sink_open_with(const char *path, const struct xd_sink_options *o, struct 
     if (rc < 0) {
         snprintf(err, errlen, "%s", s->err);
         remove_temporary(s);
+        ZSTD_freeCCtx(s->zs);
+        free(s->zbuf);
         free(s);
         return rc;
     }
@@ -221,12 +266,12 @@ int xd_sink_open(const char *path, bool force, struct xd_sink **out, char *err, 
 
 bool xd_sink_is_stream(const struct xd_sink *s)
 {
-    return s->stream || s->gz;
+    return s->stream || s->gz || s->zs;
 }
 
 bool xd_sink_is_compressed(const struct xd_sink *s)
 {
-    return s->gz != NULL;
+    return s->gz != NULL || s->zs != NULL;
 }
 
 uint64_t xd_sink_offset(struct xd_sink *s)
@@ -245,6 +290,10 @@ static int write_bytes(struct xd_sink *s, const void *buf, size_t len)
         s->off += len;
         return gz_status(s, xd_gz_write(s->gz, buf, len));
     }
+    if (s->zs) {
+        s->off += len;
+        return zstd_put(s, buf, len, ZSTD_e_continue);
+    }
     struct iovec iov = {(void *)buf, len};
     return put_plain(s, &iov, 1);
 }
@@ -255,7 +304,7 @@ static int write_zeros(struct xd_sink *s, uint64_t len)
         s->off += len;
         return gz_status(s, xd_gz_zeros(s->gz, len));
     }
-    if (!s->stream) { /* a hole: the file is sized at commit */
+    if (!s->stream && !s->zs) { /* a hole: the file is sized at commit */
         s->off += len;
         s->fpos += len;
         return 0;
@@ -399,7 +448,7 @@ static void async_stop(struct xd_sink *s)
 
 static int write_pages(struct xd_sink *s, const uint8_t *pages, size_t n, const int *skip)
 {
-    if (s->gz)
+    if (s->gz || s->zs)
         return pages_compressed(s, pages, n, skip);
     struct iovec iov[64];
     int niov = 0, rc = 0;
@@ -432,7 +481,7 @@ int xd_sink_rewrite(struct xd_sink *s, uint64_t off, const void *buf, size_t len
     int rc = xd_sink_wait(s);
     if (rc < 0)
         return rc;
-    if (s->gz)
+    if (s->gz || s->zs)
         return fail(s, XDUMP_E_IO, "%s: a compressed core cannot be rewritten; dump without -z",
                     s->path);
     if (s->stream)
@@ -453,6 +502,8 @@ int xd_sink_rewrite(struct xd_sink *s, uint64_t off, const void *buf, size_t len
 /* Ends the compressed stream, if any. */
 static int finish_compression(struct xd_sink *s)
 {
+    if (s->zs)
+        return zstd_put(s, NULL, 0, ZSTD_e_end);
     if (!s->gz)
         return 0;
     int rc = gz_status(s, xd_gz_finish(s->gz));
@@ -500,6 +551,8 @@ int xd_sink_commit(struct xd_sink *s, char *err, size_t errlen)
         remove_temporary(s);
         snprintf(err, errlen, "%s", s->err);
     }
+    ZSTD_freeCCtx(s->zs);
+    free(s->zbuf);
     free(s);
     return rc;
 }
@@ -510,6 +563,8 @@ void xd_sink_abort(struct xd_sink *s)
         return;
     async_stop(s);
     xd_gz_free(s->gz);
+    ZSTD_freeCCtx(s->zs);
+    free(s->zbuf);
     remove_temporary(s);
     free(s);
 }

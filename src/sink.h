@@ -8,6 +8,8 @@
  * Compressed (options.compress): the bytes go out as one gzip stream (compress.c: blocks
  * deflated in parallel, written in order), to the file or to standard output; `zcat` gives
  * back exactly the bytes written. No holes, and no going back (xd_sink_rewrite() fails).
+ * With options.zstd it is a zstd stream instead (libzstd's streaming API, its own workers
+ * compressing while the writer goes on), which `zstdcat` gives back.
  *
  * A regular file does not fill the host's page cache: every `drop_cache_every` bytes the
  * newest part is sent to disk (sync_file_range) and the part before it, written by then, is
@@ -31,6 +33,8 @@ struct xd_sink;
 struct xd_sink_options {
     bool force;                /* replace an existing file */
     int compress;              /* 0: plain; 1..9: a gzip stream at this zlib level */
+    bool zstd;                 /* with compress: a zstd stream at that level instead (libzstd's
+                                  own `threads` workers; zstdcat gives back the bytes) */
     unsigned threads;          /* compressing threads; 0: one per online CPU */
     size_t block;              /* bytes per compressed block; 0: 1 MiB */
     uint64_t drop_cache_every; /* bytes; 0: XD_SINK_DROP_CACHE_DEFAULT; UINT64_MAX: never */

@@ -46,3 +46,22 @@ void xd_vmci_page(struct xd_vmci *v, uint64_t pfn, const uint8_t *page)
         v->want = 0;
     }
 }
+
+size_t xd_vmci_value(const struct xd_vmci *v, const char *key, char *out, size_t cap)
+{
+    size_t klen = strlen(key);
+    if (!v->found || !cap)
+        return 0;
+    for (size_t at = 0; at < v->len;) {
+        const char *line = v->text + at, *nl = memchr(line, '\n', v->len - at);
+        size_t len = nl ? (size_t)(nl - line) : v->len - at;
+        if (len > klen && !memcmp(line, key, klen) && line[klen] == '=') {
+            size_t n = len - klen - 1 < cap - 1 ? len - klen - 1 : cap - 1;
+            memcpy(out, line + klen + 1, n);
+            out[n] = 0;
+            return n;
+        }
+        at += len + 1;
+    }
+    return 0;
+}

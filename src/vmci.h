@@ -24,4 +24,8 @@ struct xd_vmci {
    Costs one 16-byte compare per page until a note is found, nothing after. */
 void xd_vmci_page(struct xd_vmci *v, uint64_t pfn, const uint8_t *page);
 
+/* The value of KEY=value in the text found (e.g. "OSRELEASE", "NUMBER(phys_base)"), cut to
+   cap - 1 bytes and NUL-terminated in out: its length, or 0 when not found. */
+size_t xd_vmci_value(const struct xd_vmci *v, const char *key, char *out, size_t cap);
+
 #endif

@@ -74,8 +74,48 @@ static int parse_threads(const char *a, unsigned *threads)
     return 0;
 }
 
+/* --compress's codec names (XDUMP_KDUMP_* in this order); "gzip" is -z's for an ELF core. */
+static const char *const codecs[] = {"none", "zlib", "lzo", "snappy", "zstd"};
+
+static int codec_of(const char *name)
+{
+    for (int c = 0; c < (int)(sizeof(codecs) / sizeof(codecs[0])); c++)
+        if (!strcmp(name, codecs[c]))
+            return c;
+    return !strcmp(name, "gzip") ? XDUMP_KDUMP_ZLIB : -1;
+}
+
+static int parse_level(const char *a, int *level)
+{
+    char *end;
+    long n = strtol(a, &end, 10);
+    if (!*a || *end || n < 0 || n > 31) {
+        fprintf(stderr, "xdump: -d wants a dump level from 0 to 31 (makedumpfile's), not '%s'\n",
+                a);
+        return -1;
+    }
+    if (n > XDUMP_KDUMP_MAX_LEVEL) {
+        fprintf(stderr,
+                "xdump: -d %ld: this xdump filters zero pages only (-d 0 or -d 1); free, "
+                "cache and user pages need the mem_map filter, not built yet\n",
+                n);
+        return -1;
+    }
+    *level = (int)n;
+    return 0;
+}
+
 /* Long options whose short form is a letter answer that letter; the others a code above it. */
-enum { OPT_LIVE = 256, OPT_NO_VIRTUAL, OPT_PROBE_ALL, OPT_KEEP_PARTIAL, OPT_PROGRESS, OPT_THREADS };
+enum {
+    OPT_LIVE = 256,
+    OPT_NO_VIRTUAL,
+    OPT_PROBE_ALL,
+    OPT_KEEP_PARTIAL,
+    OPT_PROGRESS,
+    OPT_THREADS,
+    OPT_FORMAT,
+    OPT_COMPRESS
+};
 
 static const struct option dump_options[] = {
     {"live", no_argument, NULL, OPT_LIVE},
@@ -85,7 +125,9 @@ static const struct option dump_options[] = {
     {"keep-partial", no_argument, NULL, OPT_KEEP_PARTIAL},
     {"quiet", no_argument, NULL, 'q'},
     {"progress", no_argument, NULL, OPT_PROGRESS},
-    {"compress", no_argument, NULL, 'z'},
+    {"compress", optional_argument, NULL, OPT_COMPRESS},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"dump-level", required_argument, NULL, 'd'},
     {"threads", required_argument, NULL, OPT_THREADS},
     {0},
 };
@@ -94,13 +136,14 @@ int cmd_dump(int argc, char **argv)
 {
     struct xdump_options o = XDUMP_OPTIONS_INIT;
     struct ui ui = {.last_percent = -1};
-    bool want_progress = false, threads_given = false;
+    bool want_progress = false, threads_given = false, level_given = false;
+    int codec = -1; /* --compress CODEC */
     int c;
     opterr = 0; /* our messages, one line each */
     optind = 1;
     /* GNU getopt permutes: options may follow the domain and the output, "--" ends them, and
        "-" (standard output) is an operand. */
-    while ((c = getopt_long(argc, argv, ":fqz", dump_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":fqzd:", dump_options, NULL)) != -1) {
         switch (c) {
         case OPT_LIVE:
             o.live = true;
@@ -126,6 +169,31 @@ int cmd_dump(int argc, char **argv)
         case 'z':
             o.compress = COMPRESS_LEVEL;
             break;
+        case OPT_COMPRESS: /* alone: -z; "--compress CODEC" or "--compress=CODEC": the codec */
+            if (!optarg && optind < argc && codec_of(argv[optind]) >= 0)
+                optarg = argv[optind++];
+            if (optarg && (codec = codec_of(optarg)) < 0) {
+                fprintf(stderr,
+                        "xdump: --compress takes none, zlib, lzo, snappy or zstd, not '%s'\n",
+                        optarg);
+                return XDUMP_E_USAGE;
+            }
+            if (!optarg)
+                o.compress = COMPRESS_LEVEL;
+            break;
+        case OPT_FORMAT:
+            if (!strcmp(optarg, "kdump"))
+                o.format = XDUMP_FORMAT_KDUMP;
+            else if (strcmp(optarg, "elf")) {
+                fprintf(stderr, "xdump: --format is elf or kdump, not '%s'\n", optarg);
+                return XDUMP_E_USAGE;
+            }
+            break;
+        case 'd':
+            if (parse_level(optarg, &o.dump_level) < 0)
+                return XDUMP_E_USAGE;
+            level_given = true;
+            break;
         case OPT_THREADS:
             if (parse_threads(optarg, &o.threads) < 0)
                 return XDUMP_E_USAGE;
@@ -136,12 +204,44 @@ int cmd_dump(int argc, char **argv)
                 parse_threads("", &o.threads); /* says what --threads wants */
                 return XDUMP_E_USAGE;
             }
+            if (optopt == 'd') {
+                parse_level("", &o.dump_level);
+                return XDUMP_E_USAGE;
+            }
+            if (optopt == OPT_FORMAT) {
+                fprintf(stderr, "xdump: --format wants elf or kdump\n");
+                return XDUMP_E_USAGE;
+            }
             /* fallthrough */
         default:
             fprintf(stderr, "xdump: unknown option '%s' (see xdump --help)\n",
                     cli_bad_option(argv));
             return XDUMP_E_USAGE;
         }
+    }
+    if (o.format == XDUMP_FORMAT_KDUMP) {
+        if (o.compress) {
+            fprintf(stderr, "xdump: --format kdump compresses each page: give --compress "
+                            "CODEC, not -z\n");
+            return XDUMP_E_USAGE;
+        }
+        o.kdump_compress = codec >= 0 ? codec : XDUMP_KDUMP_ZLIB;
+        if (!level_given)
+            o.dump_level = 1;
+    } else if (level_given) {
+        fprintf(stderr, "xdump: -d filters a kdump file: it needs --format kdump\n");
+        return XDUMP_E_USAGE;
+    } else if (codec == XDUMP_KDUMP_ZLIB) {
+        o.compress = COMPRESS_LEVEL; /* an ELF core's gzip stream */
+    } else if (codec == XDUMP_KDUMP_ZSTD) {
+        o.compress = COMPRESS_LEVEL; /* a zstd stream, level 1: zstd's fast end too */
+        o.compress_zstd = true;
+    } else if (codec > XDUMP_KDUMP_ZLIB) {
+        fprintf(stderr,
+                "xdump: an ELF core is compressed as a gzip (-z) or zstd stream; %s is "
+                "for --format kdump\n",
+                codecs[codec]);
+        return XDUMP_E_USAGE;
     }
     if (threads_given && !o.compress) {
         fprintf(stderr, "xdump: --threads sets how many threads compress: it needs -z\n");
@@ -184,12 +284,18 @@ int cmd_dump(int argc, char **argv)
         fprintf(stderr,
                 "xdump: domain %u%s%s%s: %llu pages (%llu unmappable in %llu runs), %u of %u "
                 "vCPUs with a context, %llu virtual ranges (%llu page-table pages read), %llu "
-                "map calls (%llu gfns probed), %.2f s -> %s\n",
+                "map calls (%llu gfns probed), %.2f s -> %s",
                 res.domid, res.name[0] ? " (" : "", res.name, res.name[0] ? ")" : "",
                 (unsigned long long)res.pages, (unsigned long long)res.unmappable,
                 (unsigned long long)res.unmappable_runs, res.vcpus_with_context, res.vcpus_total,
                 (unsigned long long)res.virtual_ranges, (unsigned long long)res.table_reads,
                 (unsigned long long)res.map_calls, (unsigned long long)res.probed, res.seconds,
                 strcmp(o.output, "-") ? o.output : "standard output");
+    if (!ui.quiet && o.format == XDUMP_FORMAT_KDUMP)
+        fprintf(stderr, " (kdump, %s, %llu zero pages shared, %llu bytes)",
+                codecs[o.kdump_compress], (unsigned long long)res.zero_pages,
+                (unsigned long long)res.bytes);
+    if (!ui.quiet)
+        fputc('\n', stderr);
     return XDUMP_OK;
 }

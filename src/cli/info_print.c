@@ -66,6 +66,8 @@ static const char *format_name(enum xd_core_format fmt)
         return "elf";
     case XD_CORE_XEN:
         return "xen";
+    case XD_CORE_KDUMP:
+        return "kdump";
     }
     return "unknown";
 }
@@ -221,9 +223,17 @@ static void print_human(const struct xd_core *c, FILE *f)
     fputs("file:       ", f);
     put_human(f, xd_core_path(c));
     static const char *const kinds[] = {"", "xdump core", "ELF core (not written by xdump)",
-                                        "Xen dump-core format (xl dump-core)"};
-    fprintf(f, "\nformat:     %s; %" PRIu64 " bytes, %zu program headers, %zu sections\n",
-            kinds[in->format], in->file_size, in->phnum, in->shnum);
+                                        "Xen dump-core format (xl dump-core)",
+                                        "kdump-compressed (makedumpfile's format)"};
+    if (in->format == XD_CORE_KDUMP)
+        fprintf(f,
+                "\nformat:     %s; %" PRIu64 " bytes, header version %" PRIu32
+                ", pages %s, dump level %" PRId32 ", %" PRIu64 " pfns\n",
+                kinds[in->format], in->file_size, in->kdump_version, in->kdump_codec,
+                in->kdump_dump_level, in->max_mapnr);
+    else
+        fprintf(f, "\nformat:     %s; %" PRIu64 " bytes, %zu program headers, %zu sections\n",
+                kinds[in->format], in->file_size, in->phnum, in->shnum);
     fputs("domain:     ", f);
     if (in->has_description) {
         char uuid[XD_UUID_TEXT];
@@ -269,7 +279,7 @@ static void print_human(const struct xd_core *c, FILE *f)
                 "            %" PRIu64 " index slots invalid: frames Xen's dumper skipped "
                 "(zeros in the file)\n",
                 in->xen_invalid);
-    if (in->format != XD_CORE_XEN)
+    if (in->format != XD_CORE_XEN && in->format != XD_CORE_KDUMP)
         fprintf(f, "virtual:    %zu segment%s\n", in->nr_virtual, in->nr_virtual == 1 ? "" : "s");
     if (in->nr_machine)
         fprintf(f,
@@ -459,6 +469,14 @@ static json_t *to_json(const struct xd_core *c)
     put_u64(o, "file_size", in->file_size, false);
     json_object_set_new(o, "phnum", json_integer((json_int_t)in->phnum));
     json_object_set_new(o, "shnum", json_integer((json_int_t)in->shnum));
+    if (in->format == XD_CORE_KDUMP) {
+        json_t *k = json_object();
+        json_object_set_new(k, "header_version", json_integer(in->kdump_version));
+        json_object_set_new(k, "codec", json_string(in->kdump_codec));
+        json_object_set_new(k, "dump_level", json_integer(in->kdump_dump_level));
+        put_u64(k, "max_mapnr", in->max_mapnr, false);
+        json_object_set_new(o, "kdump", k);
+    }
     json_domain(c, o);
     json_taken(c, o);
     put_u64(o, "pages", in->nr_pages, false);

@@ -50,6 +50,9 @@ sim "$BUILD/xdump" -q --no-virtual 3 "$corpus/info/xdump-pv-crashed"
 sim "$BUILD/tests/xc-dumpcore" 1 "$corpus/info/xen-pv"
 sim "$BUILD/tests/xc-dumpcore" 2 "$corpus/info/xen-hvm"
 head -c 5000 "$corpus/info/xdump-pv" > "$corpus/info/xdump-pv-cut"
+sim "$BUILD/xdump" -q --format kdump --compress zstd 1 "$corpus/info/kdump-pv"
+sim "$BUILD/xdump" -q --format kdump --compress zlib -d 0 2 "$corpus/info/kdump-hvm"
+head -c 9000 "$corpus/info/kdump-pv" > "$corpus/info/kdump-pv-cut"
 # Zero pages are holes in a core: the seeds are plain files all the same.
 for f in "$corpus"/info/*; do
   cp "$f" "$T/plain" && cat "$T/plain" > "$f" && chmod 644 "$f"
