@@ -60,6 +60,10 @@ enum xdump_status {
     XDUMP_E_SIGNAL = 10,  /* interrupted by a signal; the guest was unpaused */
     XDUMP_E_BADCORE = 11, /* `xdump info`: the file is not a readable core */
     XDUMP_E_BUSY = 12,    /* another xdump is dumping this domain */
+    XDUMP_E_TRACKED = 13, /* --precopy: log-dirty mode is someone else's (a migration, another
+                             tool), or was taken from xdump during the dump */
+    XDUMP_E_NOTRACK = 14, /* --precopy: Xen cannot track the guest's writes (PV on a Xen
+                             without shadow paging, PCI pass-through) */
 };
 
 /* What to dump and how. Initialise with XDUMP_OPTIONS_INIT (zeros, and the size), then set

@@ -722,7 +722,7 @@ const char *xdump_status_name(int status)
 {
     static const char *names[] = {"ok",     "fail",     "usage", "no-domain", "permission",
                                   "output", "died",     "io",    "xen",       "guest",
-                                  "signal", "bad-core", "busy"};
+                                  "signal", "bad-core", "busy",  "tracked",   "no-tracking"};
     return status >= 0 && status < (int)(sizeof(names) / sizeof(names[0])) ? names[status]
                                                                            : "unknown";
 }

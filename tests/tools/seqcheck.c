@@ -95,8 +95,7 @@ static int judge(uint64_t *v, uint64_t n, uint64_t stride, uint64_t first)
             memcpy(&x, p + s * 8, 8);
             if (x != v[k]) {
                 printf("inconsistent: page %#llx is torn (slot 0 %llu, slot %u %llu)\n",
-                       (unsigned long long)pfn, (unsigned long long)v[k], s,
-                       (unsigned long long)x);
+                       (unsigned long long)pfn, (unsigned long long)v[k], s, (unsigned long long)x);
                 return 1;
             }
         }
