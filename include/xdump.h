@@ -90,7 +90,17 @@ struct xdump_options {
     /* HVM/PVH: probe by a mapping every gfn Xen calls absent, not only those it names as the
        pages it lent the guest (shared_info, grant frames): for a Xen that lends others. */
     bool probe_all;
+    /* Pre-copy (files only): the guest runs while its memory is copied under log-dirty
+       tracking, then rounds copy what it wrote meanwhile until what is left fits the pause
+       budget (precopy_ms; 0: 50 ms), stops shrinking or XDUMP_PRECOPY_ROUNDS rounds were
+       made; the domain is then paused for the last of it and its vCPUs. The core is the guest
+       as it was at that pause. */
+    bool precopy;
+    unsigned precopy_ms;
 };
+
+/* The most rounds a pre-copy makes after the first full copy, converging or not. */
+#define XDUMP_PRECOPY_ROUNDS 8
 
 /* What a dump did. */
 struct xdump_result {
@@ -107,6 +117,13 @@ struct xdump_result {
     unsigned vcpus_with_context, vcpus_total;
     double seconds;
     uint64_t probed; /* HVM/PVH: gfns Xen called absent that a mapping was asked about */
+    /* Pre-copy: rounds after the first full copy, the pause (ms), the pages copied in it,
+       the pages copied again in all rounds, and whether the dirty set stopped shrinking
+       before it fit the budget. */
+    unsigned precopy_rounds;
+    double pause_ms;
+    uint64_t final_pages, recopied;
+    bool not_converging;
 };
 
 /*

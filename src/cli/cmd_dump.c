@@ -76,7 +76,15 @@ static int parse_threads(const char *a, unsigned *threads)
 }
 
 /* Long options whose short form is a letter answer that letter; the others a code above it. */
-enum { OPT_LIVE = 256, OPT_NO_VIRTUAL, OPT_PROBE_ALL, OPT_KEEP_PARTIAL, OPT_PROGRESS, OPT_THREADS };
+enum {
+    OPT_LIVE = 256,
+    OPT_NO_VIRTUAL,
+    OPT_PROBE_ALL,
+    OPT_KEEP_PARTIAL,
+    OPT_PROGRESS,
+    OPT_THREADS,
+    OPT_PRECOPY
+};
 
 static const struct option dump_options[] = {
     {"live", no_argument, NULL, OPT_LIVE},
@@ -88,6 +96,7 @@ static const struct option dump_options[] = {
     {"progress", no_argument, NULL, OPT_PROGRESS},
     {"compress", no_argument, NULL, 'z'},
     {"threads", required_argument, NULL, OPT_THREADS},
+    {"precopy", optional_argument, NULL, OPT_PRECOPY},
     {0},
 };
 
@@ -127,6 +136,17 @@ int cmd_dump(int argc, char **argv)
         case 'z':
             o.compress = COMPRESS_LEVEL;
             break;
+        case OPT_PRECOPY: {
+            char *end = NULL;
+            unsigned long ms = optarg ? strtoul(optarg, &end, 10) : 0;
+            if (optarg && (!*optarg || *end || ms < 1 || ms > 60000)) {
+                fprintf(stderr, "xdump: --precopy=MS wants a pause budget of 1 to 60000 ms\n");
+                return XDUMP_E_USAGE;
+            }
+            o.precopy = true;
+            o.precopy_ms = (unsigned)ms;
+            break;
+        }
         case OPT_THREADS:
             if (parse_threads(optarg, &o.threads) < 0)
                 return XDUMP_E_USAGE;
@@ -192,5 +212,9 @@ int cmd_dump(int argc, char **argv)
                 (unsigned long long)res.virtual_ranges, (unsigned long long)res.table_reads,
                 (unsigned long long)res.map_calls, (unsigned long long)res.probed, res.seconds,
                 strcmp(o.output, "-") ? o.output : "standard output");
+    if (!ui.quiet && o.precopy)
+        fprintf(stderr, "xdump: pre-copy: %u rounds, paused %.1f ms, final set %llu pages%s\n",
+                res.precopy_rounds, res.pause_ms, (unsigned long long)res.final_pages,
+                res.not_converging ? " (not converging)" : "");
     return XDUMP_OK;
 }
