@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* What a dom0 tool meets of each release. */
@@ -169,8 +170,12 @@ struct xsim_dommap *xsim_dommap(struct xsim_handle *h, const struct xsim_domain 
         return NULL;
     xsim_path(h, d->domid, "dirty", path, sizeof(path));
     int dfd = open(path, O_RDWR | O_CLOEXEC);
+    /* The raw system call: inside the preload, mmap() is interposed and may take the lock a
+       hypercall already holds (a forked guardian's closefrom() leaves stale privcmd fds in
+       its table, and this fd may reuse one of their numbers). */
     void *dp = dfd < 0 ? MAP_FAILED
-                       : mmap(NULL, d->ld_bits / 8, PROT_READ | PROT_WRITE, MAP_SHARED, dfd, 0);
+                       : (void *)syscall(SYS_mmap, NULL, (size_t)(d->ld_bits / 8),
+                                         PROT_READ | PROT_WRITE, MAP_SHARED, dfd, 0L);
     if (dfd >= 0)
         close(dfd);
     if (dp == MAP_FAILED)
