@@ -60,6 +60,10 @@ enum xdump_status {
     XDUMP_E_SIGNAL = 10,  /* interrupted by a signal; the guest was unpaused */
     XDUMP_E_BADCORE = 11, /* `xdump info`: the file is not a readable core */
     XDUMP_E_BUSY = 12,    /* another xdump is dumping this domain */
+    XDUMP_E_TRACKED = 13, /* --precopy: log-dirty mode is someone else's (a migration, another
+                             tool), or was taken from xdump during the dump */
+    XDUMP_E_NOTRACK = 14, /* --precopy: Xen cannot track the guest's writes (PV on a Xen
+                             without shadow paging, PCI pass-through) */
 };
 
 /* What to dump and how. Initialise with XDUMP_OPTIONS_INIT (zeros, and the size), then set
@@ -99,6 +103,13 @@ struct xdump_options {
     /* With `compress` (an ELF core): a zstd stream (zstdcat gives back the core) at that zstd
        level instead of gzip, compressed by `threads` of libzstd's workers. */
     bool compress_zstd;
+    /* Pre-copy (files only): the guest runs while its memory is copied under log-dirty
+       tracking, then rounds copy what it wrote meanwhile until what is left fits the pause
+       budget (precopy_ms; 0: 50 ms), stops shrinking or XDUMP_PRECOPY_ROUNDS rounds were
+       made; the domain is then paused for the last of it and its vCPUs. The core is the guest
+       as it was at that pause. */
+    bool precopy;
+    unsigned precopy_ms;
 };
 
 enum xdump_format { XDUMP_FORMAT_ELF = 0, XDUMP_FORMAT_KDUMP = 1 };
@@ -112,6 +123,9 @@ enum xdump_kdump_codec {
 };
 /* The highest kdump dump level this xdump implements (zero pages). */
 #define XDUMP_KDUMP_MAX_LEVEL 1
+
+/* The most rounds a pre-copy makes after the first full copy, converging or not. */
+#define XDUMP_PRECOPY_ROUNDS 8
 
 /* What a dump did. */
 struct xdump_result {
@@ -129,6 +143,13 @@ struct xdump_result {
     double seconds;
     uint64_t probed;     /* HVM/PVH: gfns Xen called absent that a mapping was asked about */
     uint64_t zero_pages; /* kdump: pages sharing the one zero page (dump level bit 1) */
+    /* Pre-copy: rounds after the first full copy, the pause (ms), the pages copied in it,
+       the pages copied again in all rounds, and whether the dirty set stopped shrinking
+       before it fit the budget. */
+    unsigned precopy_rounds;
+    double pause_ms;
+    uint64_t final_pages, recopied;
+    bool not_converging;
 };
 
 /*

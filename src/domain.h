@@ -64,10 +64,29 @@ int xd_domain_probe_frames(struct xd_domain *d, const uint64_t *frames, size_t n
 int xd_domain_read_frames(struct xd_domain *d, const uint64_t *frames, size_t n, uint8_t *buf,
                           int *err);
 
+/* ---- log-dirty tracking (logdirty.c) ---- */
+
+/* Turns log-dirty mode on. XDUMP_E_TRACKED when Xen refuses with -EINVAL: it is on already
+   (someone else's - never to be turned off by us) or the domain has a PCI device;
+   XDUMP_E_NOTRACK for a PV guest on a Xen without shadow paging (-EOPNOTSUPP). */
+int xd_logdirty_enable(struct xd_domain *d);
+/* Whether log-dirty mode is still on (a second ENABLE fails): *on false means someone turned
+   it off meanwhile - the probe has turned it on again, and it is ours to turn off. */
+int xd_logdirty_still_ours(struct xd_domain *d, bool *on);
+/* CLEAN: the pfns written since the last CLEAN (or ENABLE), over pfns 0..npfns - 1, one bit
+   each (pfn N: bit N & 7 of byte N >> 3) in *bits (the door's buffer, valid until the next
+   call), and Xen's count of them in *dirty. `final`: XEN_DOMCTL_SHADOW_LOGDIRTY_FINAL, the
+   last round, with the frames Xen itself maps writably. PEEK: the same, nothing cleared. */
+int xd_logdirty_clean(struct xd_domain *d, uint64_t npfns, bool final, const uint8_t **bits,
+                      uint64_t *dirty);
+int xd_logdirty_peek(struct xd_domain *d, uint64_t npfns, const uint8_t **bits, uint64_t *dirty);
+int xd_logdirty_off(struct xd_domain *d);
+
 /* ---- the guardian ---- */
 
 /* A child process that unpauses the domain if the dumper disappears while it holds its pause
-   (SIGKILL, the OOM killer, a crash), and removes the unfinished output: it reads a pipe from
+   (SIGKILL, the OOM killer, a crash), turns off the log-dirty mode it turned on, and removes
+   the unfinished output: it reads a pipe from
    the dumper and acts on end of file. It undoes only the dumper's own pause, once, and ignores
    the terminal's signals. (It lives in src/xen/ because unpausing is a Xen call.) */
 struct xd_guardian;
@@ -75,6 +94,9 @@ struct xd_guardian;
 int xd_guardian_start(struct xd_domain *d, struct xd_guardian **out);
 /* Tells it the dumper now holds a pause (call right after pausing) / released it. */
 void xd_guardian_held(struct xd_guardian *g, bool held);
+/* Tells it log-dirty mode is now on and the dumper's (call right after enabling it) / off:
+   should the dumper go while it is, the guardian turns it off (before unpausing). */
+void xd_guardian_logdirty(struct xd_guardian *g, bool on);
 /* Names the unfinished output it removes should the dumper go (path NULL/complete: none). */
 void xd_guardian_output(struct xd_guardian *g, const char *path, bool complete);
 /* Lets it go (it exits without acting) and reaps it. */

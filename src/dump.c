@@ -12,6 +12,11 @@
  *      contexts, shared_info, section headers
  *   7. check the domain is still there, commit the file, unpause
  * Every path out unpauses the domain and, on failure, removes the temporary file.
+ *
+ * --precopy: log-dirty mode on before step 3, the domain not paused; step 5 runs while the
+ * guest runs, then rounds copy again, over their place in the file, the pages it wrote
+ * meanwhile (precopy()); the domain is paused for the last of them, the vCPUs and shared_info;
+ * log-dirty off and the domain unpaused before step 6.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -50,6 +55,9 @@ struct dump {
     struct xd_guardian *guardian;
     int lock;
     bool paused;
+    bool tracking;    /* log-dirty mode is on, turned on by this dump */
+    uint64_t ld_pfns; /* pre-copy: the pfns the dirty bitmap covers */
+    struct timespec pause_t0;
     bool head_written;             /* the file has begun: a partial core can be kept */
     uint64_t pages_done, next_pfn; /* how far the copy went */
     bool incomplete;               /* writing a partial core (--keep-partial) */
@@ -184,7 +192,10 @@ static int enumerate(struct dump *d)
             return pass(d, rc, xd_domain_error(d->dom));
         rc = xd_p2m_hvm(&ops, top, d->o->probe_all, &d->frames, d->err, d->errlen);
         d->res->probed = d->frames.probed;
+        d->ld_pfns = top + 1;
     }
+    if (d->info.type == XD_PV)
+        d->ld_pfns = d->anchors.max_pfn; /* the bitmap is by pfn for PV too */
     if (rc < 0)
         return rc;
     if (d->frames.invalid_entries)
@@ -539,6 +550,247 @@ static int copy_memory(struct dump *d)
     return rc;
 }
 
+/* ---- pre-copy ------------------------------------------------------------------------------ */
+
+static double elapsed_ms(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* The dumped pfns whose bit is set, into pfns[] (ascending); *outside counts the set bits of
+   pfns the dump does not hold. */
+static uint64_t dirty_pfns(const struct dump *d, const uint8_t *bits, uint64_t *pfns,
+                           uint64_t *outside)
+{
+    uint64_t n = 0, page;
+    *outside = 0;
+    for (uint64_t byte = 0; byte < (d->ld_pfns + 7) / 8; byte++) {
+        if (!bits[byte])
+            continue;
+        for (unsigned b = 0; b < 8; b++) {
+            uint64_t pfn = byte * 8 + b;
+            if (!(bits[byte] & (1u << b)) || pfn >= d->ld_pfns)
+                continue;
+            if (xd_frames_find(&d->frames, pfn, &page) && n < d->frames.npages)
+                pfns[n++] = pfn;
+            else
+                (*outside)++;
+        }
+    }
+    return n;
+}
+
+/* Whether pfn failed to map in the first copy (d->bad: runs in pfn order). */
+static bool was_unmappable(const struct dump *d, uint64_t pfn)
+{
+    size_t lo = 0, hi = d->nbad;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (pfn < d->bad[mid].pfn)
+            hi = mid;
+        else if (pfn - d->bad[mid].pfn >= d->bad[mid].count)
+            lo = mid + 1;
+        else
+            return true;
+    }
+    return false;
+}
+
+/* Copies pfns[0..n) again, each over its place in the file: batches mapped into window 0,
+   written with one pwrite per stretch of pages adjacent in the file. A page that mapped
+   before and does not now cannot be left stale: the dump fails. */
+static int recopy(struct dump *d, const uint64_t *pfns, uint64_t n)
+{
+    uint64_t frames[XD_BATCH], offs[XD_BATCH];
+    int errs[XD_BATCH], rc = 0;
+    for (uint64_t at = 0; at < n && rc == 0; at += XD_BATCH) {
+        size_t m = n - at < XD_BATCH ? (size_t)(n - at) : XD_BATCH;
+        if (d->o->stop && *d->o->stop)
+            return fail(d, XDUMP_E_SIGNAL, "interrupted during the pre-copy; no core was written");
+        for (size_t j = 0; j < m; j++) {
+            uint64_t pfn = pfns[at + j];
+            frames[j] = pfn;
+            if (d->info.type == XD_PV && !xd_frames_mfn_of(&d->frames, pfn, &frames[j]))
+                return fail(d, XDUMP_E_FAIL, "internal: pfn %#llx has no mfn",
+                            (unsigned long long)pfn);
+            offs[j] = xd_layout_pfn_offset(&d->lay, &d->frames, pfn);
+        }
+        const uint8_t *base = xd_window_map(d->win[0], frames, m, errs, &rc);
+        if (!base) {
+            int alive = check_alive(d, d->pages_done);
+            return alive < 0 ? alive : pass(d, rc, xd_domain_error(d->dom));
+        }
+        for (size_t j = 0; j < m; j++) {
+            bool was_bad = was_unmappable(d, pfns[at + j]);
+            if (errs[j] && !was_bad)
+                return fail(d, XDUMP_E_XEN,
+                            "pre-copy: pfn %#llx, written by the guest, cannot be read again "
+                            "(%s); no core was written",
+                            (unsigned long long)pfns[at + j], strerror(errs[j]));
+            if (was_bad)
+                errs[j] = 1; /* listed as unmappable, zeros in the file: left so */
+        }
+        for (size_t j = 0, k; j < m && rc == 0; j = k) {
+            for (k = j + 1; k < m && !errs[j] && !errs[k] && offs[k] == offs[k - 1] + XD_PAGE_SIZE;)
+                k++;
+            if (errs[j])
+                continue;
+            for (size_t i = j; i < k; i++)
+                xd_vmci_page(&d->vmci, pfns[at + i], base + i * XD_PAGE_SIZE);
+            rc = xd_sink_rewrite(d->sink, offs[j], base + j * XD_PAGE_SIZE, (k - j) * XD_PAGE_SIZE);
+            if (rc < 0)
+                rc = pass(d, rc, xd_sink_error(d->sink));
+        }
+    }
+    return rc;
+}
+
+/* What Xen says at the pause: the vCPUs (the same ones with a context as planned), shared_info
+   (PV: the same p2m) - the guest as it is now. */
+static int reread_state(struct dump *d)
+{
+    struct xd_vcpu *v = calloc(d->nvcpus, sizeof(*v));
+    if (!v)
+        return fail(d, XDUMP_E_FAIL, "out of memory");
+    int rc = xd_domain_vcpus(d->dom, v, d->nvcpus);
+    for (uint32_t i = 0; rc >= 0 && i < d->nvcpus; i++)
+        if ((v[i].state == XD_VCPU_NONE) != (d->vcpus[i].state == XD_VCPU_NONE))
+            rc = fail(d, XDUMP_E_FAIL,
+                      "vCPU %u came up or went down during the pre-copy; dump again", i);
+    if (rc < 0) {
+        free(v);
+        return rc == -XDUMP_E_FAIL ? rc : pass(d, rc, xd_domain_error(d->dom));
+    }
+    free(d->vcpus);
+    d->vcpus = v;
+    struct xd_p2m_anchors now = {0};
+    bool pv = d->info.type == XD_PV;
+    rc = xd_domain_shared_info(d->dom, d->shinfo, pv ? &now : NULL);
+    if (rc < 0 && (pv || rc != -XDUMP_E_XEN))
+        return pass(d, rc, xd_domain_error(d->dom));
+    if (pv &&
+        (now.max_pfn != d->anchors.max_pfn || now.p2m_generation != d->anchors.p2m_generation))
+        return fail(d, XDUMP_E_GUEST,
+                    "the guest changed its p2m during the pre-copy (as Xen's saver, xdump "
+                    "gives up); dump again, or without --precopy");
+    if (pv) {
+        if (xd_m2p_build(&d->frames, &d->m2p) < 0)
+            return fail(d, XDUMP_E_FAIL, "out of memory for the inverse p2m");
+        pv_cr3_to_pfn(d);
+        xd_m2p_free(&d->m2p);
+    }
+    return 0;
+}
+
+static int clean(struct dump *d, bool final, uint8_t *acc, uint64_t *pfns, uint64_t *n)
+{
+    const uint8_t *bits;
+    uint64_t count, outside;
+    int rc = xd_logdirty_clean(d->dom, d->ld_pfns, final, &bits, &count);
+    if (rc < 0)
+        return pass(d, rc, xd_domain_error(d->dom));
+    size_t bytes = (size_t)((d->ld_pfns + 7) / 8);
+    for (size_t i = 0; i < bytes; i++)
+        acc[i] |= bits[i];
+    *n = dirty_pfns(d, acc, pfns, &outside);
+    if (outside)
+        warn(d,
+             "%llu pages written outside the frames dumped (the guest's memory map changed?) "
+             "are not in the core",
+             (unsigned long long)outside);
+    return 0;
+}
+
+/* After the full copy made while the guest ran (round 0): rounds of CLEAN and copy until what
+   is left fits the pause budget at round 0's rate, stops shrinking, or the round limit; then
+   the pause: the tracking checked to be still ours, the FINAL clean, the last pages, the vCPUs,
+   log-dirty off, unpause. */
+static int precopy(struct dump *d, double round0_ms)
+{
+    size_t bytes = (size_t)((d->ld_pfns + 7) / 8);
+    uint8_t *acc = calloc(bytes ? bytes : 1, 1);
+    uint64_t *pfns = malloc((d->frames.npages + 1) * sizeof(*pfns));
+    if (!acc || !pfns) {
+        free(acc), free(pfns);
+        return fail(d, XDUMP_E_FAIL, "out of memory for the dirty bitmap");
+    }
+    double budget_ms = d->o->precopy_ms ? d->o->precopy_ms : 50;
+    double ms_per_page = round0_ms / (double)(d->frames.npages ? d->frames.npages : 1);
+    uint64_t n = 0, prev = UINT64_MAX;
+    int rc = 0;
+    for (unsigned round = 1; rc == 0; round++) {
+        if ((rc = clean(d, false, acc, pfns, &n)) < 0)
+            break;
+        if ((double)n * ms_per_page <= budget_ms || round > XDUMP_PRECOPY_ROUNDS)
+            break; /* what is left is copied in the pause */
+        if (n >= prev) {
+            d->res->not_converging = true;
+            warn(d,
+                 "pre-copy: the guest writes faster than it is copied (%llu pages dirty "
+                 "after round %u); pausing for them",
+                 (unsigned long long)n, round - 1);
+            break;
+        }
+        prev = n;
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        if ((rc = recopy(d, pfns, n)) < 0)
+            break;
+        if (n)
+            ms_per_page = elapsed_ms(&t0) / (double)n;
+        d->res->recopied += n;
+        d->res->precopy_rounds = round;
+        memset(acc, 0, bytes);
+    }
+    bool ours = false;
+    if (rc == 0) {
+        clock_gettime(CLOCK_MONOTONIC, &d->pause_t0);
+        if ((rc = xd_domain_pause(d->dom)) < 0)
+            rc = pass(d, rc, xd_domain_error(d->dom));
+        else
+            d->paused = true, xd_guardian_held(d->guardian, true);
+    }
+    if (rc == 0 && (rc = xd_logdirty_still_ours(d->dom, &ours)) < 0)
+        rc = pass(d, rc, xd_domain_error(d->dom));
+    if (rc == 0 && !ours) {
+        /* Someone turned it off (the probe turned it on again: ours to turn off). What was
+           written meanwhile is unknown: every page again, paused. */
+        warn(d, "pre-copy: log-dirty mode was turned off by someone else during the dump; "
+                "copying every page again with the domain paused");
+        n = 0;
+        for (struct cursor c = {0}; !cursor_end(&d->frames, &c);) {
+            uint64_t frame;
+            cursor_next(&d->frames, &c, &pfns[n++], &frame);
+        }
+    } else if (rc == 0) {
+        rc = clean(d, true, acc, pfns, &n);
+    }
+    if (rc == 0 && (rc = recopy(d, pfns, n)) == 0)
+        rc = reread_state(d);
+    if (rc == 0) {
+        d->res->final_pages = n;
+        d->res->recopied += n;
+        if ((rc = xd_logdirty_off(d->dom)) < 0)
+            rc = pass(d, rc, xd_domain_error(d->dom));
+        else
+            d->tracking = false, xd_guardian_logdirty(d->guardian, false);
+    }
+    if (rc == 0) {
+        if ((rc = xd_domain_unpause(d->dom)) < 0) {
+            rc = pass(d, rc, xd_domain_error(d->dom));
+        } else {
+            d->paused = false;
+            xd_guardian_held(d->guardian, false);
+            d->res->pause_ms = elapsed_ms(&d->pause_t0);
+        }
+    }
+    free(acc);
+    free(pfns);
+    return rc;
+}
+
 /* The Xen index: .xen_p2m {pfn, mfn} or .xen_pfn, page after page. */
 static int write_index(struct dump *d)
 {
@@ -745,7 +997,18 @@ static int run(struct dump *d)
     if ((rc = xd_guardian_start(d->dom, &d->guardian)) < 0)
         return pass(d, rc, xd_domain_error(d->dom));
     xd_guardian_output(d->guardian, xd_sink_temp_path(d->sink), false);
-    if (!d->o->live) {
+    if (d->o->precopy) {
+        if (d->o->live)
+            return fail(d, XDUMP_E_USAGE, "--precopy and --live: choose one");
+        if (xd_sink_is_stream(d->sink))
+            return fail(d, XDUMP_E_USAGE,
+                        "--precopy rewrites the pages the guest writes while it is copied: it "
+                        "needs a file, not standard output or -z");
+        if ((rc = xd_logdirty_enable(d->dom)) < 0)
+            return pass(d, rc, xd_domain_error(d->dom));
+        d->tracking = true;
+        xd_guardian_logdirty(d->guardian, true);
+    } else if (!d->o->live) {
         if ((rc = xd_domain_pause(d->dom)) < 0)
             return pass(d, rc, xd_domain_error(d->dom));
         d->paused = true;
@@ -778,7 +1041,10 @@ static int run(struct dump *d)
         return rc;
     d->head_written = true;
     malloc_trim(0);
-    if ((rc = copy_memory(d)) < 0 || (kdump && (rc = kdump_tail(d)) < 0) ||
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if ((rc = copy_memory(d)) < 0 || (d->o->precopy && (rc = precopy(d, elapsed_ms(&t0))) < 0) ||
+        (kdump && (rc = kdump_tail(d)) < 0) ||
         (!kdump && ((rc = write_index(d)) < 0 || (rc = write_tail(d)) < 0)) ||
         (rc = check_alive(d, d->frames.npages)) < 0)
         return keep_partial(d, rc);
@@ -827,6 +1093,10 @@ static int check_options(const struct xdump_options *o, char *err, size_t errlen
         return xd_fail(err, errlen, XDUMP_E_USAGE, "unknown output format %d", o->format);
     if (o->format == XDUMP_FORMAT_ELF)
         return 0;
+    if (o->precopy)
+        return xd_fail(err, errlen, XDUMP_E_USAGE,
+                       "--precopy writes the pages the guest wrote again over their place in an "
+                       "ELF core; the kdump format has no such place yet");
     if (o->compress)
         return xd_fail(err, errlen, XDUMP_E_USAGE,
                        "the kdump format compresses each page itself: choose its codec "
@@ -864,6 +1134,12 @@ static int dump(const struct xdump_options *o, struct xdump_result *res, char *e
             res->map_calls += xd_window_calls(d.win[k]);
             xd_window_close(d.win[k]);
         }
+    if (d.tracking) { /* off before the guest runs on, on every path out */
+        if (xd_logdirty_off(d.dom) == 0 || rc == -XDUMP_E_DIED)
+            xd_guardian_logdirty(d.guardian, false);
+        else if (rc == 0)
+            rc = pass(&d, -XDUMP_E_XEN, xd_domain_error(d.dom));
+    }
     if (d.paused) {
         if (xd_domain_unpause(d.dom) == 0 || rc == -XDUMP_E_DIED)
             xd_guardian_held(d.guardian, false);
@@ -900,7 +1176,7 @@ const char *xdump_status_name(int status)
 {
     static const char *names[] = {"ok",     "fail",     "usage", "no-domain", "permission",
                                   "output", "died",     "io",    "xen",       "guest",
-                                  "signal", "bad-core", "busy"};
+                                  "signal", "bad-core", "busy",  "tracked",   "no-tracking"};
     return status >= 0 && status < (int)(sizeof(names) / sizeof(names[0])) ? names[status]
                                                                            : "unknown";
 }

@@ -114,7 +114,8 @@ enum {
     OPT_PROGRESS,
     OPT_THREADS,
     OPT_FORMAT,
-    OPT_COMPRESS
+    OPT_COMPRESS,
+    OPT_PRECOPY
 };
 
 static const struct option dump_options[] = {
@@ -129,6 +130,7 @@ static const struct option dump_options[] = {
     {"format", required_argument, NULL, OPT_FORMAT},
     {"dump-level", required_argument, NULL, 'd'},
     {"threads", required_argument, NULL, OPT_THREADS},
+    {"precopy", optional_argument, NULL, OPT_PRECOPY},
     {0},
 };
 
@@ -194,6 +196,17 @@ int cmd_dump(int argc, char **argv)
                 return XDUMP_E_USAGE;
             level_given = true;
             break;
+        case OPT_PRECOPY: {
+            char *end = NULL;
+            unsigned long ms = optarg ? strtoul(optarg, &end, 10) : 0;
+            if (optarg && (!*optarg || *end || ms < 1 || ms > 60000)) {
+                fprintf(stderr, "xdump: --precopy=MS wants a pause budget of 1 to 60000 ms\n");
+                return XDUMP_E_USAGE;
+            }
+            o.precopy = true;
+            o.precopy_ms = (unsigned)ms;
+            break;
+        }
         case OPT_THREADS:
             if (parse_threads(optarg, &o.threads) < 0)
                 return XDUMP_E_USAGE;
@@ -297,5 +310,9 @@ int cmd_dump(int argc, char **argv)
                 (unsigned long long)res.bytes);
     if (!ui.quiet)
         fputc('\n', stderr);
+    if (!ui.quiet && o.precopy)
+        fprintf(stderr, "xdump: pre-copy: %u rounds, paused %.1f ms, final set %llu pages%s\n",
+                res.precopy_rounds, res.pause_ms, (unsigned long long)res.final_pages,
+                res.not_converging ? " (not converging)" : "");
     return XDUMP_OK;
 }

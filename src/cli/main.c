@@ -13,6 +13,8 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  --live          do not pause the domain during the dump\n"
+    "  --precopy[=MS]  copy while the guest runs under log-dirty tracking, then pause it\n"
+    "                  for the pages it wrote (budget MS, default 50): a consistent core\n"
     "  -f, --force     replace an existing output file\n"
     "  --no-virtual    no virtual PT_LOADs (skip the guest page-table walk)\n"
     "  --keep-partial  on failure keep what was dumped, marked INCOMPLETE (files only)\n"
@@ -38,7 +40,8 @@ static const char usage[] =
     "   3 no such domain (or dom0)    9 the guest's p2m is unusable\n"
     "   4 not root / not in dom0     10 interrupted by a signal (the guest was unpaused)\n"
     "   5 output exists / unwritable 11 (info) not a readable core\n"
-    "                                12 another xdump is dumping this domain\n";
+    "                                12 another xdump is dumping this domain\n"
+    "  13 (--precopy) log-dirty mode is someone else's   14 (--precopy) Xen cannot track it\n";
 
 int main(int argc, char **argv)
 {

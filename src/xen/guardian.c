@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The guardian: a child process that undoes the dumper's pause, and removes its unfinished
- * output, should the dumper die (domain.h). Here because unpausing is a Xen call.
+ * The guardian: a child process that undoes the dumper's pause and its log-dirty mode, and
+ * removes its unfinished output, should the dumper die (domain.h). Here because unpausing is a
+ * Xen call.
  */
 #include "private.h"
 
@@ -19,14 +20,15 @@ struct xd_guardian {
     int fd; /* write end: 'P' a pause is held, 'U' released; end of file: the dumper is gone */
 };
 
-/* The child: waits for the dumper to go; then undoes its pause if it held one, and removes
-   its unfinished output. Messages: 'P' a pause is held, 'U' released, 'F'<path>'\n' the
+/* The child: waits for the dumper to go; then turns off the log-dirty mode it turned on,
+   undoes its pause if it held one, and removes its unfinished output. Messages: 'P' a pause
+   is held, 'U' released, 'L' log-dirty is on (the dumper's), 'l' off, 'F'<path>'\n' the
    output being written, 'K' it is complete (keep it). */
 static void __attribute__((noreturn)) guard(int fd, uint32_t domid)
 {
     signal(SIGINT, SIG_IGN), signal(SIGTERM, SIG_IGN), signal(SIGHUP, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
-    bool held = false, in_path = false;
+    bool held = false, tracking = false, in_path = false;
     char c, path[4096] = "";
     size_t plen = 0;
     ssize_t n;
@@ -40,6 +42,8 @@ static void __attribute__((noreturn)) guard(int fd, uint32_t domid)
             path[plen] = 0;
         } else if (c == 'P' || c == 'U') {
             held = c == 'P';
+        } else if (c == 'L' || c == 'l') {
+            tracking = c == 'L';
         } else if (c == 'F') {
             in_path = true;
             plen = 0;
@@ -47,14 +51,20 @@ static void __attribute__((noreturn)) guard(int fd, uint32_t domid)
             path[0] = 0;
         }
     }
+    xc_interface *xch = held || tracking ? xc_interface_open(NULL, NULL, 0) : NULL;
+    if (tracking) {
+        /* Off while still paused, if it is: the guest does not run on with our tracking. */
+        int rc = xch ? xc_shadow_control(xch, domid, XEN_DOMCTL_SHADOW_OP_OFF, NULL, 0) : -1;
+        dprintf(2, "xdump: guardian: the dumper of domain %u went away tracking its writes; %s\n",
+                domid, rc == 0 ? "log-dirty mode is off" : "turning log-dirty mode off FAILED");
+    }
     if (held) {
-        xc_interface *xch = xc_interface_open(NULL, NULL, 0);
         int rc = xch ? xc_domain_unpause(xch, domid) : -1;
         dprintf(2, "xdump: guardian: the dumper of domain %u went away holding its pause; %s\n",
                 domid, rc == 0 ? "the domain is unpaused" : "unpausing it FAILED");
-        if (xch)
-            xc_interface_close(xch);
     }
+    if (xch)
+        xc_interface_close(xch);
     if (path[0] && unlink(path) == 0)
         dprintf(2, "xdump: guardian: removed the unfinished %s\n", path);
     _exit(0);
@@ -96,6 +106,14 @@ void xd_guardian_held(struct xd_guardian *g, bool held)
         return;
     ssize_t n = write(g->fd, held ? "P" : "U", 1);
     (void)n; /* a guardian already gone can do nothing more for us either way */
+}
+
+void xd_guardian_logdirty(struct xd_guardian *g, bool on)
+{
+    if (!g)
+        return;
+    ssize_t n = write(g->fd, on ? "L" : "l", 1);
+    (void)n;
 }
 
 void xd_guardian_output(struct xd_guardian *g, const char *path, bool complete)

@@ -149,6 +149,7 @@ void xd_domain_close(struct xd_domain *d)
         return;
     if (d->pfbuf.hbuf)
         xc__hypercall_buffer_free_pages(d->xch, &d->pfbuf, PFINFO_PAGES);
+    xd_logdirty_free(d);
     if (d->probe)
         munmap(d->probe, d->probe_len * XD_PAGE_SIZE);
     if (d->privcmd >= 0)

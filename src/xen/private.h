@@ -10,7 +10,9 @@
  *   domain.c    what Xen says of a domain: getdomaininfo, pause, vCPU contexts, version,
  *               shared_info, which frames exist, the frames Xen lends it
  *   map.c       privcmd batch mapping: the copy's windows, probes, small reads, paged retries
- *   guardian.c  the child process that undoes the dumper's pause should the dumper die
+ *   logdirty.c  log-dirty tracking (XEN_DOMCTL_shadow_op): enable, clean, peek, off
+ *   guardian.c  the child process that undoes the dumper's pause (and its log-dirty mode)
+ *               should the dumper die
  *   host.c      the host, for the crash hook: the domain list, xenstore names and the watch
  *
  * Only these files include Xen's headers (`make include-check`).
@@ -50,7 +52,13 @@ struct xd_domain {
     uint8_t *probe;
     size_t probe_len; /* pages */
     bool probe_clean;
+    /* The log-dirty bitmap, in hypercall-safe memory kept across rounds (logdirty.c). */
+    xc_hypercall_buffer_t ldbuf;
+    int ldbuf_pages;
 };
+
+/* Frees the log-dirty bitmap's buffer (logdirty.c; open.c's close calls it). */
+void xd_logdirty_free(struct xd_domain *d);
 
 /* Sets up the logger libxenctrl is opened with (open.c). */
 void xd_quiet_logger(struct quiet_logger *q);

@@ -67,8 +67,9 @@ struct dom_spec {
     uint32_t nfaults;
     uint64_t die_after, delay_ns;
     uint32_t sim_flags;
-    int pv_pagetables;   /* rewrite the loaded guest's page tables into machine frames */
-    uint64_t shinfo_gfn; /* HVM/PVH: shared_info placed here */
+    uint32_t pci_passthrough; /* `pci-passthrough`: an assigned device (has_arch_pdevs) */
+    int pv_pagetables;        /* rewrite the loaded guest's page tables into machine frames */
+    uint64_t shinfo_gfn;      /* HVM/PVH: shared_info placed here */
     uint32_t gnt_version, gnt_frames; /* grant_table */
     uint64_t gnt_gfn, gnt_status_gfn; /* where its frames are placed */
     struct {
@@ -82,7 +83,8 @@ struct builder {
     char *err;
     size_t errlen;
     int line;
-    uint32_t xen_minor; /* the release the world imitates */
+    uint32_t xen_minor;     /* the release the world imitates */
+    uint32_t shadow_paging; /* `shadow-paging on`: Xen built with CONFIG_SHADOW_PAGING */
     struct xsim_world *w;
     struct xsim_handle *h;
 };
@@ -345,6 +347,8 @@ static int parse_line(struct builder *b, struct dom_spec *s, char **tok, int n)
         return parse_state(b, s, tok, n);
     } else if (!strcmp(k, "fault") && n >= 2) {
         return parse_fault(b, s, tok, n);
+    } else if (!strcmp(k, "pci-passthrough") && n == 1) {
+        s->pci_passthrough = 1;
     } else if (!strcmp(k, "load") && n == 3 && !parse_num(tok[2], &v)) {
         if (s->nloads == MAX_LOADS)
             return fail(b, "load: at most %d per domain", MAX_LOADS);
@@ -861,16 +865,6 @@ static int cmp_ram(const void *a, const void *b)
     return x[0] < y[0] ? -1 : x[0] > y[0];
 }
 
-static uint64_t gcd(uint64_t a, uint64_t b)
-{
-    while (b) {
-        uint64_t t = a % b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
-
 static uint64_t inverse_mod(uint64_t a, uint64_t n)
 {
     __int128 t = 0, nt = 1, r = n, nr = a % n;
@@ -979,9 +973,9 @@ static int layout_domain(struct builder *b, struct dom_spec *s, struct xsim_doma
     uint64_t ext = n / d->extent; /* whole extents, shuffled (world.h) */
     if (s->type == XS_PV && ext > 2) {
         uint64_t a = (0x9e3779b97f4a7c15ull ^ s->seed) % ext;
-        for (uint64_t tries = 0; (a < 2 || gcd(a, ext) != 1) && tries < ext; tries++)
+        for (uint64_t tries = 0; (a < 2 || xsim_gcd(a, ext) != 1) && tries < ext; tries++)
             a = (a + 1) % ext;
-        d->perm_a = a < 2 || gcd(a, ext) != 1 ? 1 : a;
+        d->perm_a = a < 2 || xsim_gcd(a, ext) != 1 ? 1 : a;
         d->perm_b = mix(s->seed + s->domid) % ext;
     } else if (s->type == XS_PV && ext == 2) {
         d->perm_b = 1; /* two extents: swapped */
@@ -1011,6 +1005,9 @@ static int layout_domain(struct builder *b, struct dom_spec *s, struct xsim_doma
         *next_mfn = (d->mfn_base + n + 0xfff) & ~0xfffull;
     d->die_after = s->die_after;
     d->sim_flags = s->sim_flags;
+    d->pci_passthrough = s->pci_passthrough;
+    /* The log-dirty bitmap covers every pfn up to the highest (PV: the p2m's), in whole leaves. */
+    d->ld_bits = (d->max_gpfn + XS_LD_LEAF_BITS) / XS_LD_LEAF_BITS * XS_LD_LEAF_BITS;
     d->delay_ns = s->delay_ns;
     d->nr_faults = s->nfaults;
     for (uint32_t i = 0; i < s->nfaults; i++) {
@@ -1042,6 +1039,11 @@ static int layout_domain(struct builder *b, struct dom_spec *s, struct xsim_doma
     xsim_path(b->h, s->domid, "mem", path, sizeof(path));
     fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0 || ftruncate(fd, (off_t)(n * XS_PAGE_SIZE)) < 0)
+        return fail(b, "%s: %s", path, strerror(errno));
+    close(fd);
+    xsim_path(b->h, s->domid, "dirty", path, sizeof(path));
+    fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || ftruncate(fd, (off_t)(d->ld_bits / 8)) < 0)
         return fail(b, "%s: %s", path, strerror(errno));
     close(fd);
     return 0;
@@ -1100,6 +1102,13 @@ static int read_spec(struct builder *b, FILE *f, struct dom_spec *specs, int *ns
             b->xen_minor = minor;
             continue;
         }
+        if (!strcmp(tok[0], "shadow-paging")) {
+            /* Xen's build: CONFIG_SHADOW_PAGING, off in Debian 12's 4.17.7+13 (XSA-495). */
+            if (cur || n != 2 || (strcmp(tok[1], "on") && strcmp(tok[1], "off")))
+                return fail(b, "shadow-paging: expected 'on' or 'off' before the first domain");
+            b->shadow_paging = !strcmp(tok[1], "on");
+            continue;
+        }
         if (!strcmp(tok[0], "domain")) {
             if (n != 2 || parse_num(tok[1], &id) || id == 0 || id >= 0x7ff0)
                 return fail(b, "domain: expected 'domain ID' with 0 < ID < 0x7ff0");
@@ -1143,6 +1152,7 @@ static int create_state(struct builder *b, const char *dir)
     b->w->magic = XS_MAGIC;
     b->w->version = XS_VERSION;
     b->w->xen_minor = b->xen_minor;
+    b->w->shadow_paging = b->shadow_paging;
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <xen/xen.h>
 #include <xen/domctl.h>
@@ -211,7 +212,147 @@ static long pause_domain(struct xsim_domain *d, int delta)
     } while (!__atomic_compare_exchange_n(&d->pause_count, &old, want, false, __ATOMIC_ACQ_REL,
                                           __ATOMIC_ACQUIRE));
     XS_ADD(delta > 0 ? &d->c.pause_calls : &d->c.unpause_calls, 1);
+    /* domain_pause_by_systemcontroller() pauses synchronously: the vCPUs are off the CPU when
+       it returns (xen/common/domain.c RELEASE-4.17.7 l.1303-1329 -> _domain_pause(d, true)). */
+    if (delta > 0)
+        xsim_vcpu_sync(d);
     return 0;
+}
+
+/* ---- log-dirty: XEN_DOMCTL_shadow_op, as xen/arch/x86/mm/paging.c (RELEASE-4.17.7) -------- */
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* CLEAN and PEEK: paging_log_dirty_op(), l.407-596. The bitmap is walked leaf by leaf (4 KiB
+   of bits, l.489-517), each copied to byte offset pages >> 3 - a leaf never allocated is
+   zero-filled (clear_guest_offset, l.503) - the last one cut to (sc->pages - pages + 7) >> 3
+   bytes (l.496-497); CLEAN then clears the whole leaf (clear_page, l.513-514). Neither looks
+   at whether log-dirty is on: off, the bitmap is empty and the answer all zeros. */
+static long logdirty_op(struct xsim_handle *h, struct xsim_domain *d,
+                        struct xen_domctl_shadow_op *sc)
+{
+    struct xsim_dommap *m = xsim_dommap(h, d);
+    if (!m)
+        return -EIO;
+    int clean = sc->op == XEN_DOMCTL_SHADOW_OP_CLEAN;
+    XS_ADD(clean ? &d->c.ld_clean_calls : &d->c.ld_peek_calls, 1);
+    /* FINAL on HVM marks the frames Xen keeps mapped writably (hvm.c l.2776-2784, called at
+       paging.c l.423-425): xensim's Xen maps none. Counted. */
+    if (sc->mode & XEN_DOMCTL_SHADOW_LOGDIRTY_FINAL)
+        XS_ADD(&d->c.ld_final_calls, 1);
+    uint64_t t0 = now_ns();
+    xsim_sys_pause(d, +1); /* domain_pause(d), l.427; undone at l.578 */
+    /* The stats, before anything is cleared (l.459-462). fault_count is only counted by the
+       shadow fault handler: 0 here (HAP, and PV without its faults emulated). */
+    uint64_t dc = XS_LOAD(&d->ld_dirty_count);
+    sc->stats.fault_count = 0;
+    sc->stats.dirty_count = dc > UINT32_MAX ? UINT32_MAX : (uint32_t)dc;
+    /* A NULL handle: the caller wants only the stats or the clean (l.464-466). */
+    uint8_t *out = sc->dirty_bitmap.p;
+    uint64_t pages = 0, nleaves = 512ull * 512 * 512; /* i4, i3, i2 < LOGDIRTY_NODE_ENTRIES */
+    for (uint64_t leaf = 0; pages < sc->pages && leaf < nleaves; leaf++) {
+        uint64_t bytes = XS_LD_LEAF_BYTES;
+        if (((sc->pages - pages + 7) >> 3) < bytes)
+            bytes = (sc->pages - pages + 7) >> 3;
+        const int have = leaf * XS_LD_LEAF_BITS < d->ld_bits; /* an allocated leaf */
+        uint8_t *l1 = have ? m->dirty + leaf * XS_LD_LEAF_BYTES : NULL;
+        if (out) {
+            if (l1)
+                memcpy(out + (pages >> 3), l1, bytes);
+            else
+                memset(out + (pages >> 3), 0, bytes);
+        }
+        pages += bytes << 3;
+        if (l1 && clean)
+            memset(l1, 0, XS_LD_LEAF_BYTES);
+        if (!l1 && !out)
+            break; /* nothing left to copy or clean: the rest of the walk does nothing */
+    }
+    if (clean)
+        XS_STORE(&d->ld_dirty_count, 0); /* l.548-552 */
+    if (pages < sc->pages)
+        sc->pages = pages; /* l.570-571 */
+    /* The mode's clean hook (HAP: write-protect all again; shadow: blow the tables) runs while
+       paused (l.572-577): nothing to emulate, the next write marks its pfn again. */
+    xsim_sys_pause(d, -1);
+    XS_ADD(&d->c.ld_paused_ns, now_ns() - t0);
+    return 0;
+}
+
+/* paging_domctl(), l.684-758, for the sub-ops a dump needs. */
+static long shadow_op(struct xsim_handle *h, struct xsim_domain *d, struct xen_domctl_shadow_op *sc)
+{
+    if (d->domid == 0)
+        return -EINVAL; /* a paging op on the caller itself, l.690-694 */
+    if (XS_LOAD(&d->life) == XS_DYING)
+        return 0; /* ignored on a dying domain: success, nothing done (l.696-701) */
+    /* A world's domains all have vCPU 0 (l.703-708's -EINVAL does not arise); no op is ever
+       preempted here, so the -EBUSY of an unfinished one (l.710-722) does not either. */
+    const int pv = d->type == XS_PV;
+    switch (sc->op) {
+    case XEN_DOMCTL_SHADOW_OP_ENABLE:
+        if (!(sc->mode & XEN_DOMCTL_SHADOW_ENABLE_LOG_DIRTY))
+            break;                    /* l.735-736: to the paging mode's domctl */
+        __attribute__((fallthrough)); /* l.737 */
+    case XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY: {
+        /* paging_log_dirty_enable(), l.216-237 */
+        XS_ADD(&d->c.ld_enable_calls, 1);
+        if (d->pci_passthrough)
+            return -EINVAL; /* has_arch_pdevs(), l.220-227 */
+        if (XS_LOAD(&d->logdirty))
+            return -EINVAL; /* already on, l.229-230: not -EBUSY */
+        /* A PV guest is tracked by shadow paging; without CONFIG_SHADOW_PAGING the ops are
+           mm/shadow/none.c's, whose enable is -EOPNOTSUPP (l.4-8). */
+        if (pv && !h->w->shadow_paging)
+            return -EOPNOTSUPP;
+        xsim_sys_pause(d, +1); /* l.232-234 */
+        XS_STORE(&d->logdirty, 1);
+        XS_STORE(&d->c.ld_on_pid, (int32_t)getpid());
+        XS_ADD(&d->c.ld_enable_ok, 1);
+        xsim_sys_pause(d, -1);
+        xsim_log(h, "dom%u: log-dirty on (pid %d)", d->domid, (int)getpid());
+        return 0;
+    }
+    case XEN_DOMCTL_SHADOW_OP_OFF: {
+        /* paging_log_dirty_disable(), l.239-261: paused, the mode's disable if log-dirty is
+           on, the bitmap freed (l.114-212; dirty_count is left as it is). Then the paging
+           mode's own OFF below. */
+        XS_ADD(&d->c.ld_off_calls, 1);
+        xsim_sys_pause(d, +1);
+        if (XS_LOAD(&d->logdirty)) {
+            struct xsim_dommap *m = xsim_dommap(h, d);
+            XS_STORE(&d->logdirty, 0);
+            if (m)
+                memset(m->dirty, 0, d->ld_bits / 8);
+            XS_ADD(&d->c.ld_off_while_on, 1);
+            XS_STORE(&d->c.ld_off_pid, (int32_t)getpid());
+            xsim_log(h, "dom%u: log-dirty off (pid %d)", d->domid, (int)getpid());
+        }
+        xsim_sys_pause(d, -1);
+        break;
+    }
+    case XEN_DOMCTL_SHADOW_OP_CLEAN:
+    case XEN_DOMCTL_SHADOW_OP_PEEK:
+        if (sc->mode & ~XEN_DOMCTL_SHADOW_LOGDIRTY_FINAL)
+            return -EINVAL; /* l.748-749 */
+        return logdirty_op(h, d, sc);
+    }
+    /* The paging mode's domctl (l.754-757). HAP: OFF is 0, anything else here -EINVAL
+       (mm/hap/hap.c l.665-694). PV without shadow paging: the stub's -EINVAL
+       (include/asm/shadow.h l.132-137); with it, shadow_domctl()'s OFF is 0 outside test
+       mode (mm/shadow/common.c l.3276-3282) - its other ops are not emulated. */
+    if (!pv)
+        return sc->op == XEN_DOMCTL_SHADOW_OP_OFF ? 0 : -EINVAL;
+    if (!h->w->shadow_paging)
+        return -EINVAL;
+    if (sc->op == XEN_DOMCTL_SHADOW_OP_OFF)
+        return 0;
+    return unknown(h, "domctl shadow_op", XEN_DOMCTL_shadow_op, sc->op);
 }
 
 static long domctl(struct xsim_handle *h, struct xen_domctl *dc)
@@ -246,6 +387,8 @@ static long domctl(struct xsim_handle *h, struct xen_domctl *dc)
         return pfinfo3(h, d, dc);
     case XEN_DOMCTL_gethvmcontext_partial:
         return hvmcontext_partial(h, d, dc);
+    case XEN_DOMCTL_shadow_op:
+        return shadow_op(h, d, &dc->u.shadow_op);
     case XEN_DOMCTL_destroydomain:
         XS_STORE(&d->life, XS_GONE);
         xsim_log(h, "dom%u destroyed", d->domid);

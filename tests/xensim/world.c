@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* What a dom0 tool meets of each release. */
@@ -107,6 +108,8 @@ void xsim_close(struct xsim_handle *h)
             munmap((void *)m->runs, d->nr_runs * sizeof(struct xsim_run));
         if (d && m->vcpus)
             munmap((void *)m->vcpus, (d->max_vcpu_id + 1) * sizeof(struct xsim_vcpu));
+        if (d && m->dirty)
+            munmap(m->dirty, d->ld_bits / 8);
     }
     if (h->w)
         munmap(h->w, sizeof(struct xsim_world));
@@ -165,6 +168,19 @@ struct xsim_dommap *xsim_dommap(struct xsim_handle *h, const struct xsim_domain 
     xsim_path(h, d->domid, "shinfo", path, sizeof(path));
     if (!map_file(path, 0, &m->shinfo_fd))
         return NULL;
+    xsim_path(h, d->domid, "dirty", path, sizeof(path));
+    int dfd = open(path, O_RDWR | O_CLOEXEC);
+    /* The raw system call: inside the preload, mmap() is interposed and may take the lock a
+       hypercall already holds (a forked guardian's closefrom() leaves stale privcmd fds in
+       its table, and this fd may reuse one of their numbers). */
+    void *dp = dfd < 0 ? MAP_FAILED
+                       : (void *)syscall(SYS_mmap, NULL, (size_t)(d->ld_bits / 8),
+                                         PROT_READ | PROT_WRITE, MAP_SHARED, dfd, 0L);
+    if (dfd >= 0)
+        close(dfd);
+    if (dp == MAP_FAILED)
+        return NULL;
+    m->dirty = dp;
     xsim_path(h, d->domid, "mem", path, sizeof(path));
     /* O_RDWR: tests and the builder write through it; the simulator maps it shared. */
     m->mem_fd = open(path, O_RDWR | O_CLOEXEC);
@@ -318,4 +334,76 @@ void xsim_log(struct xsim_handle *h, const char *fmt, ...)
         w = write(2, line, (size_t)n);
         (void)w;
     }
+}
+
+uint64_t xsim_gcd(uint64_t a, uint64_t b)
+{
+    while (b) {
+        uint64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* ---- the guest's vCPU and the pauses ------------------------------------------------------ */
+
+static void nap(void)
+{
+    struct timespec ts = {0, 50000};
+    nanosleep(&ts, NULL);
+}
+
+void xsim_vcpu_sync(struct xsim_domain *d)
+{
+    /* vcpu_sleep_sync(): a pause returns once the vCPUs are off the CPU (xen/common/domain.c,
+       _domain_pause(), RELEASE-4.17.7 l.1265-1279). Bounded by the writer: one page. */
+    while (__atomic_load_n(&d->vcpu_busy, __ATOMIC_SEQ_CST))
+        nap();
+}
+
+void xsim_sys_pause(struct xsim_domain *d, int delta)
+{
+    __atomic_add_fetch(&d->sys_pause, delta, __ATOMIC_SEQ_CST);
+    if (delta > 0)
+        xsim_vcpu_sync(d);
+}
+
+bool xsim_vcpu_write(struct xsim_handle *h, struct xsim_domain *d, uint64_t pfn)
+{
+    struct xsim_dommap *m = xsim_dommap(h, d);
+    if (!m)
+        return false;
+    for (;;) {
+        if (XS_LOAD(&d->life) == XS_GONE || XS_LOAD(&d->life) == XS_DYING)
+            return false;
+        /* Dekker's handshake with the pausers: busy first, then the pause counts. */
+        __atomic_store_n(&d->vcpu_busy, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&d->pause_count, __ATOMIC_SEQ_CST) == 0 &&
+            __atomic_load_n(&d->sys_pause, __ATOMIC_SEQ_CST) == 0 &&
+            XS_LOAD(&d->life) == XS_RUNNING)
+            break;
+        __atomic_store_n(&d->vcpu_busy, 0, __ATOMIC_SEQ_CST);
+        nap();
+    }
+    XS_ADD(&d->c.writer_pages, 1);
+    /* The write fault of a page in log-dirty mode marks its pfn before the write lands: HAP,
+       hvm_hap_nested_page_fault() -> paging_mark_pfn_dirty() (xen/arch/x86/hvm/hvm.c
+       RELEASE-4.17.7 l.1957-1959); PV shadow, _sh_propagate() -> paging_mark_dirty()
+       (mm/shadow/multi.c l.662). Nothing is marked while log-dirty is off
+       (paging_mark_pfn_dirty(), mm/paging.c l.270-271); a 0->1 transition counts in
+       dirty_count (l.326-334). */
+    if (XS_LOAD(&d->logdirty) && pfn < d->ld_bits) {
+        uint8_t bit = (uint8_t)(1u << (pfn & 7));
+        uint8_t old = __atomic_fetch_or(&m->dirty[pfn >> 3], bit, __ATOMIC_SEQ_CST);
+        if (!(old & bit))
+            XS_ADD(&d->ld_dirty_count, 1);
+        XS_ADD(&d->c.writer_dirtied, 1);
+    }
+    return true;
+}
+
+void xsim_vcpu_stop(struct xsim_domain *d)
+{
+    __atomic_store_n(&d->vcpu_busy, 0, __ATOMIC_SEQ_CST);
 }

@@ -14,6 +14,9 @@
  *                   index in dom<ID>.mem.
  *   dom<ID>.vcpu    struct xsim_vcpu[max_vcpu_id + 1]: vCPU contexts as Xen returns them.
  *   dom<ID>.shinfo  the shared_info page (4096 bytes).
+ *   dom<ID>.dirty   the log-dirty bitmap, one bit per pfn (bit N & 7 of byte N >> 3), in leaves
+ *                   of XS_LD_LEAF_BYTES as Xen keeps them; mapped shared, so that the guest's
+ *                   writer (another process) marks what the hypervisor's CLEAN reads.
  *   xensim.log      one line per notable event (unknown hypercalls, faults fired).
  *
  * Frame numbers: an HVM/PVH domain is mapped by gfn (= pfn). A PV domain is mapped by machine
@@ -33,7 +36,7 @@
 #include <sys/types.h>
 
 #define XS_MAGIC 0x584e5349u /* "ISNX" */
-#define XS_VERSION 8
+#define XS_VERSION 9
 #define XS_PAGE_SIZE 4096u
 #define XS_MAX_DOMAINS 64
 #define XS_MAX_FAULTS 256
@@ -44,6 +47,9 @@
 #define XS_MAX_GNT 64         /* grant-table frames of a domain (Xen's default limit) */
 #define XS_GFN_NONE (~0ull)   /* a lent page the guest did not place (Xen's M2P: invalid) */
 #define XS_VCPU_CTX_SIZE 5168 /* sizeof(vcpu_guest_context_t) on x86-64 */
+/* A log-dirty leaf: one 4 KiB page of bits (xen/arch/x86/include/asm/paging.h l.178-194). */
+#define XS_LD_LEAF_BYTES 4096u
+#define XS_LD_LEAF_BITS (XS_LD_LEAF_BYTES * 8u)
 
 enum xsim_type { XS_PV = 1, XS_HVM = 2, XS_PVH = 3 };
 
@@ -83,6 +89,13 @@ struct xsim_vcpu {
 
 /* Counters: one set per domain, plus world-wide hypercall counts. */
 struct xsim_dom_counters {
+    /* log-dirty (XEN_DOMCTL_shadow_op), by sub-op; the pids of who last turned it on / off */
+    uint64_t ld_enable_calls, ld_enable_ok, ld_off_calls, ld_off_while_on;
+    uint64_t ld_clean_calls, ld_peek_calls, ld_final_calls;
+    uint64_t ld_paused_ns; /* time the domain spent paused inside CLEAN/PEEK */
+    int32_t ld_on_pid, ld_off_pid;
+    uint64_t writer_pages;   /* pages the guest's writer wrote */
+    uint64_t writer_dirtied; /* of those, written while log-dirty was on */
     uint64_t mmapbatch_calls;
     uint64_t frames_mapped; /* frames that mapped */
     uint64_t frames_failed; /* frames answered with an error other than -ENOENT */
@@ -130,6 +143,20 @@ struct xsim_domain {
     uint32_t sim_flags; /* XS_NO_HVM_CONTEXT: answer gethvmcontext -ENOSYS, as an old Xen */
     struct xsim_fault faults[XS_MAX_FAULTS];
 
+    /* Log-dirty (paging.c's d->arch.paging.log_dirty): on or off, the count of 0->1 bit
+       transitions since the last CLEAN (not reset by OFF), the bitmap's bits (pfns) in
+       dom<ID>.dirty. pci_passthrough: has_arch_pdevs(), which refuses ENABLE. */
+    uint32_t logdirty;
+    uint32_t pci_passthrough;
+    uint64_t ld_dirty_count;
+    uint64_t ld_bits; /* pfns the bitmap file covers: a whole number of leaves */
+
+    /* Xen's own pause count (domain_pause(): CLEAN, PEEK, ENABLE, OFF hold one for their
+       duration), apart from the controller's, and the guest's vCPU as the writer runs it:
+       vcpu_busy is 1 while a write is in flight. A pause waits until it is 0 (vcpu_sleep_sync). */
+    int32_t sys_pause;
+    int32_t vcpu_busy;
+
     struct xsim_dom_counters c;
 };
 
@@ -158,8 +185,10 @@ struct xsim_world {
     uint64_t domctl[128];
     uint64_t sysctl[128];
     uint64_t memory_op[64];
-    uint64_t gnttab[16]; /* grant_table_op by command */
-    uint64_t unknown;    /* hypercalls answered -ENOSYS */
+    uint64_t gnttab[16];    /* grant_table_op by command */
+    uint64_t unknown;       /* hypercalls answered -ENOSYS */
+    uint32_t shadow_paging; /* Xen built with CONFIG_SHADOW_PAGING (world: `shadow-paging on`) */
+    uint32_t pad0;
     struct xsim_domain dom[XS_MAX_DOMAINS];
     uint32_t paged_attempts[XS_MAX_PAGED];
 };
@@ -167,6 +196,7 @@ struct xsim_world {
 /* An open world: the shared state plus the per-domain files, mapped lazily. */
 struct xsim_dommap {
     int mem_fd;
+    uint8_t *dirty; /* dom<ID>.dirty, d->ld_bits / 8 bytes, mapped shared */
     const struct xsim_run *runs;
     const struct xsim_vcpu *vcpus;
     int shinfo_fd;
@@ -209,7 +239,18 @@ int xsim_read_page(struct xsim_handle *h, const struct xsim_domain *d, uint64_t 
 int xsim_write_page(struct xsim_handle *h, const struct xsim_domain *d, uint64_t pfn,
                     const void *buf);
 
+/* The guest's vCPU runs (the writer): waits while the domain is paused by anyone; then marks
+   the write's pfn dirty when log-dirty is on, as Xen's write fault does. The caller writes the
+   page and calls xsim_vcpu_stop(). false when the domain is gone. */
+bool xsim_vcpu_write(struct xsim_handle *h, struct xsim_domain *d, uint64_t pfn);
+void xsim_vcpu_stop(struct xsim_domain *d);
+/* Pauses (+1) or unpauses (-1) Xen's own count; a pause returns once no write is in flight. */
+void xsim_sys_pause(struct xsim_domain *d, int delta);
+/* Waits until no write of the guest is in flight (after a pause count went up). */
+void xsim_vcpu_sync(struct xsim_domain *d);
+
 /* Affine permutation helpers, shared by the builder and the simulator. */
+uint64_t xsim_gcd(uint64_t a, uint64_t b);
 uint64_t xsim_perm(const struct xsim_domain *d, uint64_t rank);
 uint64_t xsim_perm_inv(const struct xsim_domain *d, uint64_t idx);
 

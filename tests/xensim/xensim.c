@@ -8,6 +8,8 @@
  *                                     shutdown:N, pause_count=N
  *   xensim frame DIR DOMID PFN        the frame number a mapping names for PFN (PV: its mfn)
  *   xensim run DIR -- PROGRAM ARGS    run PROGRAM with xensim.so preloaded on world DIR
+ *   xensim write DIR DOMID PFN PAGES MIBS [SECONDS]
+ *                                     the guest writes while it runs (below)
  */
 #include "build.h"
 #include "world.h"
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xen/sched.h>
@@ -24,7 +27,8 @@
 static int usage(void)
 {
     fputs("usage: xensim create WORLD-FILE DIR | stat DIR [DOMID] | set DIR DOMID KEY=VALUE... |\n"
-          "              frame DIR DOMID PFN | run DIR -- PROGRAM [ARGS...]\n",
+          "              frame DIR DOMID PFN | run DIR -- PROGRAM [ARGS...] |\n"
+          "              write DIR DOMID PFN PAGES MIBS [SECONDS]\n",
           stderr);
     return 2;
 }
@@ -53,6 +57,19 @@ static void stat_domain(const struct xsim_domain *d)
            (unsigned long long)c->pause_calls, d->domid, (unsigned long long)c->unpause_calls,
            d->domid, (unsigned long long)c->pfinfo_calls, d->domid,
            (unsigned long long)c->gnt_grow_asked);
+    unsigned id = d->domid;
+    printf("dom%u.logdirty=%u\ndom%u.ld_dirty_count=%llu\ndom%u.ld_enable_calls=%llu\n"
+           "dom%u.ld_enable_ok=%llu\ndom%u.ld_off_calls=%llu\ndom%u.ld_off_while_on=%llu\n"
+           "dom%u.ld_clean_calls=%llu\ndom%u.ld_peek_calls=%llu\ndom%u.ld_final_calls=%llu\n"
+           "dom%u.ld_paused_ns=%llu\ndom%u.ld_on_pid=%d\ndom%u.ld_off_pid=%d\n"
+           "dom%u.writer_pages=%llu\ndom%u.writer_dirtied=%llu\n",
+           id, XS_LOAD(&d->logdirty), id, (unsigned long long)XS_LOAD(&d->ld_dirty_count), id,
+           (unsigned long long)c->ld_enable_calls, id, (unsigned long long)c->ld_enable_ok, id,
+           (unsigned long long)c->ld_off_calls, id, (unsigned long long)c->ld_off_while_on, id,
+           (unsigned long long)c->ld_clean_calls, id, (unsigned long long)c->ld_peek_calls, id,
+           (unsigned long long)c->ld_final_calls, id, (unsigned long long)c->ld_paused_ns, id,
+           c->ld_on_pid, id, c->ld_off_pid, id, (unsigned long long)c->writer_pages, id,
+           (unsigned long long)c->writer_dirtied);
 }
 
 static int cmd_stat(const char *dir, const char *dom)
@@ -61,7 +78,7 @@ static int cmd_stat(const char *dir, const char *dom)
     if (!h)
         return 1;
     struct xsim_world *w = h->w;
-    printf("xen=4.%u\n", w->xen_minor);
+    printf("xen=4.%u\nshadow_paging=%u\n", w->xen_minor, w->shadow_paging);
     static const char *hc[64] = {[12] = "memory_op",      [13] = "multicall", [17] = "xen_version",
                                  [20] = "grant_table_op", [35] = "sysctl",    [36] = "domctl"};
     for (int i = 0; i < 64; i++)
@@ -173,6 +190,90 @@ static int cmd_run(const char *dir, char **argv)
     return 127;
 }
 
+/* ---- the guest's writer -------------------------------------------------------------------
+
+   A guest that writes while it runs: PAGES pages from PFN + 1 on hold a sequence, written in
+   an order scattered over them (page (k * stride) mod PAGES at step k, stride coprime to
+   PAGES), each page filled with its step number. Page PFN describes the array:
+   "XSIMSEQ1", PAGES, stride, first pfn (little-endian u64s). A snapshot taken at one moment,
+   read in write order, is n, n+1, ... with exactly one break (where it goes back by
+   PAGES - 1); pages taken at different moments break it more often, or tear (tests/tools/
+   seqcheck). The first pass is written at once, then MIBS MiB/s until SECONDS (0: until
+   killed). DIR/writer.ready is made after the first pass. Every write goes through the
+   simulated vCPU: none while the domain is paused, the page marked dirty when log-dirty is
+   on (world.c). */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int write_step(struct xsim_handle *h, struct xsim_domain *d, uint64_t first, uint64_t n,
+                      uint64_t stride, uint64_t step)
+{
+    static uint64_t page[XS_PAGE_SIZE / 8];
+    uint64_t pfn = first + (step % n) * stride % n;
+    for (size_t i = 0; i < XS_PAGE_SIZE / 8; i++)
+        page[i] = step;
+    if (!xsim_vcpu_write(h, d, pfn))
+        return -1;
+    int rc = xsim_write_page(h, d, pfn, page);
+    xsim_vcpu_stop(d);
+    return rc;
+}
+
+static int cmd_write(const char *dir, char **a, int n)
+{
+    struct xsim_handle *h = open_world(dir);
+    struct xsim_domain *d = h ? xsim_domain(h, (uint32_t)strtoul(a[0], NULL, 0)) : NULL;
+    uint64_t desc = strtoull(a[1], NULL, 0), pages = strtoull(a[2], NULL, 0);
+    double mibs = strtod(a[3], NULL), secs = n > 4 ? strtod(a[4], NULL) : 0;
+    if (!d || pages < 2 || mibs < 0) {
+        fprintf(stderr, "xensim write: no such domain, or PAGES < 2, or MIBS < 0\n");
+        return 2;
+    }
+    uint64_t first = desc + 1, stride = pages * 618 / 1000 | 1;
+    while (xsim_gcd(stride, pages) != 1)
+        stride++;
+    static uint64_t hdr[XS_PAGE_SIZE / 8];
+    memcpy(hdr, "XSIMSEQ1", 8);
+    hdr[1] = pages, hdr[2] = stride, hdr[3] = first;
+    int wrc = xsim_vcpu_write(h, d, desc) ? xsim_write_page(h, d, desc, hdr) : -1;
+    xsim_vcpu_stop(d);
+    if (wrc < 0) {
+        fprintf(stderr, "xensim write: pfn %#llx: %s\n", (unsigned long long)desc, strerror(errno));
+        return 1;
+    }
+    uint64_t step = 0;
+    for (; step < pages; step++)
+        if (write_step(h, d, first, pages, stride, step) < 0) {
+            fprintf(stderr, "xensim write: pfn in [%#llx, +%llu): %s\n", (unsigned long long)first,
+                    (unsigned long long)pages, strerror(errno));
+            return 1;
+        }
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/writer.ready", dir);
+    FILE *f = fopen(path, "w");
+    if (f)
+        fclose(f);
+    double t0 = now_s(), rate = mibs * 256; /* pages a second */
+    for (;;) {
+        double t = now_s() - t0;
+        if (secs > 0 && t >= secs)
+            break;
+        uint64_t due = pages + (uint64_t)(t * rate);
+        for (; step < due; step++)
+            if (write_step(h, d, first, pages, stride, step) < 0)
+                return 0; /* the domain is gone */
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    xsim_close(h);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     char err[512];
@@ -191,6 +292,8 @@ int main(int argc, char **argv)
         return cmd_set(argv[2], argv[3], argv + 4, argc - 4);
     if (argc == 5 && !strcmp(argv[1], "frame"))
         return cmd_frame(argv[2], argv[3], argv[4]);
+    if ((argc == 7 || argc == 8) && !strcmp(argv[1], "write"))
+        return cmd_write(argv[2], argv + 3, argc - 3);
     if (argc >= 5 && !strcmp(argv[1], "run") && !strcmp(argv[3], "--"))
         return cmd_run(argv[2], argv + 4);
     return usage();
