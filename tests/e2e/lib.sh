@@ -269,3 +269,13 @@ wait_log() {
 }
 # count FILE PATTERN: lines of FILE matching the ERE PATTERN.
 count() { grep -Ec -- "$2" "$1" || true; }
+
+# vmcoreinfo_page TEXT OUT: a page holding a VMCOREINFO ELF note of the file TEXT's lines, as
+# Linux keeps it in memory (kernel/crash_core.c: Elf64_Nhdr, "VMCOREINFO", the text).
+vmcoreinfo_page() {
+  local len le32
+  len=$(stat -c %s "$1")
+  le32() { printf "\\x$(printf %02x $(($1 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 24)))"; }
+  { le32 11; le32 "$len"; le32 0; printf 'VMCOREINFO\0\0'; cat "$1"; } > "$2"
+  truncate -s 4096 "$2"
+}

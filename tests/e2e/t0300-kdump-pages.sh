@@ -13,10 +13,7 @@ KDC="$PY $(dirname "$0")/../tools/kdumpcheck.py"
   printf 'OSRELEASE=6.1.0-xdump-kdump\nPAGESIZE=4096\nNUMBER(phys_base)=16777216\n'
   printf 'SYMBOL(init_uts_ns)=ffffffff82a0c000\nCRASHTIME=1764000000\n'
 } > "$T/text"
-len=$(stat -c %s "$T/text")
-le32() { printf "\\x$(printf %02x $(($1 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 24)))"; }
-{ le32 11; le32 "$len"; le32 0; printf 'VMCOREINFO\0\0'; cat "$T/text"; } > "$T/note"
-truncate -s 4096 "$T/note"
+vmcoreinfo_page "$T/text" "$T/note"
 seq 1 2000000 > "$T/text4m"; truncate -s $((1024 * 4096)) "$T/text4m" # 1024 pages that compress (the pattern does not)
 world w <<W
 domain 1

@@ -8,10 +8,7 @@
   printf 'OSRELEASE=6.1.0-xdump-info\nPAGESIZE=4096\nNUMBER(phys_base)=16777216\n'
   printf 'KERNELOFFSET=1e000000\nCRASHTIME=1764000000\n'
 } > "$T/text"
-len=$(stat -c %s "$T/text")
-le32() { printf "\\x$(printf %02x $(($1 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 24)))"; }
-{ le32 11; le32 "$len"; le32 0; printf 'VMCOREINFO\0\0'; cat "$T/text"; } > "$T/note"
-truncate -s 4096 "$T/note"
+vmcoreinfo_page "$T/text" "$T/note"
 world w <<W
 domain 1
 
