@@ -26,7 +26,9 @@ ROOT=$CACHE/debian13-root
 # To build xdump and run its unit tests (the Makefile's DEB_BUILD, read from it), and crash, drgn
 # and makedumpfile for the checks (Debian 12's makedumpfile 1.7.2 does not know Linux 6.12).
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-PKGS="$(sed -n 's/^DEB_BUILD := //p' "$TOP/Makefile") crash python3-drgn makedumpfile"
+# DEB_BUILD may run over several lines ending in a backslash: join them before taking the list.
+PKGS="$(sed -n '/^DEB_BUILD := /{:a;/\\$/{N;ba};s/^DEB_BUILD := //;s/\\\n/ /g;p}' "$TOP/Makefile") crash python3-drgn makedumpfile"
+case $PKGS in *\\*) die "could not read DEB_BUILD from $TOP/Makefile: $PKGS" ;; esac
 START=$(date +%s.%N)
 step() { echo "buildroot: [$(echo "$(date +%s.%N) $START" | awk '{printf "%.1f", $1 - $2}') s] $*" >&2; }
 
