@@ -110,6 +110,10 @@ struct xdump_options {
        as it was at that pause. */
     bool precopy;
     unsigned precopy_ms;
+    /* With precopy: when Xen cannot track the guest's writes (XDUMP_E_NOTRACK) or its
+       log-dirty mode is not free (XDUMP_E_TRACKED: never touched then), dump paused instead,
+       with a warning (result.precopy_fell_back), rather than fail. */
+    bool precopy_fallback;
 };
 
 enum xdump_format { XDUMP_FORMAT_ELF = 0, XDUMP_FORMAT_KDUMP = 1 };
@@ -150,6 +154,7 @@ struct xdump_result {
     double pause_ms;
     uint64_t final_pages, recopied;
     bool not_converging;
+    bool precopy_fell_back; /* precopy_fallback taken: a paused dump, as the warning said */
 };
 
 /*

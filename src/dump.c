@@ -58,6 +58,8 @@ struct dump {
     bool tracking;    /* log-dirty mode is on, turned on by this dump */
     uint64_t ld_pfns; /* pre-copy: the pfns the dirty bitmap covers */
     struct timespec pause_t0;
+    struct xd_precopy_note pc;     /* --precopy: how it went (the pre-copy note) */
+    bool precopied;                /* ... and it did: the core is the guest at the final pause */
     bool head_written;             /* the file has begun: a partial core can be kept */
     uint64_t pages_done, next_pfn; /* how far the copy went */
     bool incomplete;               /* writing a partial core (--keep-partial) */
@@ -720,13 +722,21 @@ static int precopy(struct dump *d, double round0_ms)
     double ms_per_page = round0_ms / (double)(d->frames.npages ? d->frames.npages : 1);
     uint64_t n = 0, prev = UINT64_MAX;
     int rc = 0;
+    struct timespec rounds_t0;
+    clock_gettime(CLOCK_MONOTONIC, &rounds_t0);
+    d->pc.budget_ms = (uint32_t)budget_ms;
     for (unsigned round = 1; rc == 0; round++) {
         if ((rc = clean(d, false, acc, pfns, &n)) < 0)
             break;
-        if ((double)n * ms_per_page <= budget_ms || round > XDUMP_PRECOPY_ROUNDS)
+        if ((double)n * ms_per_page <= budget_ms)
             break; /* what is left is copied in the pause */
+        if (round > XDUMP_PRECOPY_ROUNDS) {
+            d->pc.flags |= XD_PRECOPY_F_ROUND_LIMIT;
+            break;
+        }
         if (n >= prev) {
             d->res->not_converging = true;
+            d->pc.flags |= XD_PRECOPY_F_NOT_CONVERGING;
             warn(d,
                  "pre-copy: the guest writes faster than it is copied (%llu pages dirty "
                  "after round %u); pausing for them",
@@ -745,6 +755,7 @@ static int precopy(struct dump *d, double round0_ms)
         memset(acc, 0, bytes);
     }
     bool ours = false;
+    d->pc.running_us = (uint64_t)((round0_ms + elapsed_ms(&rounds_t0)) * 1000);
     if (rc == 0) {
         clock_gettime(CLOCK_MONOTONIC, &d->pause_t0);
         if ((rc = xd_domain_pause(d->dom)) < 0)
@@ -759,6 +770,7 @@ static int precopy(struct dump *d, double round0_ms)
            written meanwhile is unknown: every page again, paused. */
         warn(d, "pre-copy: log-dirty mode was turned off by someone else during the dump; "
                 "copying every page again with the domain paused");
+        d->pc.flags |= XD_PRECOPY_F_LOST;
         n = 0;
         for (struct cursor c = {0}; !cursor_end(&d->frames, &c);) {
             uint64_t frame;
@@ -784,6 +796,11 @@ static int precopy(struct dump *d, double round0_ms)
             d->paused = false;
             xd_guardian_held(d->guardian, false);
             d->res->pause_ms = elapsed_ms(&d->pause_t0);
+            d->pc.rounds = d->res->precopy_rounds;
+            d->pc.pause_us = (uint64_t)(d->res->pause_ms * 1000);
+            d->pc.final_pages = n;
+            d->pc.recopied = d->res->recopied;
+            d->precopied = true;
         }
     }
     free(acc);
@@ -901,6 +918,7 @@ static uint8_t *encode_notes(struct dump *d, uint64_t size)
                                           d->frames.runs[d->frames.nruns - 1].count,
                                .flags = (d->paused ? XD_DESC_F_PAUSED : 0) |
                                         (d->o->live ? XD_DESC_F_LIVE : 0) |
+                                        (d->precopied ? XD_DESC_F_PAUSED | XD_DESC_F_PRECOPY : 0) |
                                         (d->info.shutdown ? XD_DESC_F_SHUTDOWN : 0) |
                                         (d->incomplete ? 0 : XD_DESC_F_COMPLETE),
                                .started = (uint64_t)d->started,
@@ -927,7 +945,8 @@ static uint8_t *encode_notes(struct dump *d, uint64_t size)
                              .next_pfn = d->next_pfn,
                              .status = d->stop_status,
                              .reason = d->stop_reason,
-                             .crash_info_mfn = d->have_xk ? d->xk.base_mfn : 0};
+                             .crash_info_mfn = d->have_xk ? d->xk.base_mfn : 0,
+                             .precopy = d->precopied ? &d->pc : NULL};
     xd_notes_encode(&in, notes);
     free(states);
     return notes;
@@ -1004,11 +1023,17 @@ static int run(struct dump *d)
             return fail(d, XDUMP_E_USAGE,
                         "--precopy rewrites the pages the guest writes while it is copied: it "
                         "needs a file, not standard output or -z");
-        if ((rc = xd_logdirty_enable(d->dom)) < 0)
+        if ((rc = xd_logdirty_enable(d->dom)) == 0) {
+            d->tracking = true;
+            xd_guardian_logdirty(d->guardian, true);
+        } else if (d->o->precopy_fallback && (rc == -XDUMP_E_NOTRACK || rc == -XDUMP_E_TRACKED)) {
+            warn(d, "%s; dumping with the domain paused instead", xd_domain_error(d->dom));
+            d->res->precopy_fell_back = true;
+        } else {
             return pass(d, rc, xd_domain_error(d->dom));
-        d->tracking = true;
-        xd_guardian_logdirty(d->guardian, true);
-    } else if (!d->o->live) {
+        }
+    }
+    if (!d->tracking && !d->o->live) {
         if ((rc = xd_domain_pause(d->dom)) < 0)
             return pass(d, rc, xd_domain_error(d->dom));
         d->paused = true;
@@ -1043,7 +1068,7 @@ static int run(struct dump *d)
     malloc_trim(0);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if ((rc = copy_memory(d)) < 0 || (d->o->precopy && (rc = precopy(d, elapsed_ms(&t0))) < 0) ||
+    if ((rc = copy_memory(d)) < 0 || (d->tracking && (rc = precopy(d, elapsed_ms(&t0))) < 0) ||
         (kdump && (rc = kdump_tail(d)) < 0) ||
         (!kdump && ((rc = write_index(d)) < 0 || (rc = write_tail(d)) < 0)) ||
         (rc = check_alive(d, d->frames.npages)) < 0)

@@ -223,6 +223,7 @@ _Static_assert(XD_DESC_O_XDUMP_VERSION + XD_DESC_XDUMP_VERSION_LEN == XD_DESC_SI
 #define XD_DESC_F_LIVE (UINT64_C(1) << 1)     /* --live */
 #define XD_DESC_F_SHUTDOWN (UINT64_C(1) << 2) /* the domain was shut down (crashed) */
 #define XD_DESC_F_COMPLETE (UINT64_C(1) << 3) /* the dump finished */
+#define XD_DESC_F_PRECOPY (UINT64_C(1) << 4)  /* --precopy: the guest as at the final pause */
 #define XD_DESC_VCPU_NONE 0                   /* never brought up: no context */
 #define XD_DESC_VCPU_ONLINE 1
 #define XD_DESC_VCPU_DOWN 2 /* taken down by the guest; its context present */
@@ -253,6 +254,28 @@ _Static_assert(XD_DESC_O_XDUMP_VERSION + XD_DESC_XDUMP_VERSION_LEN == XD_DESC_SI
 #define XD_INCOMPLETE_O_STATUS 16
 #define XD_INCOMPLETE_O_REASON 24
 _Static_assert(XD_INCOMPLETE_O_REASON + 256 == XD_INCOMPLETE_SIZE, "reason[256]");
+
+/* 7b. "XDUMP" pre-copy (--precopy): how the consistent core was taken. {u32 rounds (after
+   the first full copy); u32 flags; u64 pause_us (paused: the final set, the vCPUs, log-dirty
+   off); u64 final_pages (copied in the pause); u64 recopied_pages (all rounds, the final one
+   included); u64 running_us (round 0 and the rounds, the guest running); u32 budget_ms;
+   u32 reserved}. */
+#define XD_NT_PRECOPY 0x58440005u
+#define XD_PRECOPY_SIZE 48
+#define XD_PRECOPY_O_ROUNDS 0
+#define XD_PRECOPY_O_FLAGS 4
+#define XD_PRECOPY_O_PAUSE_US 8
+#define XD_PRECOPY_O_FINAL 16
+#define XD_PRECOPY_O_RECOPIED 24
+#define XD_PRECOPY_O_RUNNING_US 32
+#define XD_PRECOPY_O_BUDGET_MS 40
+#define XD_PRECOPY_O_RESERVED 44
+_Static_assert(XD_PRECOPY_O_RESERVED + 4 == XD_PRECOPY_SIZE, "48");
+#define XD_PRECOPY_F_NOT_CONVERGING 1u /* the dirty set stopped shrinking before the budget */
+#define XD_PRECOPY_F_ROUND_LIMIT 2u    /* the round limit ended it before the budget */
+#define XD_PRECOPY_F_LOST                                                                          \
+    4u /* log-dirty was turned off by someone else: every page                                     \
+          was copied again in the pause */
 
 /* 8. "XDUMP" padding: zeros, last in the PT_NOTE segment. */
 #define XD_NT_PADDING 0x58440003u

@@ -34,7 +34,11 @@
    interface, not the format). */
 _Static_assert(XD_CORE_F_PAUSED == XD_DESC_F_PAUSED && XD_CORE_F_LIVE == XD_DESC_F_LIVE &&
                    XD_CORE_F_SHUTDOWN == XD_DESC_F_SHUTDOWN &&
-                   XD_CORE_F_COMPLETE == XD_DESC_F_COMPLETE,
+                   XD_CORE_F_COMPLETE == XD_DESC_F_COMPLETE &&
+                   XD_CORE_F_PRECOPY == XD_DESC_F_PRECOPY &&
+                   XD_CORE_PC_NOT_CONVERGING == XD_PRECOPY_F_NOT_CONVERGING &&
+                   XD_CORE_PC_ROUND_LIMIT == XD_PRECOPY_F_ROUND_LIMIT &&
+                   XD_CORE_PC_LOST == XD_PRECOPY_F_LOST,
                "the description's flags");
 _Static_assert(XD_CORE_DOM_PV == XD_DESC_TYPE_PV && XD_CORE_DOM_HVM == XD_DESC_TYPE_HVM &&
                    XD_CORE_DOM_PVH == XD_DESC_TYPE_PVH,
@@ -863,6 +867,25 @@ static int dispatch_note(struct reader *r, size_t idx, const char *name, uint32_
                    XD_INCOMPLETE_SIZE - XD_INCOMPLETE_O_REASON);
         return 0;
     }
+    case XD_NT_PRECOPY: {
+        uint8_t d[XD_PRECOPY_SIZE];
+        if (descsz < sizeof(d))
+            return fail(r, XD_E_CORRUPT, "note %zu: XDUMP pre-copy note of %" PRIu32 " bytes", idx,
+                        descsz);
+        int rc = read_at(r, off, d, sizeof(d), "the XDUMP pre-copy note");
+        if (rc)
+            return rc;
+        struct xd_core_info *in = &r->c->info;
+        in->has_precopy = true;
+        in->precopy_rounds = xd_get_le32(d + XD_PRECOPY_O_ROUNDS);
+        in->precopy_flags = xd_get_le32(d + XD_PRECOPY_O_FLAGS);
+        in->precopy_pause_us = xd_get_le64(d + XD_PRECOPY_O_PAUSE_US);
+        in->precopy_final = xd_get_le64(d + XD_PRECOPY_O_FINAL);
+        in->precopy_recopied = xd_get_le64(d + XD_PRECOPY_O_RECOPIED);
+        in->precopy_running_us = xd_get_le64(d + XD_PRECOPY_O_RUNNING_US);
+        in->precopy_budget_ms = xd_get_le32(d + XD_PRECOPY_O_BUDGET_MS);
+        return 0;
+    }
     default:
         warn(r, "note %zu: unknown XDUMP note type %" PRIu32, idx, type);
         return 0;
@@ -1201,6 +1224,10 @@ static void check_xdump(struct reader *r)
         warn(r, "no XDUMP unmappable-frames note: failed frames are not recorded");
     if ((in->flags & XD_CORE_F_PAUSED) && (in->flags & XD_CORE_F_LIVE))
         warn(r, "flags say both paused by xdump and --live");
+    if (in->has_description && !(in->flags & XD_CORE_F_PRECOPY) != !in->has_precopy)
+        warn(r, "the description %s pre-copy, but the pre-copy note is %s",
+             in->flags & XD_CORE_F_PRECOPY ? "says" : "does not say",
+             in->has_precopy ? "there" : "missing");
     if (r->pages.present && r->pages.size / XD_PAGE_SIZE != in->nr_pages)
         warn(r, ".xen_pages holds %" PRIu64 " pages, the physical segments %" PRIu64,
              r->pages.size / XD_PAGE_SIZE, in->nr_pages);

@@ -61,6 +61,10 @@ enum xd_core_vcpu_state {
 #define XD_CORE_F_LIVE (UINT64_C(1) << 1)     /* dumped with --live */
 #define XD_CORE_F_SHUTDOWN (UINT64_C(1) << 2) /* the domain was shut down (see reason) */
 #define XD_CORE_F_COMPLETE (UINT64_C(1) << 3) /* the dump finished */
+#define XD_CORE_F_PRECOPY (UINT64_C(1) << 4)  /* --precopy: the guest as at the final pause */
+#define XD_CORE_PC_NOT_CONVERGING 1u          /* pre-copy: the dirty set stopped shrinking */
+#define XD_CORE_PC_ROUND_LIMIT 2u             /* ... the round limit ended it */
+#define XD_CORE_PC_LOST 4u /* ... log-dirty was taken: every page copied paused */
 
 /* Registers in NT_PRSTATUS pr_reg order (gdb's view). */
 struct xd_core_regs {
@@ -149,6 +153,10 @@ struct xd_core_info {
     uint64_t stop_pfn;
     int32_t stop_status;
     char stop_reason[257];
+    /* A pre-copy core ("XDUMP" pre-copy note): rounds, XD_CORE_PC_* flags, the pause. */
+    bool has_precopy;
+    uint32_t precopy_rounds, precopy_flags, precopy_budget_ms;
+    uint64_t precopy_pause_us, precopy_final, precopy_recopied, precopy_running_us;
     uint64_t phys_base;    /* NUMBER(phys_base) */
     uint64_t kaslr_offset; /* KERNELOFFSET */
 

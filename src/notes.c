@@ -133,12 +133,13 @@ static uint64_t nctx(const struct xd_notes_in *in)
 }
 
 /* Room for what is only known at the end: the unmappable runs, the guest's VMCOREINFO, the
-   "incomplete" note of a partial core, and the padding note's header. */
+   "incomplete" note of a partial core, the pre-copy note, and the padding note's header. */
 static uint64_t reserved_room(uint64_t fail_reserve)
 {
     return xd_note_size(sizeof(XD_NOTE_XDUMP), XD_UNMAPPABLE_SIZE * fail_reserve) +
            xd_note_size(sizeof(XD_NOTE_VMCOREINFO), XD_VMCOREINFO_MAX) +
            xd_note_size(sizeof(XD_NOTE_XDUMP), XD_INCOMPLETE_SIZE) +
+           xd_note_size(sizeof(XD_NOTE_XDUMP), XD_PRECOPY_SIZE) +
            xd_note_size(sizeof(XD_NOTE_XDUMP), 0);
 }
 
@@ -219,6 +220,18 @@ void xd_notes_encode(const struct xd_notes_in *in, uint8_t *buf)
         snprintf((char *)inc + XD_INCOMPLETE_O_REASON, XD_INCOMPLETE_SIZE - XD_INCOMPLETE_O_REASON,
                  "%s", in->reason ? in->reason : "");
         end = note(end, XD_NOTE_XDUMP, XD_NT_INCOMPLETE, inc, sizeof(inc));
+    }
+    if (in->precopy) {
+        const struct xd_precopy_note *pc = in->precopy;
+        uint8_t b[XD_PRECOPY_SIZE] = {0};
+        xd_put_le32(b + XD_PRECOPY_O_ROUNDS, pc->rounds);
+        xd_put_le32(b + XD_PRECOPY_O_FLAGS, pc->flags);
+        xd_put_le64(b + XD_PRECOPY_O_PAUSE_US, pc->pause_us);
+        xd_put_le64(b + XD_PRECOPY_O_FINAL, pc->final_pages);
+        xd_put_le64(b + XD_PRECOPY_O_RECOPIED, pc->recopied);
+        xd_put_le64(b + XD_PRECOPY_O_RUNNING_US, pc->running_us);
+        xd_put_le32(b + XD_PRECOPY_O_BUDGET_MS, pc->budget_ms);
+        end = note(end, XD_NOTE_XDUMP, XD_NT_PRECOPY, b, sizeof(b));
     }
     /* What is left of the reserved room: one padding note (its header was reserved too). */
     uint64_t pad = reserved_room(in->fail_reserve) - (uint64_t)(end - p) -

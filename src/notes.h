@@ -16,6 +16,13 @@ struct xd_dumpdesc {
     const uint8_t *vcpu_state; /* nr_vcpus entries, enum xd_vcpu_state */
 };
 
+/* How a --precopy core was taken (format.h, XD_NT_PRECOPY). */
+struct xd_precopy_note {
+    uint32_t rounds, flags; /* XD_PRECOPY_F_* */
+    uint64_t pause_us, final_pages, recopied, running_us;
+    uint32_t budget_ms;
+};
+
 /* Everything the PT_NOTE segment holds. */
 struct xd_notes_in {
     const struct xd_vcpu *vcpus; /* nvcpus; those with state NONE get no note */
@@ -35,6 +42,7 @@ struct xd_notes_in {
     int32_t status;
     const char *reason;
     uint64_t crash_info_mfn; /* PV: machine frame of xdump's p2m frame-list list; 0: no note */
+    const struct xd_precopy_note *precopy; /* NULL: not a pre-copy */
 };
 
 /* Size of the notes segment for nctx vCPUs with a context out of nvcpus, with room for

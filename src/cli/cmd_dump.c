@@ -197,10 +197,16 @@ int cmd_dump(int argc, char **argv)
             level_given = true;
             break;
         case OPT_PRECOPY: {
+            /* --precopy[=[auto,]MS] or --precopy=auto */
+            const char *a = optarg;
+            o.precopy_fallback = a && strncmp(a, "auto", 4) == 0 && (!a[4] || a[4] == ',');
+            if (o.precopy_fallback)
+                a = a[4] ? a + 5 : NULL;
             char *end = NULL;
-            unsigned long ms = optarg ? strtoul(optarg, &end, 10) : 0;
-            if (optarg && (!*optarg || *end || ms < 1 || ms > 60000)) {
-                fprintf(stderr, "xdump: --precopy=MS wants a pause budget of 1 to 60000 ms\n");
+            unsigned long ms = a ? strtoul(a, &end, 10) : 0;
+            if (a && (!*a || *end || ms < 1 || ms > 60000)) {
+                fprintf(stderr, "xdump: --precopy wants [auto][,]MS, a pause budget of 1 to "
+                                "60000 ms, or nothing\n");
                 return XDUMP_E_USAGE;
             }
             o.precopy = true;
@@ -310,7 +316,7 @@ int cmd_dump(int argc, char **argv)
                 (unsigned long long)res.bytes);
     if (!ui.quiet)
         fputc('\n', stderr);
-    if (!ui.quiet && o.precopy)
+    if (!ui.quiet && o.precopy && !res.precopy_fell_back)
         fprintf(stderr, "xdump: pre-copy: %u rounds, paused %.1f ms, final set %llu pages%s\n",
                 res.precopy_rounds, res.pause_ms, (unsigned long long)res.final_pages,
                 res.not_converging ? " (not converging)" : "");

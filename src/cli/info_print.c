@@ -104,10 +104,28 @@ static void human_taken(const struct xd_core *c, FILE *f)
                                           : "no XDUMP dump-description note");
         return;
     }
-    const char *how = in->flags & XD_CORE_F_LIVE     ? "live (--live: the domain kept running)"
+    const char *how = in->flags & XD_CORE_F_LIVE ? "live (--live: the domain kept running)"
+                      : in->flags & XD_CORE_F_PRECOPY
+                          ? "pre-copy (--precopy: the guest as at the final pause)"
                       : in->flags & XD_CORE_F_PAUSED ? "paused by xdump"
                                                      : "not paused by xdump";
-    fprintf(f, "taken:      %s\nwritten by: ", how);
+    fprintf(f, "taken:      %s\n", how);
+    if (in->has_precopy) {
+        fprintf(f,
+                "pre-copy:   %" PRIu32 " rounds, paused %.1f ms, final set %" PRIu64
+                " pages; %" PRIu64 " pages copied again, %.2f s running, budget %" PRIu32 " ms\n",
+                in->precopy_rounds, (double)in->precopy_pause_us / 1000, in->precopy_final,
+                in->precopy_recopied, (double)in->precopy_running_us / 1e6, in->precopy_budget_ms);
+        if (in->precopy_flags & XD_CORE_PC_NOT_CONVERGING)
+            fputs("            not converging: the guest wrote faster than it was copied\n", f);
+        if (in->precopy_flags & XD_CORE_PC_ROUND_LIMIT)
+            fputs("            ended by the round limit before the budget was met\n", f);
+        if (in->precopy_flags & XD_CORE_PC_LOST)
+            fputs("            log-dirty was turned off by someone else: every page was "
+                  "copied again in the pause\n",
+                  f);
+    }
+    fputs("written by: ", f);
     if (strncmp(in->xdump_version, "xdump", 5) != 0)
         fputs("xdump ", f);
     put_human(f, in->xdump_version[0] ? in->xdump_version : "(version not recorded)");
@@ -399,11 +417,27 @@ static void json_taken(const struct xd_core *c, json_t *o)
                         !shut ? json_null()
                         : why ? json_string(why)
                               : json_integer(in->shutdown_reason));
+    json_object_set_new(t, "precopy", json_boolean(in->flags & XD_CORE_F_PRECOPY));
     put_u64(t, "flags", in->flags, false);
     put_u64(t, "started", in->started, false);
     json_object_set_new(t, "started_utc", text_or_null(when, has_time));
     json_object_set_new(o, "taken", t);
     json_object_set_new(o, "complete", json_boolean(in->flags & XD_CORE_F_COMPLETE));
+    if (in->has_precopy) {
+        json_t *p = json_object();
+        json_object_set_new(p, "rounds", json_integer(in->precopy_rounds));
+        json_object_set_new(p, "pause_ms", json_real((double)in->precopy_pause_us / 1000));
+        put_u64(p, "final_pages", in->precopy_final, false);
+        put_u64(p, "recopied_pages", in->precopy_recopied, false);
+        json_object_set_new(p, "running_s", json_real((double)in->precopy_running_us / 1e6));
+        json_object_set_new(p, "budget_ms", json_integer(in->precopy_budget_ms));
+        json_object_set_new(p, "not_converging",
+                            json_boolean(in->precopy_flags & XD_CORE_PC_NOT_CONVERGING));
+        json_object_set_new(p, "round_limit",
+                            json_boolean(in->precopy_flags & XD_CORE_PC_ROUND_LIMIT));
+        json_object_set_new(p, "tracking_lost", json_boolean(in->precopy_flags & XD_CORE_PC_LOST));
+        json_object_set_new(o, "precopy", p);
+    }
     if (in->has_incomplete) {
         json_t *s = json_object();
         put_u64(s, "pages_written", in->pages_written, false);

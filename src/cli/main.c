@@ -15,6 +15,7 @@ static const char usage[] =
     "  --live          do not pause the domain during the dump\n"
     "  --precopy[=MS]  copy while the guest runs under log-dirty tracking, then pause it\n"
     "                  for the pages it wrote (budget MS, default 50): a consistent core\n"
+    "  --precopy=auto[,MS]  the same, or a paused dump when Xen cannot track the guest\n"
     "  -f, --force     replace an existing output file\n"
     "  --no-virtual    no virtual PT_LOADs (skip the guest page-table walk)\n"
     "  --keep-partial  on failure keep what was dumped, marked INCOMPLETE (files only)\n"

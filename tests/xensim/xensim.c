@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,10 +218,20 @@ static int write_step(struct xsim_handle *h, struct xsim_domain *d, uint64_t fir
     uint64_t pfn = first + (step % n) * stride % n;
     for (size_t i = 0; i < XS_PAGE_SIZE / 8; i++)
         page[i] = step;
-    if (!xsim_vcpu_write(h, d, pfn))
-        return -1;
-    int rc = xsim_write_page(h, d, pfn, page);
-    xsim_vcpu_stop(d);
+    /* A vCPU is never stopped half-way through a write, and a pause waits for the write in
+       flight (world.c, xsim_vcpu_sync()): SIGTERM and SIGINT, which end the writer, land
+       between writes, never while the vCPU is marked busy (SIGKILL would leave it so). */
+    sigset_t term, old;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    sigaddset(&term, SIGINT);
+    sigprocmask(SIG_BLOCK, &term, &old);
+    int rc = -1;
+    if (xsim_vcpu_write(h, d, pfn)) {
+        rc = xsim_write_page(h, d, pfn, page);
+        xsim_vcpu_stop(d);
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
     return rc;
 }
 
