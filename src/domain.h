@@ -84,19 +84,17 @@ int xd_logdirty_off(struct xd_domain *d);
 
 /* ---- the guardian ---- */
 
-/* A child process that unpauses the domain if the dumper disappears while it holds its pause
-   (SIGKILL, the OOM killer, a crash), turns off the log-dirty mode it turned on, and removes
-   the unfinished output: it reads a pipe from
-   the dumper and acts on end of file. It undoes only the dumper's own pause, once, and ignores
-   the terminal's signals. (It lives in src/xen/ because unpausing is a Xen call.) */
+/* A child process that makes the dumper's pause and log-dirty calls (xd_domain_pause(),
+   xd_domain_unpause(), xd_logdirty_*() go through it while it runs) and, should the dumper
+   disappear (SIGKILL, the OOM killer, a crash), turns off the log-dirty mode it turned on,
+   undoes the pause it took, and removes the unfinished output. Because it made the calls it
+   knows which landed: a dumper killed between a call and a message about it can neither leave
+   the guest paused nor have someone else's pause or tracking undone. It reads a pipe from the
+   dumper and acts on end of file, and ignores the terminal's signals. (It lives in src/xen/
+   because pausing is a Xen call.) */
 struct xd_guardian;
 /* Starts it (before pausing). XDUMP_E_FAIL when it cannot fork. */
 int xd_guardian_start(struct xd_domain *d, struct xd_guardian **out);
-/* Tells it the dumper now holds a pause (call right after pausing) / released it. */
-void xd_guardian_held(struct xd_guardian *g, bool held);
-/* Tells it log-dirty mode is now on and the dumper's (call right after enabling it) / off:
-   should the dumper go while it is, the guardian turns it off (before unpausing). */
-void xd_guardian_logdirty(struct xd_guardian *g, bool on);
 /* Names the unfinished output it removes should the dumper go (path NULL/complete: none). */
 void xd_guardian_output(struct xd_guardian *g, const char *path, bool complete);
 /* Lets it go (it exits without acting) and reaps it. */

@@ -769,7 +769,7 @@ static int precopy(struct dump *d, double round0_ms)
         if ((rc = xd_domain_pause(d->dom)) < 0)
             rc = pass(d, rc, xd_domain_error(d->dom));
         else
-            d->paused = true, xd_guardian_held(d->guardian, true);
+            d->paused = true;
     }
     if (rc == 0 && (rc = xd_logdirty_still_ours(d->dom, &ours)) < 0)
         rc = pass(d, rc, xd_domain_error(d->dom));
@@ -795,14 +795,13 @@ static int precopy(struct dump *d, double round0_ms)
         if ((rc = xd_logdirty_off(d->dom)) < 0)
             rc = pass(d, rc, xd_domain_error(d->dom));
         else
-            d->tracking = false, xd_guardian_logdirty(d->guardian, false);
+            d->tracking = false;
     }
     if (rc == 0) {
         if ((rc = xd_domain_unpause(d->dom)) < 0) {
             rc = pass(d, rc, xd_domain_error(d->dom));
         } else {
             d->paused = false;
-            xd_guardian_held(d->guardian, false);
             d->res->pause_ms = elapsed_ms(&d->pause_t0);
             d->pc.rounds = d->res->precopy_rounds;
             d->pc.pause_us = (uint64_t)(d->res->pause_ms * 1000);
@@ -1033,7 +1032,6 @@ static int run(struct dump *d)
                         "needs a file, not standard output or -z");
         if ((rc = xd_logdirty_enable(d->dom)) == 0) {
             d->tracking = true;
-            xd_guardian_logdirty(d->guardian, true);
         } else if (d->o->precopy_fallback && (rc == -XDUMP_E_NOTRACK || rc == -XDUMP_E_TRACKED)) {
             warn(d, "%s; dumping with the domain paused instead", xd_domain_error(d->dom));
             d->res->precopy_fell_back = true;
@@ -1045,7 +1043,6 @@ static int run(struct dump *d)
         if ((rc = xd_domain_pause(d->dom)) < 0)
             return pass(d, rc, xd_domain_error(d->dom));
         d->paused = true;
-        xd_guardian_held(d->guardian, true);
     }
     if ((rc = read_state(d)) < 0 || (rc = enumerate(d)) < 0)
         return rc;
@@ -1167,18 +1164,12 @@ static int dump(const struct xdump_options *o, struct xdump_result *res, char *e
             res->map_calls += xd_window_calls(d.win[k]);
             xd_window_close(d.win[k]);
         }
-    if (d.tracking) { /* off before the guest runs on, on every path out */
-        if (xd_logdirty_off(d.dom) == 0 || rc == -XDUMP_E_DIED)
-            xd_guardian_logdirty(d.guardian, false);
-        else if (rc == 0)
-            rc = pass(&d, -XDUMP_E_XEN, xd_domain_error(d.dom));
-    }
-    if (d.paused) {
-        if (xd_domain_unpause(d.dom) == 0 || rc == -XDUMP_E_DIED)
-            xd_guardian_held(d.guardian, false);
-        else if (rc == 0)
-            rc = pass(&d, -XDUMP_E_XEN, xd_domain_error(d.dom));
-    }
+    /* Off before the guest runs on, on every path out. What fails here the guardian tries
+       again as it goes (it made the calls: it knows what is still held). */
+    if (d.tracking && xd_logdirty_off(d.dom) < 0 && rc == 0)
+        rc = pass(&d, -XDUMP_E_XEN, xd_domain_error(d.dom));
+    if (d.paused && xd_domain_unpause(d.dom) < 0 && rc == 0)
+        rc = pass(&d, -XDUMP_E_XEN, xd_domain_error(d.dom));
     xd_guardian_stop(d.guardian);
     if (d.lock >= 0)
         close(d.lock);

@@ -93,17 +93,19 @@ int xd_domain_info(struct xd_domain *d, struct xd_dominfo *info)
 
 int xd_domain_pause(struct xd_domain *d)
 {
-    if (xc_domain_pause(d->xch, d->domid))
-        return fail(d, errno == ESRCH ? XDUMP_E_DIED : XDUMP_E_XEN, "cannot pause domain %u: %s",
-                    d->domid, strerror(errno));
+    int e = xd_guardian_call(d, 'P');
+    if (e)
+        return fail(d, e == ESRCH ? XDUMP_E_DIED : XDUMP_E_XEN, "cannot pause domain %u: %s",
+                    d->domid, strerror(e));
     return 0;
 }
 
 int xd_domain_unpause(struct xd_domain *d)
 {
-    if (xc_domain_unpause(d->xch, d->domid))
-        return fail(d, errno == ESRCH ? XDUMP_E_DIED : XDUMP_E_XEN, "cannot unpause domain %u: %s",
-                    d->domid, strerror(errno));
+    int e = xd_guardian_call(d, 'U');
+    if (e)
+        return fail(d, e == ESRCH ? XDUMP_E_DIED : XDUMP_E_XEN, "cannot unpause domain %u: %s",
+                    d->domid, strerror(e));
     return 0;
 }
 

@@ -14,9 +14,9 @@
 
 int xd_logdirty_enable(struct xd_domain *d)
 {
-    if (xc_shadow_control(d->xch, d->domid, XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY, NULL, 0) == 0)
+    int e = xd_guardian_call(d, 'L');
+    if (e == 0)
         return 0;
-    int e = errno;
     if (e == EINVAL) {
         /* Already on (paging.c l.229-230) - a migration, Remus, another tool - or a domain with
            an assigned PCI device (l.220-227): Xen does not say which. Either way not ours. */
@@ -41,24 +41,22 @@ int xd_logdirty_still_ours(struct xd_domain *d, bool *on)
     /* ENABLE fails with -EINVAL while log-dirty is on: the probe without side effect when it
        is. Should it succeed, someone turned our tracking off: it is on again now, and
        whatever was written meanwhile is lost to us. */
-    if (xc_shadow_control(d->xch, d->domid, XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY, NULL, 0) == 0) {
-        *on = false;
+    int e = xd_guardian_call(d, 'E');
+    if (e == 0 || e == EINVAL) {
+        *on = e == EINVAL;
         return 0;
     }
-    if (errno == EINVAL) {
-        *on = true;
-        return 0;
-    }
-    return fail(d, errno == ESRCH ? XDUMP_E_DIED : XDUMP_E_XEN,
-                "domain %u: cannot probe log-dirty mode: %s", d->domid, strerror(errno));
+    return fail(d, e == ESRCH ? XDUMP_E_DIED : XDUMP_E_XEN,
+                "domain %u: cannot probe log-dirty mode: %s", d->domid, strerror(e));
 }
 
 int xd_logdirty_off(struct xd_domain *d)
 {
-    if (xc_shadow_control(d->xch, d->domid, XEN_DOMCTL_SHADOW_OP_OFF, NULL, 0) == 0)
+    int e = xd_guardian_call(d, 'l');
+    if (e == 0)
         return 0;
-    return fail(d, errno == ESRCH ? XDUMP_E_DIED : XDUMP_E_XEN,
-                "domain %u: cannot turn log-dirty mode off: %s", d->domid, strerror(errno));
+    return fail(d, e == ESRCH ? XDUMP_E_DIED : XDUMP_E_XEN,
+                "domain %u: cannot turn log-dirty mode off: %s", d->domid, strerror(e));
 }
 
 void xd_logdirty_free(struct xd_domain *d)

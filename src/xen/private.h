@@ -11,7 +11,7 @@
  *               shared_info, which frames exist, the frames Xen lends it
  *   map.c       privcmd batch mapping: the copy's windows, probes, small reads, paged retries
  *   logdirty.c  log-dirty tracking (XEN_DOMCTL_shadow_op): enable, clean, peek, off
- *   guardian.c  the child process that undoes the dumper's pause (and its log-dirty mode)
+ *   guardian.c  the child process that makes the pause and log-dirty calls and undoes them
  *               should the dumper die
  *   host.c      the host, for the crash hook: the domain list, xenstore names and the watch
  *
@@ -55,7 +55,14 @@ struct xd_domain {
     /* The log-dirty bitmap, in hypercall-safe memory kept across rounds (logdirty.c). */
     xc_hypercall_buffer_t ldbuf;
     int ldbuf_pages;
+    /* While it runs, the guardian makes the pause and log-dirty calls (guardian.c). */
+    struct xd_guardian *guardian;
 };
+
+/* Makes call OP - 'P' pause, 'U' unpause, 'L' log-dirty on, 'E' the same as a probe, 'l'
+   log-dirty off - through the guardian when there is one, so that it knows what it must undo
+   (guardian.c): 0 or the call's errno. */
+int xd_guardian_call(struct xd_domain *d, char op);
 
 /* Frees the log-dirty bitmap's buffer (logdirty.c; open.c's close calls it). */
 void xd_logdirty_free(struct xd_domain *d);

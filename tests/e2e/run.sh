@@ -21,8 +21,31 @@ for t in "$here"/t[0-9]*.sh; do
     [[ $name == *"$word"* ]] && { skipped=$((skipped + 1)); printf 'skip %s (SKIP=%s)\n' "$name" "$word"; continue 2; }
   done
   start=$(date +%s.%N)
-  out=$(bash "$t" 2>&1)
+  # Each test in a session of its own, its output in a file: a process it leaves behind can
+  # neither hold the run up (a pipe kept open) nor outlive it (the session is killed after).
+  # A test that runs past XDUMP_E2E_TIMEOUT seconds (default 600) is killed and fails.
+  log=$(mktemp "${TMPDIR:-/tmp}/xdump-e2e-log.XXXXXX")
+  setsid bash "$t" > "$log" 2>&1 < /dev/null &
+  tpid=$!
+  limit=${XDUMP_E2E_TIMEOUT:-600}
+  (
+    trap 'kill "$s" 2> /dev/null; exit 0' TERM
+    sleep "$limit" & s=$!; wait "$s"
+    touch "$log.timeout"; kill -TERM -- -"$tpid"; sleep 10; kill -KILL -- -"$tpid"
+  ) > /dev/null 2>&1 &
+  wd=$!
+  wait "$tpid"
   rc=$?
+  kill "$wd" 2> /dev/null; wait "$wd" 2> /dev/null
+  left=$(pgrep -s "$tpid" | wc -l)
+  kill -KILL -- -"$tpid" 2> /dev/null
+  out=$(cat "$log")
+  [ "$left" -gt 0 ] && out+=$'\n'"(run.sh: $left process(es) of the test still running after it, killed)"
+  if [ -e "$log.timeout" ]; then
+    rc=1
+    out+=$'\n'"(run.sh: killed after ${limit}s: XDUMP_E2E_TIMEOUT)"
+  fi
+  rm -f "$log" "$log.timeout"
   secs=$(awk -v a="$start" -v b="$(date +%s.%N)" "BEGIN{print b-a}")
   if [ $rc = 0 ]; then
     pass=$((pass + 1))

@@ -65,7 +65,7 @@ struct dom_spec {
     int life, reason, paused;
     struct xsim_fault faults[XS_MAX_FAULTS];
     uint32_t nfaults;
-    uint64_t die_after, delay_ns;
+    uint64_t die_after, delay_ns, pause_ns;
     uint32_t sim_flags;
     uint32_t pci_passthrough; /* `pci-passthrough`: an assigned device (has_arch_pdevs) */
     int pv_pagetables;        /* rewrite the loaded guest's page tables into machine frames */
@@ -215,6 +215,10 @@ static int parse_fault(struct builder *b, struct dom_spec *s, char **tok, int n)
         s->delay_ns = a;
         return 0;
     }
+    if (n == 3 && !strcmp(tok[1], "pause-ns") && !parse_num(tok[2], &a)) {
+        s->pause_ns = a;
+        return 0;
+    }
     if (s->nfaults == XS_MAX_FAULTS)
         return fail(b, "fault: at most %d fault ranges per domain", XS_MAX_FAULTS);
     struct xsim_fault *f = &s->faults[s->nfaults];
@@ -232,7 +236,7 @@ static int parse_fault(struct builder *b, struct dom_spec *s, char **tok, int n)
             .pfn = a, .count = c, .kind = XS_FAULT_PAGED, .retries = (uint32_t)r};
     } else {
         return fail(b, "fault: expected 'fail PFN COUNT ERRNO', 'paged PFN COUNT RETRIES', "
-                       "'die-after N', 'delay-ns N' or 'no-hvm-context'");
+                       "'die-after N', 'delay-ns N', 'pause-ns N' or 'no-hvm-context'");
     }
     s->nfaults++;
     return 0;
@@ -1009,6 +1013,7 @@ static int layout_domain(struct builder *b, struct dom_spec *s, struct xsim_doma
     /* The log-dirty bitmap covers every pfn up to the highest (PV: the p2m's), in whole leaves. */
     d->ld_bits = (d->max_gpfn + XS_LD_LEAF_BITS) / XS_LD_LEAF_BITS * XS_LD_LEAF_BITS;
     d->delay_ns = s->delay_ns;
+    d->pause_ns = s->pause_ns;
     d->nr_faults = s->nfaults;
     for (uint32_t i = 0; i < s->nfaults; i++) {
         d->faults[i] = s->faults[i];

@@ -200,6 +200,8 @@ static long hvmcontext_partial(struct xsim_handle *h, struct xsim_domain *d, str
     return 0;
 }
 
+static void delay(uint64_t ns);
+
 static long pause_domain(struct xsim_domain *d, int delta)
 {
     int32_t old = XS_LOAD(&d->pause_count), want;
@@ -216,6 +218,13 @@ static long pause_domain(struct xsim_domain *d, int delta)
        it returns (xen/common/domain.c RELEASE-4.17.7 l.1303-1329 -> _domain_pause(d, true)). */
     if (delta > 0)
         xsim_vcpu_sync(d);
+    /* The sync waits for each vCPU to be off its CPU: vcpu_sleep_sync() spins while
+       v->is_running (xen/common/sched/core.c, l.956 in 4.17's tree as the XSA-469 hunk
+       header places it); 'fault pause-ns' makes that slow, so that
+       a test can kill the caller while its pause is landing: the count is taken, the caller
+       gets no answer (on Xen the ioctl completes and the process dies on its way out). */
+    if (delta > 0)
+        delay(d->pause_ns);
     return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,7 +370,8 @@ void xsim_sys_pause(struct xsim_domain *d, int delta)
         xsim_vcpu_sync(d);
 }
 
-bool xsim_vcpu_write(struct xsim_handle *h, struct xsim_domain *d, uint64_t pfn)
+bool xsim_vcpu_write(struct xsim_handle *h, struct xsim_domain *d, uint64_t pfn,
+                     const sigset_t *waiting)
 {
     struct xsim_dommap *m = xsim_dommap(h, d);
     if (!m)
@@ -384,7 +386,14 @@ bool xsim_vcpu_write(struct xsim_handle *h, struct xsim_domain *d, uint64_t pfn)
             XS_LOAD(&d->life) == XS_RUNNING)
             break;
         __atomic_store_n(&d->vcpu_busy, 0, __ATOMIC_SEQ_CST);
+        /* Paused: off the CPU, where a signal may end the writer (it must not be held up by a
+           pause that is never undone - the bug a test is after). */
+        sigset_t during;
+        if (waiting)
+            sigprocmask(SIG_SETMASK, waiting, &during);
         nap();
+        if (waiting)
+            sigprocmask(SIG_SETMASK, &during, NULL);
     }
     XS_ADD(&d->c.writer_pages, 1);
     /* The write fault of a page in log-dirty mode marks its pfn before the write lands: HAP,

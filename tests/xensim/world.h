@@ -31,12 +31,13 @@
 #define XENSIM_WORLD_H
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #define XS_MAGIC 0x584e5349u /* "ISNX" */
-#define XS_VERSION 9
+#define XS_VERSION 10
 #define XS_PAGE_SIZE 4096u
 #define XS_MAX_DOMAINS 64
 #define XS_MAX_FAULTS 256
@@ -139,6 +140,7 @@ struct xsim_domain {
     /* Faults. */
     uint64_t die_after; /* the domain is gone once this many frames were mapped (0: never) */
     uint64_t delay_ns;  /* per frame mapped: a slow hypervisor */
+    uint64_t pause_ns;  /* added to each controller pause: a vCPU slow to leave its CPU */
     uint32_t nr_faults;
     uint32_t sim_flags; /* XS_NO_HVM_CONTEXT: answer gethvmcontext -ENOSYS, as an old Xen */
     struct xsim_fault faults[XS_MAX_FAULTS];
@@ -241,8 +243,10 @@ int xsim_write_page(struct xsim_handle *h, const struct xsim_domain *d, uint64_t
 
 /* The guest's vCPU runs (the writer): waits while the domain is paused by anyone; then marks
    the write's pfn dirty when log-dirty is on, as Xen's write fault does. The caller writes the
-   page and calls xsim_vcpu_stop(). false when the domain is gone. */
-bool xsim_vcpu_write(struct xsim_handle *h, struct xsim_domain *d, uint64_t pfn);
+   page and calls xsim_vcpu_stop(). false when the domain is gone. While it waits, the signal
+   mask is WAITING (NULL: unchanged). */
+bool xsim_vcpu_write(struct xsim_handle *h, struct xsim_domain *d, uint64_t pfn,
+                     const sigset_t *waiting);
 void xsim_vcpu_stop(struct xsim_domain *d);
 /* Pauses (+1) or unpauses (-1) Xen's own count; a pause returns once no write is in flight. */
 void xsim_sys_pause(struct xsim_domain *d, int delta);

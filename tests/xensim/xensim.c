@@ -220,14 +220,15 @@ static int write_step(struct xsim_handle *h, struct xsim_domain *d, uint64_t fir
         page[i] = step;
     /* A vCPU is never stopped half-way through a write, and a pause waits for the write in
        flight (world.c, xsim_vcpu_sync()): SIGTERM and SIGINT, which end the writer, land
-       between writes, never while the vCPU is marked busy (SIGKILL would leave it so). */
+       between writes or while the domain is paused, never while the vCPU is marked busy
+       (SIGKILL would leave it so). */
     sigset_t term, old;
     sigemptyset(&term);
     sigaddset(&term, SIGTERM);
     sigaddset(&term, SIGINT);
     sigprocmask(SIG_BLOCK, &term, &old);
     int rc = -1;
-    if (xsim_vcpu_write(h, d, pfn)) {
+    if (xsim_vcpu_write(h, d, pfn, &old)) {
         rc = xsim_write_page(h, d, pfn, page);
         xsim_vcpu_stop(d);
     }
@@ -251,7 +252,7 @@ static int cmd_write(const char *dir, char **a, int n)
     static uint64_t hdr[XS_PAGE_SIZE / 8];
     memcpy(hdr, "XSIMSEQ1", 8);
     hdr[1] = pages, hdr[2] = stride, hdr[3] = first;
-    int wrc = xsim_vcpu_write(h, d, desc) ? xsim_write_page(h, d, desc, hdr) : -1;
+    int wrc = xsim_vcpu_write(h, d, desc, NULL) ? xsim_write_page(h, d, desc, hdr) : -1;
     xsim_vcpu_stop(d);
     if (wrc < 0) {
         fprintf(stderr, "xensim write: pfn %#llx: %s\n", (unsigned long long)desc, strerror(errno));
