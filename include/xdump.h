@@ -155,6 +155,10 @@ struct xdump_result {
     uint64_t final_pages, recopied;
     bool not_converging;
     bool precopy_fell_back; /* precopy_fallback taken: a paused dump, as the warning said */
+    /* PV: machine frames were looked up in Xen's M2P (else in xdump's own inverse of the
+       p2m); entries read, and of those refused (they do not lead back through the p2m). */
+    bool m2p_xen, m2p_own; /* m2p_own: Xen's could not be read; xdump's own inverse used */
+    uint64_t m2p_asked, m2p_refused;
 };
 
 /*
@@ -164,7 +168,8 @@ struct xdump_result {
  * opts->size or res->size smaller than the first ABI's structures, or larger than 64 KiB, is
  * XDUMP_E_USAGE.
  * Cost: one pass over guest memory, batches of 1024 frames per map call; memory use is the
- * list of present runs plus, for PV guests, 8 bytes per present page (the p2m).
+ * list of present runs plus, for PV guests, the p2m's machine-contiguous runs (24 bytes each),
+ * not a table per page (README, "Memory use").
  */
 XDUMP_API int xdump_dump(const struct xdump_options *opts, struct xdump_result *res, char *err,
                          size_t errlen);

@@ -43,6 +43,15 @@ int xd_domain_frames_exist(struct xd_domain *d, uint64_t first, size_t n, uint8_
    XDUMP_E_* status. */
 int xd_domain_lent_frames(struct xd_domain *d, uint64_t **gfns, size_t *n);
 
+/* Xen's machine-to-phys table, read-only, a few small windows of it mapped at a time
+   (src/xen/m2p.c). get: the raw entry of mfn (a guest's claim: check it against the p2m), 0,
+   or -1 when it cannot be read (beyond the table, or its frame did not map). */
+struct xd_xen_m2p;
+int xd_xen_m2p_open(struct xd_domain *d, struct xd_xen_m2p **out);
+int xd_xen_m2p_get(struct xd_xen_m2p *m, uint64_t mfn, uint64_t *pfn);
+uint64_t xd_xen_m2p_maps(const struct xd_xen_m2p *m); /* windows mapped */
+void xd_xen_m2p_close(struct xd_xen_m2p *m);
+
 /* A reusable window of XD_BATCH pages into which batches of frames are mapped. */
 struct xd_window;
 int xd_window_open(struct xd_domain *d, struct xd_window **out);

@@ -73,8 +73,9 @@ struct dump {
     bool have_shinfo;
     struct xd_p2m_anchors anchors;
     struct xd_frames frames;
-    struct xd_m2p m2p; /* PV: built once, for the page walk and CR3, then freed */
-    struct xd_xk xk;   /* PV: the synthetic p2m frame lists crash reads (xenkdump.h) */
+    struct xd_m2p m2p;          /* PV: for the page walk and CR3 (m2p_open()), then freed */
+    struct xd_xen_m2p *xen_m2p; /* ... Xen's table, while it is in use */
+    struct xd_xk xk;            /* PV: the synthetic p2m frame lists crash reads (xenkdump.h) */
     bool have_xk;
     struct xd_vrange *vranges;
     size_t nvranges;
@@ -222,6 +223,53 @@ static int read_pfn(void *ctx, uint64_t pfn, void *buf)
     return xd_domain_read_frames(d->dom, &frame, 1, buf, &err) < 0 || err ? -1 : 0;
 }
 
+static int ask_xen_m2p(void *ctx, uint64_t mfn, uint64_t *pfn)
+{
+    return xd_xen_m2p_get(ctx, mfn, pfn);
+}
+
+/* PV: machine frame -> pfn for the walk and CR3. Xen's M2P, checked against the p2m (p2m.h),
+   keeps nothing per page; when it cannot be read, xdump's own inverse of the p2m. */
+static int m2p_open(struct dump *d)
+{
+    int rc = xd_xen_m2p_open(d->dom, &d->xen_m2p);
+    uint64_t pfn;
+    /* The table must be readable where the guest's first frame is (a dom0 that cannot map
+       Xen's frames answers per frame), or the walk would find nothing: then the inverse. */
+    const char *why = rc < 0 ? xd_domain_error(d->dom) : "";
+    if (rc == 0 && d->frames.nmruns &&
+        xd_xen_m2p_get(d->xen_m2p, d->frames.mruns[0].mfn, &pfn) < 0) {
+        xd_xen_m2p_close(d->xen_m2p);
+        d->xen_m2p = NULL;
+        why = "its frames did not map";
+        rc = -1;
+    }
+    if (rc == 0) {
+        xd_m2p_use(&d->m2p, &d->frames, ask_xen_m2p, d->xen_m2p);
+        d->res->m2p_xen = true;
+        return 0;
+    }
+    if (!d->res->m2p_own) /* once (a pre-copy asks again at its pause) */
+        warn(d,
+             "Xen's M2P could not be read (%s): machine frames are looked up in xdump's own "
+             "inverse of the p2m",
+             why);
+    d->res->m2p_xen = false;
+    d->res->m2p_own = true;
+    if (xd_m2p_build(&d->frames, &d->m2p) < 0)
+        return fail(d, XDUMP_E_FAIL, "out of memory for the inverse p2m");
+    return 0;
+}
+
+static void m2p_close(struct dump *d)
+{
+    d->res->m2p_asked += d->m2p.asked;
+    d->res->m2p_refused += d->m2p.refused;
+    xd_m2p_free(&d->m2p);
+    xd_xen_m2p_close(d->xen_m2p);
+    d->xen_m2p = NULL;
+}
+
 /* The virtual ranges gdb needs (kernel text, direct map, vmalloc, modules...), from the
    vCPUs' page tables: only page-table pages are read, before the bulk copy. */
 static int walk_page_tables(struct dump *d)
@@ -255,10 +303,16 @@ static int walk_page_tables(struct dump *d)
 static void pv_cr3_to_pfn(struct dump *d)
 {
     for (uint32_t v = 0; v < d->nvcpus; v++) {
-        uint64_t pfn;
-        if (d->vcpus[v].state != XD_VCPU_NONE &&
-            xd_m2p_lookup(&d->m2p, d->vcpus[v].cr[3] >> XD_PAGE_SHIFT, &pfn))
+        uint64_t pfn, mfn = d->vcpus[v].cr[3] >> XD_PAGE_SHIFT;
+        if (d->vcpus[v].state == XD_VCPU_NONE)
+            continue;
+        if (xd_m2p_lookup(&d->m2p, mfn, &pfn))
             d->vcpus[v].cr[3] = pfn << XD_PAGE_SHIFT;
+        else if (d->res->m2p_xen && mfn) /* 0: a vCPU not paging yet */
+            warn(d,
+                 "vCPU %u: CR3's machine frame %#llx does not lead back through the p2m (its "
+                 "M2P entry names another pfn): its page tables are not followed",
+                 v, (unsigned long long)mfn);
     }
 }
 
@@ -302,14 +356,32 @@ static int head_out(void *ctx, const void *buf, size_t n)
     return rc < 0 ? (h->rc = rc) : 0;
 }
 
+/* The file's head. Written (rewrite false), the virtual ranges it was made from are freed: a
+   re-plan (write_tail()) changes only where the notes are, so it rewrites the ELF header and
+   the PT_NOTE program header, and zeroes the room the notes had before the pages. */
 static int write_head(struct dump *d, bool rewrite)
 {
     struct head_out h = {d, rewrite, 0, 0};
-    if (xd_elfw_head(&d->lay, &d->lin, head_out, &h) < 0)
+    if (rewrite) {
+        uint8_t start[XD_EHDR_SIZE + XD_PHDR_SIZE];
+        xd_elfw_head_start(&d->lay, start);
+        int rc = xd_sink_rewrite(d->sink, 0, start, sizeof(start));
+        if (rc < 0)
+            return pass(d, rc, xd_sink_error(d->sink));
+        h.off = XD_EHDR_SIZE + d->lay.phnum * XD_PHDR_SIZE;
+    } else if (xd_elfw_head(&d->lay, &d->lin, head_out, &h) < 0) {
         return h.rc < 0 ? pass(d, h.rc, xd_sink_error(d->sink))
                         : fail(d, XDUMP_E_FAIL, "out of memory for the file's head");
-    if (!rewrite)
+    }
+    if (!rewrite) {
+        d->lin.nvirt_kept = d->lay.nvirt;
+        d->lin.vranges = NULL;
+        d->lin.nvranges = 0;
+        free(d->vranges); /* 24 bytes a range: 768 KiB of a 64 GiB PV guest's direct map */
+        d->vranges = NULL;
+        d->nvranges = 0;
         return pad_to(d, d->lay.pages_off);
+    }
     static const uint8_t zeros[16384];
     for (uint64_t n; h.off < d->lay.pages_off; h.off += n) {
         n = d->lay.pages_off - h.off < sizeof(zeros) ? d->lay.pages_off - h.off : sizeof(zeros);
@@ -426,7 +498,7 @@ static int kdump_pages(struct dump *d, const uint8_t *base, size_t n, const int 
     return kdump_status(d, xd_dd_pages(d->kd, base, n, errs));
 }
 
-static uint8_t *encode_notes(struct dump *d, uint64_t size);
+static uint8_t *encode_notes(struct dump *d, uint64_t size, uint64_t *pad_at, uint64_t *pad_len);
 
 /* The notes (the guest's VMCOREINFO among them), the sub-header and the header. */
 static int kdump_tail(struct dump *d)
@@ -436,7 +508,7 @@ static int kdump_tail(struct dump *d)
                     "%zu runs of unmappable frames do not fit the room kept in the kdump "
                     "file's notes (%llu)",
                     d->nbad, (unsigned long long)d->lin.fail_reserve);
-    uint8_t *notes = encode_notes(d, d->knotes_size);
+    uint8_t *notes = encode_notes(d, d->knotes_size, NULL, NULL);
     if (!notes)
         return fail(d, XDUMP_E_FAIL, "out of memory");
     char rel[XD_DD_UTS_LEN], pb[32];
@@ -678,10 +750,10 @@ static int reread_state(struct dump *d)
                     "the guest changed its p2m during the pre-copy (as Xen's saver, xdump "
                     "gives up); dump again, or without --precopy");
     if (pv) {
-        if (xd_m2p_build(&d->frames, &d->m2p) < 0)
-            return fail(d, XDUMP_E_FAIL, "out of memory for the inverse p2m");
+        if ((rc = m2p_open(d)) < 0)
+            return rc;
         pv_cr3_to_pfn(d);
-        xd_m2p_free(&d->m2p);
+        m2p_close(d);
     }
     return 0;
 }
@@ -874,13 +946,22 @@ static int write_tail(struct dump *d)
     if (!d->lin.notes_first && (rc = pad_to(d, d->lay.notes_off)) < 0)
         return rc;
 
-    uint8_t *notes = encode_notes(d, d->lay.notes_size);
+    /* Encoded without the padding's zeros (most of the room kept for unmappable runs): in
+       their room before the pages, planned and left zero, those are already there. */
+    uint64_t pad_at, pad_len;
+    uint8_t *notes = encode_notes(d, d->lay.notes_size, &pad_at, &pad_len);
     if (!notes)
         return fail(d, XDUMP_E_FAIL, "out of memory");
-    if (d->lin.notes_first) /* their room before the pages, planned and left zero */
-        rc = xd_sink_rewrite(d->sink, d->lay.notes_off, notes, d->lay.notes_size);
-    else
-        rc = xd_sink_write(d->sink, notes, d->lay.notes_size);
+    uint64_t rest = d->lay.notes_size - pad_at - pad_len;
+    if (d->lin.notes_first) {
+        rc = xd_sink_rewrite(d->sink, d->lay.notes_off, notes, pad_at);
+        if (rc == 0)
+            rc =
+                xd_sink_rewrite(d->sink, d->lay.notes_off + pad_at + pad_len, notes + pad_at, rest);
+    } else if ((rc = xd_sink_write(d->sink, notes, pad_at)) == 0 &&
+               (rc = pad_to(d, d->lay.notes_off + pad_at + pad_len)) == 0) {
+        rc = xd_sink_write(d->sink, notes + pad_at, rest);
+    }
     free(notes);
     if (rc < 0)
         return pass(d, rc, xd_sink_error(d->sink));
@@ -905,11 +986,12 @@ static int write_tail(struct dump *d)
 }
 
 /* The notes (notes.c), `size` bytes as xd_notes_size() planned them: malloc'd, or NULL when
-   out of memory. */
-static uint8_t *encode_notes(struct dump *d, uint64_t size)
+   out of memory. With pad_at: without the padding's zeros (xd_notes_encode_dense()). */
+static uint8_t *encode_notes(struct dump *d, uint64_t size, uint64_t *pad_at, uint64_t *pad_len)
 {
     uint8_t *states = calloc(d->nvcpus, 1);
-    uint8_t *notes = malloc(size);
+    uint8_t *notes =
+        malloc(pad_at ? xd_notes_dense_size(size, d->lin.fail_reserve, d->nbad) : size);
     if (!states || !notes) {
         free(states), free(notes);
         return NULL;
@@ -954,7 +1036,10 @@ static uint8_t *encode_notes(struct dump *d, uint64_t size)
                              .reason = d->stop_reason,
                              .crash_info_mfn = d->have_xk ? d->xk.base_mfn : 0,
                              .precopy = d->precopied ? &d->pc : NULL};
-    xd_notes_encode(&in, notes);
+    if (pad_at)
+        xd_notes_encode_dense(&in, notes, pad_at, pad_len);
+    else
+        xd_notes_encode(&in, notes);
     free(states);
     return notes;
 }
@@ -1046,8 +1131,8 @@ static int run(struct dump *d)
     }
     if ((rc = read_state(d)) < 0 || (rc = enumerate(d)) < 0)
         return rc;
-    if (d->info.type == XD_PV && xd_m2p_build(&d->frames, &d->m2p) < 0)
-        return fail(d, XDUMP_E_FAIL, "out of memory for the inverse p2m");
+    if (d->info.type == XD_PV && (rc = m2p_open(d)) < 0)
+        return rc;
     bool kdump = d->o->format == XDUMP_FORMAT_KDUMP;
     if (d->info.type == XD_PV && !kdump) { /* kdump: pfn-addressed pages only */
         if (xd_xk_plan(&d->frames, &d->xk) < 0)
@@ -1058,7 +1143,7 @@ static int run(struct dump *d)
         return rc;
     if (d->info.type == XD_PV)
         pv_cr3_to_pfn(d);
-    xd_m2p_free(&d->m2p); /* the walk and CR3 done: not kept while the head is built */
+    m2p_close(d); /* the walk and CR3 done: not kept while the head is built */
     /* What the p2m's reading, the inverse and (below) the head leave free in the heap goes back
        before the copy: freed, it still counted in the peak RSS (glibc keeps it, below a mmap
        threshold the 4 MiB p2m buffer's free has raised): 1 MiB of a 64 GiB PV guest's 14.5. */
@@ -1180,7 +1265,7 @@ static int dump(const struct xdump_options *o, struct xdump_result *res, char *e
     res->vcpus_with_context = d.nctx;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     res->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    xd_m2p_free(&d.m2p);
+    m2p_close(&d);
     xd_xk_free(&d.xk);
     xd_dd_free(d.kd);
     xd_frames_free(&d.frames);

@@ -84,8 +84,16 @@ static void put_machine(void *ctx, uint64_t mfn, uint64_t page, uint64_t npages)
                            .p_memsz = npages * XD_PAGE_SIZE});
 }
 
-int xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, xd_elfw_out out,
-                 void *ctx)
+static Elf64_Phdr note_phdr(const struct xd_layout *l)
+{
+    return (Elf64_Phdr){.p_type = PT_NOTE,
+                        .p_offset = l->notes_off,
+                        .p_filesz = l->xen_notes_off - l->notes_off, /* Xen's notes, last, are
+                                                                        outside */
+                        .p_align = 4};
+}
+
+static void file_ehdr(const struct xd_layout *l, uint8_t out[XD_EHDR_SIZE])
 {
     Elf64_Ehdr eh = {.e_type = ET_CORE,
                      .e_machine = EM_X86_64,
@@ -103,8 +111,24 @@ int xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, xd_el
     eh.e_ident[EI_DATA] = ELFDATA2LSB;
     eh.e_ident[EI_VERSION] = EV_CURRENT;
     eh.e_ident[EI_OSABI] = ELFOSABI_NONE;
-    uint8_t file_eh[sizeof(eh)];
-    to_file(file_eh, &eh, sizeof(eh), ELF_T_EHDR);
+    to_file(out, &eh, sizeof(eh), ELF_T_EHDR);
+}
+
+_Static_assert(XD_EHDR_SIZE == sizeof(Elf64_Ehdr) && XD_PHDR_SIZE == sizeof(Elf64_Phdr),
+               "format.h's sizes are ELF's");
+
+void xd_elfw_head_start(const struct xd_layout *l, uint8_t out[XD_EHDR_SIZE + XD_PHDR_SIZE])
+{
+    file_ehdr(l, out);
+    Elf64_Phdr ph = note_phdr(l);
+    to_file(out + XD_EHDR_SIZE, &ph, sizeof(ph), ELF_T_PHDR);
+}
+
+int xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, xd_elfw_out out,
+                 void *ctx)
+{
+    uint8_t file_eh[XD_EHDR_SIZE];
+    file_ehdr(l, file_eh);
     if (out(ctx, file_eh, sizeof(file_eh)) < 0)
         return -1;
 
@@ -112,11 +136,7 @@ int xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, xd_el
     if (!o)
         return -1;
     o->n = 0, o->total = 0, o->out = out, o->ctx = ctx, o->rc = 0;
-    put(o, (Elf64_Phdr){.p_type = PT_NOTE,
-                        .p_offset = l->notes_off,
-                        .p_filesz = l->xen_notes_off - l->notes_off, /* Xen's notes, last, are
-                                                                        outside */
-                        .p_align = 4});
+    put(o, note_phdr(l));
     const struct xd_frames *f = in->frames;
     if (in->xk) { /* PV: the machine-addressed view crash reads (xenkdump.h), first */
         struct mctx m = {o, l->pages_off};

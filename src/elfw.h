@@ -14,6 +14,10 @@ typedef int (*xd_elfw_out)(void *ctx, const void *buf, size_t n);
    ran out, or the program headers are not the plan's number. */
 int xd_elfw_head(const struct xd_layout *l, const struct xd_layout_in *in, xd_elfw_out out,
                  void *ctx);
+/* Only its start, the ELF header and the PT_NOTE program header (the first), XD_EHDR_SIZE +
+   XD_PHDR_SIZE bytes: what a re-plan that moves the notes changes of a head (the PT_LOADs'
+   headers stay as written). */
+void xd_elfw_head_start(const struct xd_layout *l, uint8_t out[XD_EHDR_SIZE + XD_PHDR_SIZE]);
 
 /* Encodes the section headers: l->shnum * XD_SHDR_SIZE bytes (at most XD_SEC_MAX of them);
    their names are format.h's XD_SHSTRTAB. */

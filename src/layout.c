@@ -127,7 +127,7 @@ int xd_layout_plan(const struct xd_layout_in *in, struct xd_layout *l)
     l->nphys = in->xk ? 0 : f->nruns;
     struct scan sc = {0};
     each_piece(l, in, scan_piece, &sc);
-    l->nvirt = sc.count;
+    l->nvirt = in->vranges ? sc.count : in->nvirt_kept;
     l->have_linear = sc.biggest > 0;
     l->linear_delta = sc.delta;
     if (in->xk)

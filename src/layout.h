@@ -17,6 +17,9 @@ struct xd_layout_in {
     const struct xd_frames *frames;
     const struct xd_vrange *vranges; /* virtual ranges, vaddr ascending (may be NULL) */
     size_t nvranges;
+    /* A re-plan after the ranges were freed (vranges NULL): the virtual pieces the first plan
+       counted, whose program headers the file already has. */
+    uint64_t nvirt_kept;
     uint32_t nvcpus; /* max_vcpu_id + 1 */
     uint32_t nctx;   /* vCPUs with a context */
     bool have_shinfo;

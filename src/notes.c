@@ -169,7 +169,28 @@ uint64_t xd_notes_size(uint32_t n, uint32_t nvcpus, uint64_t fail_reserve, bool 
     return off + xen;
 }
 
+uint64_t xd_notes_dense_size(uint64_t notes_size, uint64_t fail_reserve, uint64_t nbad)
+{
+    return notes_size - reserved_room(fail_reserve) + reserved_room(nbad);
+}
+
+static void encode(const struct xd_notes_in *in, uint8_t *buf, bool dense, uint64_t *pad_at,
+                   uint64_t *pad_len);
+
 void xd_notes_encode(const struct xd_notes_in *in, uint8_t *buf)
+{
+    uint64_t at, len;
+    encode(in, buf, false, &at, &len);
+}
+
+void xd_notes_encode_dense(const struct xd_notes_in *in, uint8_t *buf, uint64_t *pad_at,
+                           uint64_t *pad_len)
+{
+    encode(in, buf, true, pad_at, pad_len);
+}
+
+static void encode(const struct xd_notes_in *in, uint8_t *buf, bool dense, uint64_t *pad_at,
+                   uint64_t *pad_len)
 {
     uint8_t *p = buf;
     uint8_t desc[XD_XEN_VERSION_SIZE];
@@ -237,8 +258,12 @@ void xd_notes_encode(const struct xd_notes_in *in, uint8_t *buf)
     uint64_t pad = reserved_room(in->fail_reserve) - (uint64_t)(end - p) -
                    xd_note_size(sizeof(XD_NOTE_XDUMP), 0);
     p = note_head(end, XD_NOTE_XDUMP, XD_NT_PADDING, pad);
-    memset(p, 0, pad);
-    p += pad;
+    *pad_at = (uint64_t)(p - buf);
+    *pad_len = pad;
+    if (!dense) {
+        memset(p, 0, pad);
+        p += pad;
+    }
 
     const uint64_t hdr[XD_XEN_HEADER_SIZE / 8] = {
         in->type == XD_PV ? XD_XEN_MAGIC_PV : XD_XEN_MAGIC_HVM, nctx(in), in->npages, XD_PAGE_SIZE};

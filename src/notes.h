@@ -55,6 +55,14 @@ uint64_t xd_notes_size(uint32_t nctx, uint32_t nvcpus, uint64_t fail_reserve, bo
 /* Encodes the notes segment into buf (xd_notes_size() bytes). in->nbad must be <=
    in->fail_reserve. */
 void xd_notes_encode(const struct xd_notes_in *in, uint8_t *buf);
+/* The same without the padding note's zero bytes, which a large reserve makes most of it (a
+   64 GiB guest's: 788 KiB): buf gets [0, *pad_at) and then what follows the zeros, and the
+   caller writes *pad_len zero bytes at *pad_at. buf must hold xd_notes_dense_size() bytes. */
+void xd_notes_encode_dense(const struct xd_notes_in *in, uint8_t *buf, uint64_t *pad_at,
+                           uint64_t *pad_len);
+/* An upper bound of the dense encoding of a segment of notes_size bytes planned with room for
+   fail_reserve runs, holding nbad of them. */
+uint64_t xd_notes_dense_size(uint64_t notes_size, uint64_t fail_reserve, uint64_t nbad);
 
 /* Single payloads, for tests: NT_PRSTATUS and QEMU's CPU state of one vCPU. */
 void xd_note_prstatus(const struct xd_vcpu *v, uint8_t out[XD_PRSTATUS_SIZE]);

@@ -157,7 +157,7 @@ static void sort_by_mfn(struct xd_mrun *e, struct xd_mrun *tmp, size_t *count, s
 int xd_m2p_build(const struct xd_frames *f, struct xd_m2p *m)
 {
     size_t n = f->nmruns ? f->nmruns : 1;
-    m->n = 0;
+    *m = (struct xd_m2p){0};
     m->e = malloc(n * sizeof(*m->e));
     struct xd_mrun *tmp = malloc(n * sizeof(*tmp));
     size_t *count = malloc(sizeof(*count) << RADIX_BITS);
@@ -192,8 +192,44 @@ int xd_m2p_build(const struct xd_frames *f, struct xd_m2p *m)
     return 0;
 }
 
-bool xd_m2p_lookup(const struct xd_m2p *m, uint64_t mfn, uint64_t *pfn)
+void xd_m2p_use(struct xd_m2p *m, const struct xd_frames *f,
+                int (*ask)(void *ctx, uint64_t mfn, uint64_t *pfn), void *ctx)
 {
+    *m = (struct xd_m2p){.ask = ask, .ctx = ctx, .f = f};
+}
+
+/* Xen's entry for mfn, believed when the p2m leads back to mfn. */
+static bool ask_xen(struct xd_m2p *m, uint64_t mfn, uint64_t *pfn)
+{
+    const struct xd_mrun *r = m->last;
+    if (r && mfn >= r->mfn && mfn - r->mfn < r->count) {
+        *pfn = r->pfn + (mfn - r->mfn);
+        return true;
+    }
+    uint64_t cand;
+    m->asked++;
+    if (m->ask(m->ctx, mfn, &cand) < 0) {
+        m->unanswered++;
+        return false;
+    }
+    /* Entries with the top bit set are no pfn (INVALID_M2P_ENTRY, SHARED_M2P_ENTRY:
+       xen/arch/x86/include/asm/mm.h l.498-501): a frame no guest placed, or Xen's own. */
+    if (cand >> 63)
+        return false;
+    r = cand < XD_P2M_MAX_PFNS ? xd_frames_mrun(m->f, cand) : NULL;
+    if (!r || r->mfn + (cand - r->pfn) != mfn) {
+        m->refused++;
+        return false;
+    }
+    m->last = r;
+    *pfn = cand;
+    return true;
+}
+
+bool xd_m2p_lookup(struct xd_m2p *m, uint64_t mfn, uint64_t *pfn)
+{
+    if (m->ask)
+        return ask_xen(m, mfn, pfn);
     size_t lo = 0, hi = m->n; /* the first piece starting above mfn */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -211,8 +247,7 @@ bool xd_m2p_lookup(const struct xd_m2p *m, uint64_t mfn, uint64_t *pfn)
 void xd_m2p_free(struct xd_m2p *m)
 {
     free(m->e);
-    m->e = NULL;
-    m->n = 0;
+    *m = (struct xd_m2p){0};
 }
 
 /* ---- PV ------------------------------------------------------------------------------------ */

@@ -53,19 +53,36 @@ int xd_p2m_hvm(const struct xd_guest_ops *ops, uint64_t max_gpfn, bool probe_all
 int xd_frames_add(struct xd_frames *f, uint64_t pfn, bool with_mfn, uint64_t mfn);
 void xd_frames_free(struct xd_frames *f);
 
-/* PV: machine frame -> pfn, from the p2m's own runs (f->mruns) sorted by mfn and made
-   disjoint (a frame the p2m names twice answers its first pfn): 24 bytes per machine-contiguous
-   piece, and as much again while it is sorted - built once per dump (page-table walk, CR3
-   translation). Every answer is a pfn whose p2m entry is that frame. Xen's own M2P is not
-   read: it is the guest's to write, and would have to be checked against the p2m anyway. */
+/* PV: machine frame -> pfn, for the page walk and CR3 translation. Two sources:
+   - Xen's M2P (xd_m2p_use()): ask(ctx, mfn, &pfn) reads the table's entry. The guest writes
+     the entries of its own frames (src/xen/m2p.c), so an answer is believed only when the p2m
+     leads back: p2m[pfn] == mfn. The p2m piece of a believed answer then answers for its other
+     frames without asking. Nothing is kept per page or per piece: flat in the guest's size.
+     A frame whose entry does not lead back is not the guest's, as far as the walk goes: it is
+     not followed (a table) and no virtual range maps it (a page) - never placed elsewhere.
+   - xdump's own inverse (xd_m2p_build()), when Xen's table cannot be read: the p2m's pieces
+     sorted by mfn and made disjoint (a frame the p2m names twice answers its first pfn), 24
+     bytes per machine-contiguous piece and as much again while it is sorted.
+   Either way every answer is a pfn whose p2m entry is that frame. */
 struct xd_m2p {
-    struct xd_mrun *e;
+    struct xd_mrun *e; /* the built inverse, or NULL */
     size_t n;
+    int (*ask)(void *ctx, uint64_t mfn, uint64_t *pfn); /* Xen's table: 0, or -1 (no answer) */
+    void *ctx;
+    const struct xd_frames *f;
+    const struct xd_mrun *last; /* the p2m piece of the last believed answer */
+    uint64_t asked;             /* entries read from Xen's table */
+    uint64_t refused;           /* of which named a pfn (not Xen's no-pfn markers) the p2m does not
+                                   lead back from: another frame's, or none */
+    uint64_t unanswered;        /* entries that could not be read */
 };
 /* Builds it from a PV enumeration: 0, or -1 (out of memory). */
 int xd_m2p_build(const struct xd_frames *f, struct xd_m2p *m);
+/* Uses Xen's table through ask, checked against f (which must outlive m's use). */
+void xd_m2p_use(struct xd_m2p *m, const struct xd_frames *f,
+                int (*ask)(void *ctx, uint64_t mfn, uint64_t *pfn), void *ctx);
 /* The pfn of a machine frame the guest owns; false for any other frame. */
-bool xd_m2p_lookup(const struct xd_m2p *m, uint64_t mfn, uint64_t *pfn);
+bool xd_m2p_lookup(struct xd_m2p *m, uint64_t mfn, uint64_t *pfn);
 void xd_m2p_free(struct xd_m2p *m);
 /* The run holding pfn (binary search), or NULL. */
 const struct xd_run *xd_frames_run(const struct xd_frames *f, uint64_t pfn);

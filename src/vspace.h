@@ -16,7 +16,7 @@
 struct xd_vspace_in {
     int type; /* enum xd_domtype: PV tables hold machine frames */
     const struct xd_frames *frames;
-    const struct xd_m2p *m2p;    /* PV: the inverse of the p2m (tables hold machine frames) */
+    struct xd_m2p *m2p;          /* PV: the inverse of the p2m (tables hold machine frames) */
     const struct xd_vcpu *vcpus; /* with Xen's raw CR3 (for PV, a machine address) */
     uint32_t nvcpus;
     /* Reads guest page `pfn` (a table): 0, or -1 when it cannot be read. */

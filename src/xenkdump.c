@@ -43,6 +43,7 @@ int xd_xk_plan(const struct xd_frames *f, struct xd_xk *x)
     x->np2m = (end_pfn + PER_PAGE - 1) / PER_PAGE;
     x->nfl = (x->np2m + PER_PAGE - 1) / PER_PAGE;
     /* p2m pages with at least one pfn: runs are pfn ascending, so the numbers are too */
+    _Static_assert(XD_XK_MAX_PFNS / PER_PAGE <= UINT32_MAX, "p2m page numbers fit 32 bits");
     uint64_t cap = 0;
     for (size_t r = 0; r < f->nruns; r++) {
         const struct xd_run *run = &f->runs[r];
@@ -56,14 +57,14 @@ int xd_xk_plan(const struct xd_frames *f, struct xd_xk *x)
                 continue;
             if (x->npresent == cap) {
                 cap = cap ? cap * 2 : 64;
-                uint64_t *p = realloc(x->present, cap * sizeof(*p));
+                uint32_t *p = realloc(x->present, cap * sizeof(*p));
                 if (!p) {
                     xd_xk_free(x);
                     return -1;
                 }
                 x->present = p;
             }
-            x->present[x->npresent++] = j;
+            x->present[x->npresent++] = (uint32_t)j;
         }
     }
     x->npages = 1 + x->nfl + 1 + x->npresent;

@@ -21,7 +21,8 @@ struct xd_xk {
     uint64_t base_mfn; /* the first synthetic machine frame: the frame-list list */
     uint64_t np2m;     /* p2m pages the frame lists name (ceil(pfns covered / 512)) */
     uint64_t nfl;      /* frame-list pages */
-    uint64_t *present; /* p2m page numbers holding at least one pfn of the dump, ascending */
+    uint32_t *present; /* p2m page numbers holding at least one pfn of the dump, ascending
+                          (< XD_XK_MAX_PFNS / 512: 32 bits, half the memory of 64) */
     uint64_t npresent;
     uint64_t npages;    /* synthetic pages: the list, the frame lists, one empty p2m page,
                            one per present p2m page */

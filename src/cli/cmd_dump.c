@@ -316,6 +316,11 @@ int cmd_dump(int argc, char **argv)
                 (unsigned long long)res.bytes);
     if (!ui.quiet)
         fputc('\n', stderr);
+    if (!ui.quiet && res.m2p_asked + res.m2p_refused && res.m2p_xen)
+        fprintf(stderr,
+                "xdump: machine frames looked up in Xen's M2P: %llu entries read, %llu "
+                "refused (they do not lead back through the p2m)\n",
+                (unsigned long long)res.m2p_asked, (unsigned long long)res.m2p_refused);
     if (!ui.quiet && o.precopy && !res.precopy_fell_back)
         fprintf(stderr, "xdump: pre-copy: %u rounds, paused %.1f ms, final set %llu pages%s\n",
                 res.precopy_rounds, res.pause_ms, (unsigned long long)res.final_pages,

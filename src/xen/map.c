@@ -35,13 +35,11 @@ static void nap(unsigned round)
     nanosleep(&ts, NULL);
 }
 
-/* Issues the batch ioctl for frames[0..n) at addr; on -ENOENT retries, a bounded number of
-   times, the frames still paged out. Per-frame results end in err[] (negative errno). */
-static int mmapbatch(struct xd_domain *d, uint8_t *addr, const uint64_t *frames, size_t n, int *err,
-                     uint64_t *calls)
+int xd_mmapbatch(struct xd_domain *d, uint32_t dom, uint8_t *addr, const uint64_t *frames, size_t n,
+                 int *err, uint64_t *calls)
 {
     privcmd_mmapbatch_v2_t m = {.num = (unsigned)n,
-                                .dom = (domid_t)d->domid,
+                                .dom = (domid_t)dom,
                                 .addr = (uintptr_t)addr,
                                 .arr = (const xen_pfn_t *)frames,
                                 .err = err};
@@ -57,7 +55,7 @@ static int mmapbatch(struct xd_domain *d, uint8_t *addr, const uint64_t *frames,
             while (j < n && err[j] == -ENOENT)
                 j++;
             privcmd_mmapbatch_v2_t r = {.num = (unsigned)(j - i),
-                                        .dom = (domid_t)d->domid,
+                                        .dom = (domid_t)dom,
                                         .addr = (uintptr_t)(addr + i * XD_PAGE_SIZE),
                                         .arr = (const xen_pfn_t *)frames + i,
                                         .err = err + i};
@@ -127,7 +125,7 @@ const uint8_t *xd_window_map(struct xd_window *w, const uint64_t *frames, size_t
         return NULL;
     }
     w->mapped = n;
-    if (mmapbatch(d, w->area, frames, n, err, &w->calls) < 0) {
+    if (xd_mmapbatch(d, d->domid, w->area, frames, n, err, &w->calls) < 0) {
         if (errno == EINVAL)
             *status = fail(d, XDUMP_E_XEN,
                            "the privcmd driver refused the batch map: it needs "
@@ -209,7 +207,7 @@ int xd_domain_read_frames(struct xd_domain *d, const uint64_t *frames, size_t n,
         free(e);
         return fail(d, XDUMP_E_FAIL, "cannot map %zu frames: %s", n, strerror(errno));
     }
-    int rc = mmapbatch(d, p, frames, n, e, &calls);
+    int rc = xd_mmapbatch(d, d->domid, p, frames, n, e, &calls);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         err[i] = -e[i];
         if (e[i] == 0)

@@ -64,6 +64,12 @@ struct xd_domain {
    (guardian.c): 0 or the call's errno. */
 int xd_guardian_call(struct xd_domain *d, char op);
 
+/* Issues the batch ioctl for frames[0..n) of domain DOM at addr (a privcmd mapping of n
+   pages); on -ENOENT retries, a bounded number of times, the frames still paged out.
+   Per-frame results end in err[] (negative errno). 0, or -1 with errno (map.c). */
+int xd_mmapbatch(struct xd_domain *d, uint32_t dom, uint8_t *addr, const uint64_t *frames, size_t n,
+                 int *err, uint64_t *calls);
+
 /* Frees the log-dirty bitmap's buffer (logdirty.c; open.c's close calls it). */
 void xd_logdirty_free(struct xd_domain *d);
 

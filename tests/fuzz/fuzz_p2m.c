@@ -130,6 +130,18 @@ static const char *error(void *ctx)
     return "fuzz host: hypercall failed";
 }
 
+/* Xen's M2P entries, from the fuzz input's tail: a claim per machine frame asked */
+static struct fuzz_in m2p_in;
+static int hostile_m2p(void *ctx, uint64_t mfn, uint64_t *pfn)
+{
+    struct fuzz_in *in = ctx;
+    uint64_t v = fuzz_take(in, 8);
+    if ((v & 7) == 7)
+        return -1;                                 /* an unreadable entry */
+    *pfn = (v & 8) ? v >> 4 : mfn - (v >> 4) % 64; /* any value, or a nearby pfn */
+    return 0;
+}
+
 /* The answer is well formed, whatever the guest holds. */
 static void check_frames(const struct xd_frames *f, bool pv, uint64_t max_pfn, uint64_t max_mfn,
                          uint64_t limit)
@@ -174,11 +186,22 @@ static void check_frames(const struct xd_frames *f, bool pv, uint64_t max_pfn, u
                 abort();
         }
     xd_m2p_free(&inv);
+    /* Xen's M2P as a hostile guest wrote it (the input's bytes): never an answer the p2m does
+       not lead back from */
+    xd_m2p_use(&inv, f, hostile_m2p, &m2p_in);
+    for (size_t k = 0; k < f->nmruns && k < 256; k++)
+        for (uint64_t d = 0; d < 3; d++) {
+            uint64_t mfn = f->mruns[k].mfn + d, pfn, back;
+            if (xd_m2p_lookup(&inv, mfn, &pfn) && (!xd_frames_mfn_of(f, pfn, &back) || back != mfn))
+                abort();
+        }
+    xd_m2p_free(&inv);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fuzz_in in = {data, size};
+    m2p_in = (struct fuzz_in){data + size / 2, size - size / 2};
     unsigned mode = (unsigned)fuzz_take(&in, 1) % 3;
     struct host h = {.hard_fail = (unsigned)fuzz_take(&in, 1)};
     h.paged_left = (unsigned)fuzz_take(&in, 1) & 1;

@@ -430,3 +430,42 @@ Test(xenkdump, pv_virtual_pieces_are_machine_addressed)
     xd_xk_free(&x);
     xd_frames_free(&f);
 }
+
+/* The dense encoding (no padding zeros in memory) is the full one with the zeros cut out, and
+   fits its bound, for reserves from the runs it holds to many more. */
+Test(notes, dense_encoding_is_the_full_one_without_its_zeros)
+{
+    struct xd_vcpu *v = vcpus3();
+    struct xd_xenver x = {.major = 4, .minor = 17};
+    uint8_t states[3] = {1, 0, 1};
+    struct xd_dumpdesc desc = {.nr_vcpus = 3, .vcpu_state = states};
+    struct xd_badrun bad[2] = {{0x10, 4, 14}, {0x20, 1, 1}};
+    for (uint64_t reserve = 2; reserve <= 40000; reserve = reserve * 7 + 1) {
+        struct xd_notes_in in = {.vcpus = v,
+                                 .nvcpus = 3,
+                                 .type = XD_PV,
+                                 .npages = 9,
+                                 .xen = &x,
+                                 .desc = &desc,
+                                 .bad = bad,
+                                 .nbad = 2,
+                                 .fail_reserve = reserve};
+        uint64_t size = xd_notes_size(2, 3, reserve, false, NULL, NULL, NULL);
+        uint64_t bound = xd_notes_dense_size(size, reserve, 2), at, len;
+        uint8_t *full = malloc(size), *dense = malloc(bound + 64);
+        memset(dense, 0xcc, bound + 64);
+        xd_notes_encode(&in, full);
+        xd_notes_encode_dense(&in, dense, &at, &len);
+        cr_assert_eq(dense[bound], 0xcc, "wrote past the bound");
+        cr_assert_leq(size - len, bound);
+        cr_assert_eq(memcmp(full, dense, at), 0);
+        for (uint64_t i = at; i < at + len; i++)
+            cr_assert_eq(full[i], 0);
+        cr_assert_eq(memcmp(full + at + len, dense + at, size - at - len), 0);
+        if (reserve > 1000)
+            cr_assert_gt(len, reserve * 20, "the zeros are the reserve's");
+        free(full);
+        free(dense);
+    }
+    free(v);
+}

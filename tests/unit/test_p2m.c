@@ -503,3 +503,68 @@ Test(p2m, m2p_of_a_p2m_naming_frames_twice)
     xd_m2p_free(&m);
     xd_frames_free(&f);
 }
+
+/* Xen's M2P as the guest may have written it: an answer is believed only when the p2m leads
+   back from it; a lie - another present pfn, a pfn beyond any, Xen's no-pfn marker - is
+   refused, never answered. */
+struct fake_m2p {
+    uint64_t base, n, entry[64];
+    unsigned asked;
+};
+
+static int fake_ask(void *ctx, uint64_t mfn, uint64_t *pfn)
+{
+    struct fake_m2p *t = ctx;
+    t->asked++;
+    if (mfn < t->base || mfn - t->base >= t->n)
+        return -1;
+    *pfn = t->entry[mfn - t->base];
+    return 0;
+}
+
+Test(p2m, xen_m2p_answers_checked_against_the_p2m)
+{
+    struct xd_frames f = {0};
+    /* pfns 0..15 at mfns 0x200.. in pieces of 4 placed backwards: pfn 0-3 at 0x20c.. */
+    for (uint64_t pfn = 0; pfn < 16; pfn++)
+        cr_assert_eq(xd_frames_add(&f, pfn, true, 0x200 + (3 - pfn / 4) * 4 + pfn % 4), 0);
+    struct fake_m2p t = {.base = 0x200, .n = 20};
+    for (uint64_t i = 0; i < 16; i++) {
+        uint64_t mfn;
+        cr_assert(xd_frames_mfn_of(&f, i, &mfn));
+        t.entry[mfn - 0x200] = i; /* the truth ... */
+    }
+    t.entry[0x20c - 0x200] = 5;          /* pfn 0's frame claims pfn 5 (present: elsewhere) */
+    t.entry[0x208 - 0x200] = 1ull << 40; /* pfn 4's frame claims a pfn beyond any */
+    t.entry[0x204 - 0x200] = ~0ull;      /* pfn 8's frame: Xen's INVALID_M2P_ENTRY */
+    t.entry[0x210 - 0x200] = 3;          /* not the guest's frame, claiming pfn 3 */
+    struct xd_m2p m;
+    xd_m2p_use(&m, &f, fake_ask, &t);
+    uint64_t pfn;
+    cr_assert_not(xd_m2p_lookup(&m, 0x20c, &pfn), "a lie about another present pfn");
+    cr_assert_not(xd_m2p_lookup(&m, 0x208, &pfn), "a pfn beyond any");
+    cr_assert_not(xd_m2p_lookup(&m, 0x204, &pfn), "INVALID_M2P_ENTRY");
+    cr_assert_not(xd_m2p_lookup(&m, 0x210, &pfn), "a frame the p2m does not name");
+    cr_assert_not(xd_m2p_lookup(&m, 0x300, &pfn), "beyond Xen's table");
+    cr_assert_eq(m.refused, 3); /* the marker is no claim; the unreadable entry is unanswered */
+    cr_assert_eq(m.unanswered, 1);
+    /* a believed answer: its piece answers for its neighbours without asking, from the p2m -
+       also for pfn 0's frame, whose own entry lied */
+    cr_assert(xd_m2p_lookup(&m, 0x20d, &pfn));
+    cr_assert_eq(pfn, 1);
+    unsigned asked = t.asked;
+    cr_assert(xd_m2p_lookup(&m, 0x20c, &pfn));
+    cr_assert_eq(pfn, 0);
+    cr_assert(xd_m2p_lookup(&m, 0x20f, &pfn));
+    cr_assert_eq(pfn, 3);
+    cr_assert_eq(t.asked, asked, "the piece answered");
+    for (uint64_t mfn = 0x1f0; mfn < 0x220; mfn++) {
+        uint64_t back;
+        if (xd_m2p_lookup(&m, mfn, &pfn)) {
+            cr_assert(xd_frames_mfn_of(&f, pfn, &back));
+            cr_assert_eq(back, mfn, "mfn %#lx answered pfn %#lx", mfn, pfn);
+        }
+    }
+    xd_m2p_free(&m);
+    xd_frames_free(&f);
+}

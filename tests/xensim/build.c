@@ -83,8 +83,9 @@ struct builder {
     char *err;
     size_t errlen;
     int line;
-    uint32_t xen_minor;     /* the release the world imitates */
-    uint32_t shadow_paging; /* `shadow-paging on`: Xen built with CONFIG_SHADOW_PAGING */
+    uint32_t xen_minor;      /* the release the world imitates */
+    uint32_t shadow_paging;  /* `shadow-paging on`: Xen built with CONFIG_SHADOW_PAGING */
+    uint32_t m2p_unmappable; /* `m2p unmappable` */
     struct xsim_world *w;
     struct xsim_handle *h;
 };
@@ -230,13 +231,23 @@ static int parse_fault(struct builder *b, struct dom_spec *s, char **tok, int n)
     } else if (n == 4 && !strcmp(tok[1], "special") && !parse_num(tok[2], &a) &&
                !parse_num(tok[3], &c)) {
         *f = (struct xsim_fault){.pfn = a, .count = c, .kind = XS_FAULT_SPECIAL};
+    } else if (n == 5 && !strcmp(tok[1], "m2p") && !parse_num(tok[2], &a) &&
+               !parse_num(tok[3], &c)) {
+        if (s->type != XS_PV)
+            return fail(b, "fault m2p: PV only (a translated guest cannot write the M2P: "
+                           "MMU_MACHPHYS_UPDATE answers -EINVAL, xen/arch/x86/mm.c l.4217-4221)");
+        uint64_t v = XS_GFN_NONE;
+        if (strcmp(tok[4], "invalid") && parse_num(tok[4], &v))
+            return fail(b, "fault m2p: expected 'm2p PFN COUNT VALUE|invalid'");
+        *f = (struct xsim_fault){.pfn = a, .count = c, .kind = XS_FAULT_M2P, .value = v};
     } else if (n == 5 && !strcmp(tok[1], "paged") && !parse_num(tok[2], &a) &&
                !parse_num(tok[3], &c) && !parse_num(tok[4], &r)) {
         *f = (struct xsim_fault){
             .pfn = a, .count = c, .kind = XS_FAULT_PAGED, .retries = (uint32_t)r};
     } else {
         return fail(b, "fault: expected 'fail PFN COUNT ERRNO', 'paged PFN COUNT RETRIES', "
-                       "'die-after N', 'delay-ns N', 'pause-ns N' or 'no-hvm-context'");
+                       "'m2p PFN COUNT VALUE|invalid', 'die-after N', 'delay-ns N', "
+                       "'pause-ns N' or 'no-hvm-context'");
     }
     s->nfaults++;
     return 0;
@@ -1114,6 +1125,14 @@ static int read_spec(struct builder *b, FILE *f, struct dom_spec *specs, int *ns
             b->shadow_paging = !strcmp(tok[1], "on");
             continue;
         }
+        if (!strcmp(tok[0], "m2p")) {
+            /* A dom0 that may not map Xen's frames (an XSM policy denying the mmu_update
+               that maps a DOMID_XEN frame: xsm_mmu_update(), xen/arch/x86/mm.c l.4084-4095) */
+            if (cur || n != 2 || strcmp(tok[1], "unmappable"))
+                return fail(b, "m2p: expected 'm2p unmappable' before the first domain");
+            b->m2p_unmappable = 1;
+            continue;
+        }
         if (!strcmp(tok[0], "domain")) {
             if (n != 2 || parse_num(tok[1], &id) || id == 0 || id >= 0x7ff0)
                 return fail(b, "domain: expected 'domain ID' with 0 < ID < 0x7ff0");
@@ -1158,6 +1177,7 @@ static int create_state(struct builder *b, const char *dir)
     b->w->version = XS_VERSION;
     b->w->xen_minor = b->xen_minor;
     b->w->shadow_paging = b->shadow_paging;
+    b->w->m2p_unmappable = b->m2p_unmappable;
     return 0;
 }
 
@@ -1196,6 +1216,15 @@ int xsim_build(const char *spec_path, const char *dir, char *err, size_t errlen)
     for (int i = 0; i < nspecs; i++)
         if (layout_domain(&b, &specs[i], &b.w->dom[i], &next_mfn) < 0)
             goto out;
+    /* Xen's M2P: 8 bytes per machine frame up to the highest (xen/arch/x86/x86_64/mm.c: the
+       table covers machine_to_phys_mapping + max_page, l.939-941), in 2 MiB pieces of machine
+       frames of Xen's own, placed here above every domain's frames. */
+    uint64_t pieces = 1, per_piece = (2u << 20) / 8;
+    while ((next_mfn + pieces * 512 + per_piece - 1) / per_piece > pieces)
+        pieces = (next_mfn + pieces * 512 + per_piece - 1) / per_piece;
+    b.w->m2p_base = next_mfn;
+    b.w->m2p_pieces = pieces;
+    next_mfn += pieces * 512;
     b.w->max_mfn = next_mfn - 1;
     for (int i = 0; i < nspecs; i++)
         if (build_domain(&b, &specs[i], &b.w->dom[i]) < 0)

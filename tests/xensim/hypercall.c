@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -462,6 +463,17 @@ static long memory_op(struct xsim_handle *h, uint64_t cmd, void *arg)
         return (long)((cmd & MEMOP_CMD_MASK) == XENMEM_current_reservation ? d->tot_pages
                                                                            : d->max_pages);
     }
+    case XENMEM_machphys_mfn_list: {
+        /* The machine frame starting each 2 MiB piece of the M2P, as many as asked for and the
+           table has (xen/arch/x86/x86_64/mm.c l.932-965); no XSM check there. */
+        struct xen_machphys_mfn_list *l = arg;
+        xen_pfn_t *out = l->extent_start.p;
+        unsigned i;
+        for (i = 0; i < l->max_extents && i < h->w->m2p_pieces; i++)
+            out[i] = h->w->m2p_base + (uint64_t)i * 512;
+        l->nr_extents = i;
+        return 0;
+    }
     default:
         return unknown(h, "memory_op", 12, (unsigned)cmd);
     }
@@ -610,7 +622,7 @@ static int fault_for(struct xsim_handle *h, struct xsim_domain *d, uint64_t pfn)
             continue;
         if (f->kind == XS_FAULT_FAIL)
             return -f->err;
-        if (f->kind == XS_FAULT_SPECIAL)
+        if (f->kind == XS_FAULT_SPECIAL || f->kind == XS_FAULT_M2P)
             continue;
         uint32_t *tries = &h->w->paged_attempts[f->paged_slot + (pfn - f->pfn)];
         if (XS_LOAD(tries) < f->retries) {
@@ -621,8 +633,61 @@ static int fault_for(struct xsim_handle *h, struct xsim_domain *d, uint64_t pfn)
     return 0;
 }
 
+/* The M2P entry of machine frame mfn: the pfn of a PV domain's frame, as Xen set it when the
+   frame joined the domain (guest_physmap_add_page(), xen/arch/x86/mm/physmap.c l.59) or as
+   the guest rewrote it (the domain's `fault m2p`: MMU_MACHPHYS_UPDATE, xen/arch/x86/mm.c
+   l.4210-4244, any value for a frame it owns); INVALID_M2P_ENTRY for any other frame (the
+   table starts filled with 0xFF, xen/arch/x86/x86_64/mm.c l.581-583; a Xen page shared with
+   a guest, shared_info, gets it again: share_xen_page_with_guest(), xen/arch/x86/mm.c l.501).
+   HVM/PVH domains of xensim have no machine frames of their own. */
+static uint64_t m2p_entry(struct xsim_handle *h, uint64_t mfn)
+{
+    for (uint32_t k = 0; k < h->w->nr_domains; k++) {
+        struct xsim_domain *d = &h->w->dom[k];
+        uint64_t pfn;
+        if (d->type != XS_PV || XS_LOAD(&d->life) == XS_GONE || mfn < d->mfn_base ||
+            mfn - d->mfn_base >= d->nr_frames || !xsim_frame_to_pfn(h, d, mfn, &pfn))
+            continue;
+        uint32_t nf = XS_LOAD(&d->nr_faults);
+        for (uint32_t i = nf; i-- > 0;) { /* the latest write wins */
+            const struct xsim_fault *f = &d->faults[i];
+            if (f->kind == XS_FAULT_M2P && pfn >= f->pfn && pfn - f->pfn < f->count)
+                return f->value == XS_GFN_NONE ? ~0ull : f->value + (pfn - f->pfn);
+        }
+        return pfn;
+    }
+    return ~0ull;
+}
+
+/* A frame of Xen's M2P, as a dom0 mapping of DOMID_XEN shows it: its page is written into
+   the handle's memfd now (the table as it is at the time of the mapping). */
+static int map_m2p_frame(struct xsim_handle *h, uint64_t frame, int *fd, uint64_t *off)
+{
+    uint64_t base = h->w->m2p_base, frames = h->w->m2p_pieces * 512;
+    if (frame < base || frame - base >= frames)
+        return -EBUSY; /* not a frame Xen shares: get_page_from_l1e(), xen/arch/x86/mm.c l.1046 */
+    if (h->w->m2p_unmappable)
+        return -EPERM;
+    if (h->m2p_fd < 0) {
+        h->m2p_fd = memfd_create("xensim-m2p", MFD_CLOEXEC);
+        if (h->m2p_fd < 0 || ftruncate(h->m2p_fd, (off_t)(frames * XS_PAGE_SIZE)) < 0)
+            return -errno;
+    }
+    uint64_t page[XS_PAGE_SIZE / 8];
+    for (unsigned i = 0; i < XS_PAGE_SIZE / 8; i++)
+        page[i] = m2p_entry(h, (frame - base) * (XS_PAGE_SIZE / 8) + i);
+    *off = (frame - base) * XS_PAGE_SIZE;
+    if (pwrite(h->m2p_fd, page, sizeof(page), (off_t)*off) != (ssize_t)sizeof(page))
+        return -EIO;
+    *fd = h->m2p_fd;
+    XS_ADD(&h->w->m2p_frames_mapped, 1);
+    return 0;
+}
+
 int xsim_map_frame(struct xsim_handle *h, uint32_t domid, uint64_t frame, int *fd, uint64_t *off)
 {
+    if (domid == DOMID_XEN)
+        return map_m2p_frame(h, frame, fd, off);
     struct xsim_domain *d = xsim_domain(h, domid);
     if (!d)
         return -ESRCH; /* the domain is gone: Xen cannot look it up */

@@ -63,6 +63,7 @@ struct xsim_handle *xsim_open(const char *dir)
     snprintf(h->dir, sizeof(h->dir), "%s", dir);
     for (int i = 0; i < XS_MAX_DOMAINS; i++)
         h->map[i].mem_fd = h->map[i].shinfo_fd = -1;
+    h->m2p_fd = -1;
 
     char path[4200];
     snprintf(path, sizeof(path), "%s/world.state", dir);
@@ -116,6 +117,8 @@ void xsim_close(struct xsim_handle *h)
         munmap(h->w, sizeof(struct xsim_world));
     if (h->state_fd >= 0)
         close(h->state_fd);
+    if (h->m2p_fd >= 0)
+        close(h->m2p_fd);
     free(h);
 }
 

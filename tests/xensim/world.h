@@ -37,7 +37,7 @@
 #include <sys/types.h>
 
 #define XS_MAGIC 0x584e5349u /* "ISNX" */
-#define XS_VERSION 10
+#define XS_VERSION 11
 #define XS_PAGE_SIZE 4096u
 #define XS_MAX_DOMAINS 64
 #define XS_MAX_FAULTS 256
@@ -64,6 +64,9 @@ enum xsim_fault_kind {
     XS_FAULT_PAGED = 2,   /* frames answer -ENOENT for `retries` attempts each, then map */
     XS_FAULT_SPECIAL = 3, /* frames map, but getpageframeinfo3 says XTAB (Xen's special
                              pages in an HVM/PVH physmap: shared_info, grant frames) */
+    XS_FAULT_M2P = 4,     /* PV: the guest wrote the M2P entries of these pfns' machine frames:
+                             value, value + 1, ... (XS_GFN_NONE: invalid), as MMU_MACHPHYS_UPDATE
+                             lets it for frames it owns */
 };
 
 struct xsim_fault {
@@ -73,6 +76,7 @@ struct xsim_fault {
     int32_t err;    /* positive errno, FAIL only */
     uint32_t retries;
     uint32_t paged_slot; /* first index into xsim_world.paged_attempts, PAGED only */
+    uint64_t value;      /* M2P only: the entry written for the first pfn's frame */
 };
 
 struct xsim_run {
@@ -187,10 +191,14 @@ struct xsim_world {
     uint64_t domctl[128];
     uint64_t sysctl[128];
     uint64_t memory_op[64];
-    uint64_t gnttab[16];    /* grant_table_op by command */
-    uint64_t unknown;       /* hypercalls answered -ENOSYS */
-    uint32_t shadow_paging; /* Xen built with CONFIG_SHADOW_PAGING (world: `shadow-paging on`) */
-    uint32_t pad0;
+    uint64_t gnttab[16];     /* grant_table_op by command */
+    uint64_t unknown;        /* hypercalls answered -ENOSYS */
+    uint32_t shadow_paging;  /* Xen built with CONFIG_SHADOW_PAGING (world: `shadow-paging on`) */
+    uint32_t m2p_unmappable; /* world `m2p unmappable`: Xen's frames do not map for dom0 */
+    /* Xen's M2P table: m2p_pieces 2 MiB pieces in machine frames [m2p_base, + 512 each),
+       above every domain's frames (hypercall.c, xsim_m2p_page()) */
+    uint64_t m2p_base, m2p_pieces;
+    uint64_t m2p_frames_mapped; /* frames of the table dom0 mapped */
     struct xsim_domain dom[XS_MAX_DOMAINS];
     uint32_t paged_attempts[XS_MAX_PAGED];
 };
@@ -207,6 +215,7 @@ struct xsim_dommap {
 struct xsim_handle {
     char dir[4096];
     int state_fd;
+    int m2p_fd; /* the M2P's pages as a mapping last showed them (memfd; -1: none yet) */
     struct xsim_world *w;
     struct xsim_dommap map[XS_MAX_DOMAINS];
 };

@@ -96,6 +96,7 @@ static int cmd_stat(const char *dir, const char *dom)
         if (w->gnttab[i])
             printf("gnttab.%d=%llu\n", i, (unsigned long long)w->gnttab[i]);
     printf("unknown=%llu\n", (unsigned long long)w->unknown);
+    printf("m2p_frames_mapped=%llu\n", (unsigned long long)XS_LOAD(&w->m2p_frames_mapped));
     for (uint32_t i = 0; i < w->nr_domains; i++)
         if (!dom || (uint32_t)atoi(dom) == w->dom[i].domid)
             stat_domain(&w->dom[i]);
@@ -134,6 +135,20 @@ static int cmd_set(const char *dir, const char *id, char **kv, int n)
         } else if (!strncmp(kv[i], "state=shutdown:", 15)) {
             XS_STORE(&d->shutdown_reason, atoi(v + 9));
             XS_STORE(&d->life, XS_SHUTDOWN);
+        } else if (!strncmp(kv[i], "m2p=", 4)) {
+            /* The guest rewrites M2P entries (MMU_MACHPHYS_UPDATE): m2p=PFN,COUNT,VALUE|invalid */
+            unsigned long long pfn, count, value = XS_GFN_NONE;
+            char vs[32];
+            uint32_t nf = XS_LOAD(&d->nr_faults);
+            if (sscanf(v, "%lli,%lli,%31s", &pfn, &count, vs) != 3 || d->type != XS_PV ||
+                nf == XS_MAX_FAULTS || (strcmp(vs, "invalid") && sscanf(vs, "%lli", &value) != 1)) {
+                fprintf(stderr, "xensim: m2p=PFN,COUNT,VALUE|invalid of a PV domain (%s)\n", v);
+                rc = 2;
+                break;
+            }
+            d->faults[nf] = (struct xsim_fault){
+                .pfn = pfn, .count = count, .kind = XS_FAULT_M2P, .value = value};
+            XS_STORE(&d->nr_faults, nf + 1);
         } else if (!strcmp(kv[i], "state=dying")) {
             XS_STORE(&d->life, XS_DYING);
         } else if (!strcmp(kv[i], "state=gone")) {

@@ -23,6 +23,14 @@ check "guest reached userspace ($(kv "$T" boot_seconds) s after xl create)" grep
 NOXL=${NOXL:-0}
 [ "$NOXL" = 1 ] || check "xl dump-core succeeded in $(kv "$T" xl_seconds) s" [ "$(kv "$T" xl_rc)" = 0 ]
 check "xdump succeeded in $(kv "$T" xdump_seconds) s" [ "$(kv "$T" xdump_rc)" = 0 ]
+if [ "$SCEN" = pv ]; then
+    # Issue 18: a PV dump looks the frames its page walk meets up in Xen's M2P (DOMID_XEN frames
+    # mapped read-only), each answer checked against the p2m; the page comparisons and the
+    # readers' answers (gdb, drgn, crash) on this core are its proof.
+    M2P=$(sed -n "s/^xdump: machine frames looked up in Xen's M2P: \([0-9]*\) entries read, \([0-9]*\) refused.*/\1 \2/p" "$DIR/xdump.out")
+    check "xdump read Xen's M2P for the page walk (${M2P%% *} entries read, ${M2P##* } refused)" \
+        [ "${M2P%% *}" -gt 0 ] 2>/dev/null
+fi
 check "xdump info read the core" [ -s "$DIR/info.txt" ]
 check "domain still paused after xdump (xl pause must outlive xdump's own pause)" \
     awk 'NR == 2 && index($5, "p") {ok = 1} END {exit !ok}' "$DIR/xl-list-after-xdump.txt"

@@ -19,6 +19,12 @@ check "the test kernel crashed its domain ($(kv "$T" crash_seconds) s after xl c
 check "its console shows the run-time message" grep -q 'xdump pvguest: counter=333833500' "$DIR/console.log"
 check "xl dump-core succeeded in $(kv "$T" xl_seconds) s" [ "$(kv "$T" xl_rc)" = 0 ]
 check "xdump succeeded in $(kv "$T" xdump_seconds) s" [ "$(kv "$T" xdump_rc)" = 0 ]
+# Issue 18: a PV dump looks the frames its page walk meets up in Xen's M2P (DOMID_XEN frames
+# mapped read-only), each answer checked against the p2m; the page comparisons and the
+# readers' answers (gdb, drgn, crash) on this core are its proof.
+M2P=$(sed -n "s/^xdump: machine frames looked up in Xen's M2P: \([0-9]*\) entries read, \([0-9]*\) refused.*/\1 \2/p" "$DIR/xdump.out")
+check "xdump read Xen's M2P for the page walk (${M2P%% *} entries read, ${M2P##* } refused)" \
+    [ "${M2P%% *}" -gt 0 ] 2>/dev/null
 
 if [ -f "$DIR/xl.core" ] && [ -f "$DIR/xdump.core" ]; then
     "$CORECMP" "$DIR/xl.core" "$DIR/xdump.core" >"$DIR/corecmp.txt" 2>&1
