@@ -9,15 +9,18 @@
  * from the core. Every page of the core's physical view - its PT_LOADs with p_vaddr 0 and
  * none of xdump's OS flags (docs/FORMAT.md: p_paddr = pfn << 12), read by p_paddr - that
  * begins with MAGIC is one of the writer's (guest/sweep.h): its index must be below PAGES, and
- * its 510 words must follow from (MAGIC, index, step), or it is torn. Taken at one moment, the
- * array holds every index once, whole, and the writer's position T(i) = step(i) * PAGES + i
- * rises by one from index to index, cyclically, except at exactly one place, where it falls by
- * PAGES - 1 (pages [0,k) at step s+1, [k,PAGES) at step s). Nothing the core says is trusted:
- * offsets and sizes are checked against the file, indexes against PAGES.
+ * its 510 words must follow from (MAGIC, index, step); or, for the page the writer was in the
+ * middle of (it writes the words in order, then the header), a first few of them from step+1
+ * and the rest from step; anything else is torn. Taken at one moment, the array holds every
+ * index once, none torn, at most one page in the middle of its write - the one after the
+ * newest - and the writer's position T(i) = step(i) * PAGES + i rises by one from index to
+ * index, cyclically, except at exactly one place, where it falls by PAGES - 1 (pages [0,k) at
+ * step s+1, [k,PAGES) at step s). Nothing the core says is trusted: offsets and sizes are
+ * checked against the file, indexes against PAGES.
  *
- * Prints key=value lines (found, missing, duplicates, torn, bad_index, breaks, steps, the oldest
- * and newest writer position T seen, verdict) and exits 0 when consistent, 1 when not, 2 when
- * the core cannot be read.
+ * Prints key=value lines (found, missing, duplicates, torn, in_progress, bad_index, breaks,
+ * steps, the oldest and newest writer position T seen, verdict) and exits 0 when consistent, 1
+ * when not, 2 when the core cannot be read.
  *
  * Build alone: gcc -std=gnu11 -O2 -o sweepcheck sweepcheck.c -lelf
  */
@@ -37,6 +40,13 @@
 
 #define XD_PF_OS 0x0ff00000u /* PF_MASKOS: xdump's machine-addressed and own segments */
 #define SHOWN 8
+
+static uint64_t word(const uint8_t *p, uint32_t w)
+{
+    uint64_t x;
+    memcpy(&x, p + 8 * w, 8);
+    return x;
+}
 
 struct page {
     uint32_t seen; /* copies found */
@@ -93,7 +103,8 @@ int main(int argc, char **argv)
     if (!pg)
         return 2;
     uint64_t scanned = 0, segments = 0, found = 0, dups = 0, torn = 0, bad = 0, outside = 0;
-    uint64_t dup_l[SHOWN], torn_l[SHOWN], bad_l[SHOWN];
+    uint64_t dup_l[SHOWN], torn_l[SHOWN], bad_l[SHOWN], prog = 0, prog_l[SHOWN];
+    uint32_t prog_index = 0, prog_words = 0;
     for (size_t i = 0; i < phnum; i++) {
         GElf_Phdr ph;
         if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD || ph.p_vaddr != 0 ||
@@ -116,14 +127,20 @@ int main(int argc, char **argv)
                 note(bad_l, &bad, paddr);
                 continue;
             }
-            int whole = 1;
-            for (uint32_t k = 2; k < SWEEP_WORDS && whole; k++) {
-                uint64_t x;
-                memcpy(&x, p + 8 * k, 8);
-                whole = x == sweep_fill(magic, index, step, k);
-            }
-            if (!whole)
+            /* Words 2 .. j-1 at step+1 and j .. 511 at step: the page the writer was writing
+               (it writes the words in order, then the header), j = SWEEP_WORDS when whole. */
+            uint32_t j = 2;
+            while (j < SWEEP_WORDS && word(p, j) == sweep_fill(magic, index, step + 1, j))
+                j++;
+            uint32_t k = j;
+            while (k < SWEEP_WORDS && word(p, k) == sweep_fill(magic, index, step, k))
+                k++;
+            if (k < SWEEP_WORDS)
                 note(torn_l, &torn, paddr);
+            else if (j > 2) {
+                note(prog_l, &prog, paddr);
+                prog_index = index, prog_words = j - 2;
+            }
             found++;
             if (pg[index].seen++) {
                 note(dup_l, &dups, index);
@@ -163,8 +180,12 @@ int main(int argc, char **argv)
         note(brk_l, &breaks, i);
         not_lap += !(b + (n - 1) == a);
     }
+    /* At most one page in the middle of its write, and it is the one the writer writes next
+       after the newest: the oldest. */
+    int prog_ok = prog == 0 || (prog == 1 && pg[prog_index].seen == 1 &&
+                                (uint64_t)pg[prog_index].step * n + prog_index == oldest);
     int ok = missing == 0 && dups == 0 && torn == 0 && bad == 0 && outside == 0 && breaks == 1 &&
-             not_lap == 0;
+             not_lap == 0 && prog_ok;
     printf("magic=%#018" PRIx64 "\npages=%" PRIu32 "\nsegments=%" PRIu64 "\nscanned=%" PRIu64
            "\nfound=%" PRIu64 "\n",
            magic, n, segments, scanned, found);
@@ -175,6 +196,12 @@ int main(int argc, char **argv)
     show("duplicate_index", dup_l, dups);
     printf("torn=%" PRIu64 "\n", torn);
     show("torn_paddr", torn_l, torn);
+    printf("in_progress=%" PRIu64 "\n", prog);
+    show("in_progress_paddr", prog_l, prog);
+    if (prog == 1)
+        printf("in_progress_index=%" PRIu32 "\nin_progress_words_new=%" PRIu32
+               "\nin_progress_is_next=%d\n",
+               prog_index, prog_words, prog_ok);
     printf("bad_index=%" PRIu64 "\n", bad);
     show("bad_index_paddr", bad_l, bad);
     printf("breaks=%" PRIu64 "\nbreaks_not_a_lap=%" PRIu64 "\n", breaks, not_lap);

@@ -5,8 +5,9 @@
 # xdump dumped it, judged by sweepcheck (tests/tools/sweepcheck.c) against the magic and page
 # count the writer printed on its console in this run: the paused and the pre-copy cores are one
 # moment of the writer, the --live core of the same writer is not; SIGKILLed pre-copy dumps
-# left the guest running and log-dirty off; someone else's log-dirty was refused (exit 13) and
-# left on. Times: the paused dump, the pre-copy dump and its pause.
+# left the guest running and log-dirty off; log-dirty turned off by someone else mid-dump was
+# found at the pause and every page copied again (a core still one moment, saying so);
+# someone else's log-dirty was refused (exit 13) and left on. Times: the paused dump, the pre-copy dump and its pause.
 set -u
 DIR=$1
 SEQ=$2
@@ -33,7 +34,7 @@ judge() {
 # said NAME: sweepcheck's summary of NAME.
 said() {
     S=$DIR/$1.sweep
-    echo "found $(kv "$S" found)/$PAGES, missing $(kv "$S" missing), duplicates $(kv "$S" duplicates), torn $(kv "$S" torn), breaks $(kv "$S" breaks), steps $(kv "$S" step_min)-$(kv "$S" step_max)"
+    echo "found $(kv "$S" found)/$PAGES, missing $(kv "$S" missing), duplicates $(kv "$S" duplicates), torn $(kv "$S" torn), in the middle of its write $(kv "$S" in_progress), breaks $(kv "$S" breaks), steps $(kv "$S" step_min)-$(kv "$S" step_max)"
 }
 for c in paused precopy precopy2; do
     check "$c: xdump$([ $c = paused ] || echo ' --precopy') dump: rc $(kv "$T" ${c}_rc) in $(kv "$T" ${c}_seconds) s" [ "$(kv "$T" ${c}_rc)" = 0 ]
@@ -70,7 +71,7 @@ done
 # SIGKILL in round 0 and after it.
 for k in kill0 kill1; do
     at=$([ $k = kill0 ] && echo "in round 0" || echo "after round 0 (--precopy=1)")
-    check "$k: xdump --precopy SIGKILLed $at (progress $(kv "$T" ${k}_progress_at_kill)): rc $(kv "$T" ${k}_rc)" \
+    check "$k: xdump --precopy SIGKILLed $at (progress $(kv "$T" ${k}_progress_at)): rc $(kv "$T" ${k}_rc)" \
         [ "$(kv "$T" ${k}_rc)" = 137 ]
     check "$k: log-dirty was on (xdump's) when it was killed: another ENABLE got $(kv "$T" ${k}_ldctl_before)" \
         [ "$(kv "$T" ${k}_ldctl_before)" = EINVAL ]
@@ -81,8 +82,23 @@ done
 check "after both kills log-dirty was off: the next --precopy dump succeeded (rc $(kv "$T" precopy2_rc), not 13)" \
     [ "$(kv "$T" precopy2_rc)" = 0 ]
 
+# Log-dirty turned off by someone else in round 0: found at the pause, every page again.
+check "offmid: another user turned log-dirty off in round 0 (progress $(kv "$T" offmid_progress_at); OFF: $(kv "$T" offmid_ldctl_off))" \
+    [ "$(kv "$T" offmid_ldctl_off)" = 0 ]
+check "offmid: xdump --precopy still made its core (rc $(kv "$T" offmid_rc))" [ "$(kv "$T" offmid_rc)" = 0 ]
+check "offmid: xdump said the tracking was turned off and copied every page again" \
+    grep -q "log-dirty mode was turned off by someone else.*copying every page again" "$DIR/offmid.out"
+check "offmid: xdump info says so ($(kv "$T" offmid_final_pages) pages in a pause of $(kv "$T" offmid_pause_ms) ms)" \
+    grep -q "log-dirty was turned off by someone else" "$DIR/info-offmid.txt"
+r=$(judge offmid)
+check "offmid.core is one moment of the writer all the same: $(said offmid)" [ "$r" = 0 ]
+check "offmid: the writer's newest page is later than in the pre-copy core before ($(pos precopy2) < $(pos offmid))" \
+    sh -c '[ "${1:-0}" -lt "${2:-0}" ]' _ "$(pos precopy2)" "$(pos offmid)"
+s=$(kv "$T" state_after_offmid)
+check "offmid: afterwards the guest runs ($s)" sh -c 'case $1 in ""|??p*) false ;; *) true ;; esac' _ "$s"
+
 # Someone else's log-dirty.
-check "another user turned log-dirty on (ldctl enable: $(kv "$T" stolen_ldctl_enable))" [ "$(kv "$T" stolen_ldctl_enable)" = 0 ]
+check "another user turned log-dirty on (ldctl enable: $(kv "$T" stolen_ldctl_enable); 0: offmid's xdump had turned it off)" [ "$(kv "$T" stolen_ldctl_enable)" = 0 ]
 check "xdump --precopy then exits 13 ($(kv "$T" stolen_rc)) with one line ($(kv "$T" stolen_stderr_lines)): $(head -1 "$DIR/stolen.err" 2>/dev/null)" \
     [ "$(kv "$T" stolen_rc)/$(kv "$T" stolen_stderr_lines)" = 13/1 ]
 check "... and leaves no core ($(kv "$T" stolen_core_left))" [ "$(kv "$T" stolen_core_left)" = 0 ]

@@ -33,6 +33,10 @@ static void write_page(uint64_t *p, uint64_t magic, uint32_t index, uint32_t ste
 {
     for (uint32_t w = 2; w < SWEEP_WORDS; w++)
         p[w] = sweep_fill(magic, index, step, w);
+    /* The words in order, then the header (the compiler may not move the stores across; x86
+       makes them visible in program order): a page caught in the middle of its write has its
+       old header and a first few words new, which sweepcheck accepts at the writer's place. */
+    __asm__ volatile("" ::: "memory");
     p[0] = magic;
     p[1] = (uint64_t)step << 32 | index;
 }

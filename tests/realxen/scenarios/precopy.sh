@@ -9,6 +9,8 @@
 #   kill0, kill1   xdump --precopy SIGKILLed in round 0 and after it (a later round or the
 #                  pause): the guest must be left running, log-dirty off - the next
 #                  --precopy dump would exit 13 if it were still on (precopy2.core)
+#   offmid         log-dirty turned off by another user in round 0: xdump must copy every
+#                  page again paused (offmid.core: one moment, and says so)
 #   stolen         log-dirty turned on by another user (ldctl, as `xl migrate` would):
 #                  xdump --precopy exits 13 with one line and leaves it on
 # times.txt: the writer's magic and pages (from its console line), every rc and time, the
@@ -78,12 +80,10 @@ d=$(basename "$PWD")
 out_send $d/paused.core $d/precopy.core $d/live.core
 echo "send_seconds=$(since $t0)" >>times.txt
 
-# kill_during KEY PATTERN [BUDGET]: xdump --precopy[=BUDGET], SIGKILLed once its progress
-# output matches PATTERN (round 0 copies while the guest runs; its 100% line ends it). Before the kill,
-# ldctl's ENABLE must fail with EINVAL (log-dirty is on: xdump's; Xen's paging.c
-# paging_log_dirty_enable() returns -EINVAL when already in log-dirty mode, l.229-230). Then
-# waits for xdump's guardian to finish, and records the guest's state.
-kill_during() {
+# start_at KEY PATTERN [BUDGET]: xdump --progress --precopy[=BUDGET] to KEY.core in the
+# background (pid xpid), returning once its progress output matches PATTERN (round 0 copies
+# while the guest runs; its 100% line ends it) or it has ended; the progress then in times.txt.
+start_at() {
     rm -f $1.core
     xdump --progress --precopy${3:+=$3} $id $1.core >$1.out 2>&1 &
     xpid=$!
@@ -93,7 +93,15 @@ kill_during() {
         sleep 0.05
         i=$((i + 1))
     done
-    echo "$1_progress_at_kill=$(tr '\r' '\n' <$1.out | grep -o '[0-9]*%' | tail -1)" >>times.txt
+    echo "$1_progress_at=$(tr '\r' '\n' <$1.out | grep -o '[0-9]*%' | tail -1)" >>times.txt
+}
+
+# kill_during KEY PATTERN [BUDGET]: start_at, then SIGKILL. Before the kill, ldctl's ENABLE
+# must fail with EINVAL (log-dirty is on: xdump's; Xen's paging_log_dirty_enable() returns
+# -EINVAL when the domain is already in log-dirty mode, xen/arch/x86/mm/paging.c l.229-230 in
+# stable-4.17). Then waits for xdump's guardian to finish, and records the guest's state.
+kill_during() {
+    start_at "$@"
     if kill -0 $xpid 2>/dev/null; then
         ldctl_errno $1_ldctl_before $id enable
         # ENABLE succeeded: the tracking was not on (not xdump's): give it back.
@@ -119,6 +127,18 @@ kill_during kill1 '100%' 1
 xdump_timed "--precopy $id" precopy2.core precopy2 precopy2.out info-precopy2.txt || rc=1
 precopy_line precopy2 precopy2.out
 state state_after_precopy2
+
+# Someone turns the tracking off during round 0 (as another tool's OFF would): xdump finds
+# out at the pause (its ENABLE probe succeeds) and copies every page again, paused.
+start_at offmid ' ([2-9][0-9])%'
+if kill -0 $xpid 2>/dev/null; then
+    ldctl_errno offmid_ldctl_off $id off
+fi
+wait $xpid
+echo "offmid_rc=$?" >>times.txt
+precopy_line offmid offmid.out
+xdump info offmid.core >info-offmid.txt 2>&1
+state state_after_offmid
 
 # Someone else's tracking (a migration): left on, untouched, one line, exit 13.
 ldctl_errno stolen_ldctl_enable $id enable
