@@ -46,7 +46,7 @@ echo "$line"
 echo "sweep_magic=$(echo "$line" | sed -n 's/.*magic=\(0x[0-9a-f]*\).*/\1/p')" >>times.txt
 echo "sweep_pages=$(echo "$line" | sed -n 's/.*pages=\([0-9]*\).*/\1/p')" >>times.txt
 echo "sweep_rate=$SWEEP_RATE" >>times.txt
-# A few laps' worth of time for the writer to be sweeping at its rate.
+# Let the writer sweep at its rate for a while (a lap of 64 MiB at 8 MiB/s takes 8 s).
 sleep 2
 
 # ldctl_errno KEY DOMID OP: ldctl's answer (errno=0 when the call succeeded) into times.txt.
