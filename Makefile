@@ -188,8 +188,9 @@ check: deps
 # Real Xen 4.17 (Debian 12) booted by QEMU, real PV and PVH guests, xdump beside `xl dump-core`
 # (tests/realxen/README.md). The xdump copied into dom0 is the plain build.
 # In make check neither release's PVH guest is dumped by `xl dump-core` (pvh-noxl: 4-7 minutes
-# each on TCG); `make realxen-all` runs every scenario on both.
-REALXEN_SCENARIOS ?= pvguest+watch+pv+pvh-noxl
+# each on TCG); `make realxen-all` runs every scenario on both. precopy: issue 20's pre-copy
+# dump of a writing PVH guest (~1 minute a release).
+REALXEN_SCENARIOS ?= pvguest+watch+pv+pvh-noxl+precopy
 realxen:
 	$(MAKE) --no-print-directory O=build all
 	XDUMP_REALXEN_SCENARIOS=$(REALXEN_SCENARIOS) tests/realxen/check.sh build/xdump
@@ -198,7 +199,7 @@ realxen:
 # (tests/realxen/buildroot.sh, cached in /var/cache/xdump-realxen), Debian 13's Xen and Linux
 # booted; crash and drgn from that root. First the end-to-end tests that meet Xen's libraries
 # run in that root, on xensim imitating 4.20 (sim13.sh).
-REALXEN13_SCENARIOS ?= pvguest+watch+pv+pvh-noxl
+REALXEN13_SCENARIOS ?= pvguest+watch+pv+pvh-noxl+precopy
 realxen13:
 	tests/realxen/build13.sh build/debian13
 	tests/realxen/sim13.sh
@@ -206,8 +207,8 @@ realxen13:
 	  tests/realxen/check.sh build/debian13/xdump
 
 realxen-all:
-	$(MAKE) --no-print-directory realxen REALXEN_SCENARIOS=pvguest+watch+pv+pvh
-	$(MAKE) --no-print-directory realxen13 REALXEN13_SCENARIOS=pvguest+watch+pv+pvh
+	$(MAKE) --no-print-directory realxen REALXEN_SCENARIOS=pvguest+watch+pv+pvh+precopy
+	$(MAKE) --no-print-directory realxen13 REALXEN13_SCENARIOS=pvguest+watch+pv+pvh+precopy
 	@cat build/realxen/summary.txt build/realxen13/summary.txt
 
 check-run: format-check include-check unit e2e fuzz-smoke

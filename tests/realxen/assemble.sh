@@ -191,6 +191,9 @@ rm -rf "$GROOT" && mkdir -p "$GROOT/proc" "$GROOT/sys" "$GROOT/dev"
 install_busybox "$GROOT"
 cp "$HERE/guest/init" "$GROOT/init"
 chmod 755 "$GROOT/init"
+# The pre-copy scenario's writer (guest/sweep.c), static: the guest has busybox and nothing else.
+gcc -std=gnu11 -static -O2 -Wall -Wextra -Werror -o "$GROOT/bin/xdump-sweep" "$HERE/guest/sweep.c" ||
+    die "tests/realxen/guest/sweep.c does not build static (libc6-dev's libc.a missing?)"
 make_cpio "$GROOT" "$OUT/guest.cpio"
 step "guest initramfs: $(du -k "$OUT/guest.cpio" | cut -f1) KiB"
 
@@ -247,6 +250,18 @@ if [ "${XDUMP_REALXEN_PROBE:-0}" = 1 ]; then
     cp "$OUT/xenprobe" "$ROOT/usr/bin/xenprobe"
     install_libs "$ROOT" "$OUT/xenprobe"
 fi
+
+# ldctl (tests/tools/ldctl.c): a second user of log-dirty for the pre-copy scenario, built
+# against the release's libxenctrl (in the Debian 13 root for 13).
+if [ -z "$LIBROOT" ]; then
+    gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$OUT/ldctl" "$TOP/tests/tools/ldctl.c" -lxenctrl
+else
+    cp "$TOP/tests/tools/ldctl.c" "$LIBROOT/tmp/ldctl.c" &&
+        chroot "$LIBROOT" gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o /tmp/ldctl /tmp/ldctl.c -lxenctrl &&
+        mv "$LIBROOT/tmp/ldctl" "$OUT/ldctl"
+fi || die "tests/tools/ldctl.c does not build (libxen-dev missing?)"
+cp "$OUT/ldctl" "$ROOT/usr/bin/ldctl"
+install_libs "$ROOT" "$OUT/ldctl"
 
 if [ "$XDUMP_BIN" != none ] && [ -x "$XDUMP_BIN" ]; then
     cp "$XDUMP_BIN" "$ROOT/usr/bin/xdump"

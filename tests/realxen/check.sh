@@ -51,6 +51,8 @@ rm -f "$OUT/summary.txt"
 # ---- host tools, images, the run -------------------------------------------------------------
 gcc -std=gnu11 -O2 -Wall -Wextra -o "$OUT/corecmp" "$TOP/tests/tools/corecmp.c" -lelf ||
     die "tests/tools/corecmp.c does not build"
+gcc -std=gnu11 -O2 -Wall -Wextra -o "$OUT/sweepcheck" "$TOP/tests/tools/sweepcheck.c" -lelf ||
+    die "tests/tools/sweepcheck.c does not build"
 "$HERE/assemble.sh" "$OUT/images" "$XDUMP_BIN" || die "assembling the images failed (above)"
 if [ -n "$LIBROOT" ]; then
     # The checks' crash, drgn and makedumpfile are the release's own: run in its root, with the
@@ -97,6 +99,7 @@ for s in $(echo "$SCENARIOS" | tr '+' ' '); do
     pvguest) sh "$HERE/checks/pvguest.sh" "$R/$s" "$OUT/corecmp" "$OUT/images/pvguest/kernel.elf" \
         >"$R/$s.check" 2>&1 ;;
     watch) sh "$HERE/checks/watch.sh" "$R/$s" >"$R/$s.check" 2>&1 ;;
+    precopy) sh "$HERE/checks/precopy.sh" "$R/$s" "$OUT/sweepcheck" >"$R/$s.check" 2>&1 ;;
     *) echo "FAIL: $s: no host check for this scenario" >"$R/$s.check" ;;
     esac
     cat "$R/$s.check"
