@@ -16,9 +16,9 @@
  * privileged_guests(..., SHARE_ro)), which maps them through privcmd as frames of DOMID_XEN -
  * as Xen's own PV saver does for live migration (x86_pv_map_m2p(), tools/libs/guest/
  * xg_sr_common_x86_pv.c l.97-147) and libxenguest's xc_map_m2p() (xg_offline_page.c
- * l.399-444), both mapping the whole table at once. Here it is mapped WINDOW_PAGES at a time into a few slots: what a
- * dump touches of a table of 8 bytes per host frame (2 GiB on a 1 TiB host) stays bounded by
- * SLOTS * WINDOW_PAGES pages, whatever the guest's or the host's size.
+ * l.399-444), both mapping the whole table at once. Here it is mapped WINDOW_PAGES at a time into a
+ * few slots: what a dump touches of a table of 8 bytes per host frame (2 GiB on a 1 TiB host) stays
+ * bounded by SLOTS * WINDOW_PAGES pages, whatever the guest's or the host's size.
  */
 #include "private.h"
 
@@ -27,7 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#define ENTRIES_PER_PAGE (XD_PAGE_SIZE / 8)      /* unsigned long entries */
+#define ENTRIES_PER_PAGE (XD_PAGE_SIZE / 8)     /* unsigned long entries */
 #define PIECE_ENTRIES (((uint64_t)2 << 20) / 8) /* entries in a 2 MiB piece of the table */
 #define PIECE_PAGES (PIECE_ENTRIES / ENTRIES_PER_PAGE)
 #define WINDOW_PAGES 16u /* 64 KiB of the table: 8192 machine frames, 32 MiB of the host */
@@ -116,8 +116,8 @@ static void map_slot(struct xd_xen_m2p *m, struct slot *s, uint64_t w)
     int err[WINDOW_PAGES];
     for (unsigned i = 0; i < WINDOW_PAGES; i++)
         frames[i] = m->piece[piece] + page + i; /* a window never crosses a piece */
-    void *p = mmap(NULL, (size_t)WINDOW_PAGES * XD_PAGE_SIZE, PROT_READ, MAP_SHARED,
-                   m->d->privcmd, 0);
+    void *p =
+        mmap(NULL, (size_t)WINDOW_PAGES * XD_PAGE_SIZE, PROT_READ, MAP_SHARED, m->d->privcmd, 0);
     if (p == MAP_FAILED)
         return;
     uint64_t calls = 0;
