@@ -545,7 +545,7 @@ static int kdump_filter(struct dump *d)
     if (!d->vmci.found) {
         warn(d,
              "dump level %d: no VMCOREINFO in the guest's memory (not Linux, or too early in "
-             "its boot): no page is left out but zero pages (level %d)",
+             "its boot): writing level %d (no page left out by its struct page)",
              d->klevel, d->klevel & XD_DL_ZERO);
         d->klevel &= XD_DL_ZERO;
         return 0;
@@ -570,8 +570,8 @@ static int kdump_filter(struct dump *d)
     struct xd_mm_stats st;
     if (xd_memmap_filter(&in, d->kexcl, &st, why, sizeof(why)) < 0) {
         warn(d,
-             "dump level %d: the guest's mem_map cannot be trusted (%s): no page is left "
-             "out but zero pages (level %d)",
+             "dump level %d: the guest's mem_map cannot be trusted (%s): writing level %d "
+             "(no page left out by its struct page)",
              d->klevel, why, d->klevel & XD_DL_ZERO);
         free(d->kexcl);
         d->kexcl = NULL;

@@ -105,6 +105,39 @@ grep -q "NODENAME: xdkdl-$id" "$T/crash.out" || { grep -a NODENAME "$T/crash.out
 grep -q "xdump-linux-guest: ready $id" "$T/crash.out" || fail "crash log: no boot mark 'ready $id'"
 ! grep -q "page excluded" "$T/crash.out" || { grep "page excluded" "$T/crash.out" | head; fail "crash met an excluded page"; }
 
+# untrusted WHAT FROM TO: the guest with its VMCOREINFO text changed (every copy of FROM, same
+# length): -d 31 must keep every page, as level 1, and say why in one warning.
+untrusted() {
+  local what=$1 from=$2 to=$3
+  say "a mem_map xdump cannot trust ($what): level 1, every page kept, one warning"
+  "$XSIM" create "$C/linux.in/guest.world" "$T/bad" > /dev/null || fail "xensim create bad"
+  /usr/bin/python3 - "$T/bad/dom1.mem" "$from" "$to" <<'PY' || fail "patching the guest"
+import mmap, sys
+f = open(sys.argv[1], "r+b")
+m = mmap.mmap(f.fileno(), 0)
+a, b = sys.argv[2].encode(), sys.argv[3].encode()
+assert len(a) == len(b)
+n, i = 0, m.find(a)
+while i >= 0:
+    m[i : i + len(a)] = b
+    n += 1
+    i = m.find(a, i + 1)
+sys.exit(0 if n else 1)
+PY
+  sim bad "$XDUMP" --format kdump -d 31 1 "$T/bad.kdump" 2> "$T/bad.err" || { cat "$T/bad.err"; fail "-d 31 on $what"; }
+  [ "$(grep -c 'cannot be trusted' "$T/bad.err")" = 1 ] || { cat "$T/bad.err"; fail "$what: not one warning"; }
+  grep 'cannot be trusted' "$T/bad.err" | sed 's/^/   /'
+  [ "$(od -An -td4 -j$((4096 + 8)) -N4 "$T/bad.kdump" | tr -d ' ')" = 1 ] || fail "$what: the sub-header's level is not 1"
+  R=$($KDIFF "$T/bad.kdump" "$T/x1")
+  printf '%s\n' "$R" | grep -q '^only_a=0$' && printf '%s\n' "$R" | grep -q '^only_b=0$' ||
+    { printf '%s\n' "$R"; fail "$what: not every page kept (as -d 1 keeps them)"; }
+  rm -rf "$T/bad" "$T/bad.kdump"
+}
+ms=$(vmci 'SYMBOL(mem_section)')
+sim linux "$XDUMP" -q --format kdump -d 1 --compress zstd 1 "$T/x1" || fail "-d 1"
+untrusted "SIZE(page) 65" "SIZE(page)=64" "SIZE(page)=65"
+untrusted "mem_section not mapped" "SYMBOL(mem_section)=$ms" "SYMBOL(mem_section)=${ms:0:8}00000000"
+
 say "no VMCOREINFO (a guest that is not Linux): -d 31 writes level 1 and says so once"
 world plain <<W
 domain 2
