@@ -239,14 +239,15 @@ bench:
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 7
-FUZZ_TARGETS ?= p2m pagewalk info
+FUZZ_TARGETS ?= p2m pagewalk info memmap
 FUZZERS := $(FUZZ_TARGETS:%=$(O)/fuzz/fuzz_%)
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -g -O1 -fno-omit-frame-pointer \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(WARN) -Iinclude -Isrc \
-  -Itests/fuzz
+  -Itests/fuzz -Itests/unit
 
 $(O)/fuzz/fuzz_p2m: src/p2m.c src/err.c
 $(O)/fuzz/fuzz_pagewalk: src/pagewalk.c
+$(O)/fuzz/fuzz_memmap: src/memmap.c src/pagewalk.c src/vmci.c tests/unit/mmguest.h
 $(O)/fuzz/fuzz_info: src/info.c src/utf8.c src/cli/info_print.c src/uuid.c
 $(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzzin.h $(wildcard src/*.h include/*.h)
 	@mkdir -p $(dir $@)

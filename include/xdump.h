@@ -95,7 +95,9 @@ struct xdump_options {
        makedumpfile's kdump-compressed file (crash, drgn, libkdumpfile read it); to "-" its
        flattened form (`makedumpfile -R` rebuilds the file). kdump: physical memory and the
        notes only, each page compressed with kdump_compress (XDUMP_KDUMP_*), zero pages
-       sharing one page when dump_level has bit 1 (makedumpfile's -d; 0 and 1 so far). Not
+       sharing one page when dump_level has bit 1 (makedumpfile's -d, 0 to 31: bits 2-16 leave
+       out pages by the guest's struct pages, read with its VMCOREINFO; without one, or with a
+       mem_map that cannot be trusted, level & 1 and a warning). Not
        with `compress` or `keep_partial`. */
     int format;
     int kdump_compress;
@@ -125,8 +127,9 @@ enum xdump_kdump_codec {
     XDUMP_KDUMP_SNAPPY = 3,
     XDUMP_KDUMP_ZSTD = 4,
 };
-/* The highest kdump dump level this xdump implements (zero pages). */
-#define XDUMP_KDUMP_MAX_LEVEL 1
+/* The highest kdump dump level this xdump implements: all of makedumpfile's bits (1 zero, 2
+   cache, 4 cache with private, 8 user, 16 free pages). */
+#define XDUMP_KDUMP_MAX_LEVEL 31
 
 /* The most rounds a pre-copy makes after the first full copy, converging or not. */
 #define XDUMP_PRECOPY_ROUNDS 8
@@ -159,6 +162,15 @@ struct xdump_result {
        p2m); entries read, and of those refused (they do not lead back through the p2m). */
     bool m2p_xen, m2p_own; /* m2p_own: Xen's could not be read; xdump's own inverse used */
     uint64_t m2p_asked, m2p_refused;
+    /* kdump: the dump level written (the one asked, or & 1 when the mem_map filter could not
+       be used), pages read to find VMCOREINFO first (levels 2-31), and the present pages the
+       level left out: in all, by makedumpfile's classes (other: hwpoison, offline), the pages
+       of struct pages read, and pages of the kernel-image map kept against the rules. */
+    int dump_level;
+    uint64_t vmci_scan_pages;
+    uint64_t excluded_pages, excluded_cache, excluded_cache_private, excluded_user, excluded_free,
+        excluded_other;
+    uint64_t mem_map_pages, image_kept;
 };
 
 /*

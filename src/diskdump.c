@@ -220,13 +220,16 @@ static void set_desc(uint8_t *d, uint64_t off, uint32_t size, uint32_t fl)
     xd_put_le64(d + XD_DD_D_PAGE_FLAGS, 0); /* makedumpfile writes 0 */
 }
 
-/* Both bitmaps from the runs: bit (p & 7) of byte p >> 3 (set_bitmap_buffer()). Dump level 1
-   keeps every present pfn dumpable (zero pages included: they share a descriptor). */
-static int write_bitmaps(struct xd_dd *w, const struct xd_frames *f)
+/* Both bitmaps from the runs: bit (p & 7) of byte p >> 3 (set_bitmap_buffer()). Bitmap 1 holds
+   every present pfn; bitmap 2 those of them not set in excl (dump level 1 keeps every present
+   pfn dumpable: zero pages share a descriptor; the mem_map filter's levels leave the pages
+   excl names out). */
+static int write_bitmaps(struct xd_dd *w, const struct xd_frames *f, const uint8_t *excl)
 {
-    uint8_t *bm = calloc(1, w->p.bitmap_len);
+    uint8_t *bm = calloc(2, w->p.bitmap_len);
     if (!bm)
         return -XD_DD_E_MEMORY;
+    uint8_t *bm2 = bm + w->p.bitmap_len;
     uint64_t n = 0;
     for (size_t r = 0; r < f->nruns; r++) {
         const struct xd_run *run = &f->runs[r];
@@ -234,9 +237,14 @@ static int write_bitmaps(struct xd_dd *w, const struct xd_frames *f)
             free(bm);
             return -XD_DD_E_STATE;
         }
-        for (uint64_t p = run->pfn; p < run->pfn + run->count; p++)
-            bm[p >> 3] |= (uint8_t)(1u << (p & 7));
-        n += run->count;
+        for (uint64_t p = run->pfn; p < run->pfn + run->count; p++) {
+            uint8_t bit = (uint8_t)(1u << (p & 7));
+            bm[p >> 3] |= bit;
+            if (!excl || !(excl[p >> 3] & bit)) {
+                bm2[p >> 3] |= bit;
+                n++;
+            }
+        }
     }
     int rc = n == w->p.ndumpable ? 0 : -XD_DD_E_STATE;
     if (rc == 0)
@@ -244,13 +252,19 @@ static int write_bitmaps(struct xd_dd *w, const struct xd_frames *f)
     if (rc == 0)
         rc = put(w, w->p.bitmap_off, bm, w->p.bitmap_len);
     if (rc == 0)
-        rc = put(w, w->p.bitmap_off + w->p.bitmap_len, bm, w->p.bitmap_len);
+        rc = put(w, w->p.bitmap_off + w->p.bitmap_len, bm2, w->p.bitmap_len);
     free(bm);
     return rc;
 }
 
 int xd_dd_open(const struct xd_dd_plan *p, const struct xd_frames *f, int codec, bool share_zero,
                const struct xd_dd_out *out, struct xd_dd **wp)
+{
+    return xd_dd_open_filtered(p, f, NULL, codec, share_zero, out, wp);
+}
+
+int xd_dd_open_filtered(const struct xd_dd_plan *p, const struct xd_frames *f, const uint8_t *excl,
+                        int codec, bool share_zero, const struct xd_dd_out *out, struct xd_dd **wp)
 {
     *wp = NULL;
     if (codec < 0 || codec >= XD_DD_NCODECS)
@@ -274,7 +288,7 @@ int xd_dd_open(const struct xd_dd_plan *p, const struct xd_frames *f, int codec,
         rc = out->append(out->ctx, h, sizeof(h));
     }
     if (rc == 0)
-        rc = write_bitmaps(w, f);
+        rc = write_bitmaps(w, f, excl);
     /* The descriptors are written batch by batch; the shared zero page is the first data
        (write_kdump_pages_and_bitmap_cyclic()'s pd_zero), written raw. */
     w->zero_off = p->data_off;

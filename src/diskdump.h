@@ -164,6 +164,11 @@ const char *xd_dd_strerror(int rc);
    -XD_DD_E_STATE (the writer's own, below). */
 int xd_dd_open(const struct xd_dd_plan *p, const struct xd_frames *f, int codec, bool share_zero,
                const struct xd_dd_out *out, struct xd_dd **w);
+/* The same, with bitmap 2 leaving out the pfns set in excl (bit p & 7 of byte p >> 3, for pfns
+   below max_mapnr; the mem_map filter's, memmap.h): p->ndumpable counts the others, and
+   xd_dd_pages() is given only them. excl NULL: none left out. */
+int xd_dd_open_filtered(const struct xd_dd_plan *p, const struct xd_frames *f, const uint8_t *excl,
+                        int codec, bool share_zero, const struct xd_dd_out *out, struct xd_dd **w);
 /* The next n pages in pfn order (ranks ascending, as the runs say); skip[i] non-zero: the frame
    could not be read, it reads as the zero page. */
 int xd_dd_pages(struct xd_dd *w, const uint8_t *pages, size_t n, const int *skip);

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "diskdump.h"
+#include "memmap.h"
 #include "domain.h"
 #include "err.h"
 #include "elfw.h"
@@ -90,7 +91,10 @@ struct dump {
     struct xd_dd *kd;
     struct xd_dd_plan kplan;
     uint64_t knotes_size, knotes_carried;
-    int ksink_rc; /* the sink's status when one of the writer's outputs failed */
+    uint8_t *kexcl;     /* dump levels 2-31: the pfns left out (memmap.h), or NULL */
+    uint64_t kexcluded; /* present pfns left out */
+    int klevel;         /* the level written: the one asked, or & 1 when the filter could not */
+    int ksink_rc;       /* the sink's status when one of the writer's outputs failed */
 };
 
 #define fail(d, status, ...) xd_fail((d)->err, (d)->errlen, status, __VA_ARGS__)
@@ -485,12 +489,12 @@ static int kdump_open(struct dump *d)
         xd_notes_size(d->nctx, d->nvcpus, d->lin.fail_reserve, false, &xen_off, NULL, NULL);
     d->knotes_carried = xen_off;
     uint64_t max_mapnr = f->runs[f->nruns - 1].pfn + f->runs[f->nruns - 1].count;
-    if (xd_dd_plan(max_mapnr, f->npages, d->knotes_carried, &d->kplan) < 0)
+    if (xd_dd_plan(max_mapnr, f->npages - d->kexcluded, d->knotes_carried, &d->kplan) < 0)
         return fail(d, XDUMP_E_FAIL, "%llu pfns do not fit the kdump format",
                     (unsigned long long)max_mapnr);
     struct xd_dd_out out = {d, kd_append, kd_zeros, xd_sink_is_stream(d->sink) ? NULL : kd_rewrite};
-    return kdump_status(
-        d, xd_dd_open(&d->kplan, f, d->o->kdump_compress, d->o->dump_level & 1, &out, &d->kd));
+    return kdump_status(d, xd_dd_open_filtered(&d->kplan, f, d->kexcl, d->o->kdump_compress,
+                                               d->klevel & 1, &out, &d->kd));
 }
 
 static int kdump_pages(struct dump *d, const uint8_t *base, size_t n, const int *errs)
@@ -513,7 +517,7 @@ static int kdump_tail(struct dump *d)
         return fail(d, XDUMP_E_FAIL, "out of memory");
     char rel[XD_DD_UTS_LEN], pb[32];
     struct xd_dd_head h = {
-        .dump_level = d->o->dump_level, .nr_cpus = d->nctx, .timestamp = (int64_t)d->started};
+        .dump_level = d->klevel, .nr_cpus = d->nctx, .timestamp = (int64_t)d->started};
     if (xd_vmci_value(&d->vmci, "OSRELEASE", rel, sizeof(rel)))
         h.release = rel;
     /* phys_base: crash takes it from the sub-header (x86_64_calc_phys_base()); Linux writes
@@ -555,6 +559,119 @@ static void cursor_next(const struct xd_frames *f, struct cursor *c, uint64_t *p
         c->r++, c->i = 0;
 }
 
+/* PV: the kernel's page tables hold machine frames. */
+static int mm_frame_to_pfn(void *ctx, uint64_t frame, uint64_t *pfn)
+{
+    struct dump *d = ctx;
+    return xd_m2p_lookup(&d->m2p, frame, pfn) ? 0 : -1;
+}
+
+/* The guest's VMCOREINFO before the copy (the filter needs it before the bitmaps): pages in
+   pfn order through a window of their own until the note is met; its pages are counted in
+   result.vmci_scan_pages. */
+static int find_vmcoreinfo(struct dump *d)
+{
+    struct xd_window *win;
+    int rc = xd_window_open(d->dom, &win);
+    if (rc < 0)
+        return pass(d, rc, xd_domain_error(d->dom));
+    uint64_t frames[XD_BATCH], pfns[XD_BATCH];
+    int errs[XD_BATCH];
+    struct cursor c = {0};
+    while (rc == 0 && !d->vmci.found && !cursor_end(&d->frames, &c)) {
+        size_t n = 0;
+        for (; n < XD_BATCH && !cursor_end(&d->frames, &c); n++)
+            cursor_next(&d->frames, &c, &pfns[n], &frames[n]);
+        const uint8_t *base = xd_window_map(win, frames, n, errs, &rc);
+        if (!base) {
+            rc = pass(d, rc, xd_domain_error(d->dom));
+            break;
+        }
+        for (size_t j = 0; j < n && !d->vmci.found; j++) {
+            d->res->vmci_scan_pages++;
+            if (!errs[j])
+                xd_vmci_page(&d->vmci, pfns[j], base + j * XD_PAGE_SIZE);
+            else
+                d->vmci.want = 0; /* a note cannot continue over a page not read */
+        }
+    }
+    d->res->map_calls += xd_window_calls(win);
+    xd_window_close(win);
+    return rc;
+}
+
+/* Dump levels 2-31: the pfns the level leaves out, from the guest's struct pages. What the
+   filter cannot do (no VMCOREINFO, a mem_map it cannot trust) keeps every page: level & 1,
+   with one warning. */
+static int kdump_filter(struct dump *d)
+{
+    d->klevel = d->o->dump_level;
+    if (!(d->klevel & ~XD_DL_ZERO))
+        return 0;
+    int rc = find_vmcoreinfo(d);
+    if (rc < 0)
+        return rc;
+    const struct xd_frames *f = &d->frames;
+    uint64_t max_pfn = f->runs[f->nruns - 1].pfn + f->runs[f->nruns - 1].count;
+    char why[256] = "";
+    if (!d->vmci.found) {
+        warn(d,
+             "dump level %d: no VMCOREINFO in the guest's memory (not Linux, or too early in "
+             "its boot): writing level %d (no page left out by its struct page)",
+             d->klevel, d->klevel & XD_DL_ZERO);
+        d->klevel &= XD_DL_ZERO;
+        return 0;
+    }
+    d->kexcl = calloc(1, (max_pfn + 7) / 8);
+    if (!d->kexcl)
+        return fail(d, XDUMP_E_FAIL, "out of memory for the dump level's bitmap");
+    uint64_t cr3 = 0;
+    for (uint32_t v = 0; v < d->nvcpus && !cr3; v++)
+        if (d->vcpus[v].state != XD_VCPU_NONE)
+            cr3 = d->vcpus[v].cr[3];
+    struct xd_mm_in in = {.vmci = &d->vmci,
+                          .level = d->klevel,
+                          .max_pfn = max_pfn,
+                          .present = f->runs,
+                          .npresent = f->nruns,
+                          .cr3 = cr3,
+                          .prefer_cr3 = d->info.type == XD_PV,
+                          .read_page = read_pfn,
+                          .frame_to_pfn = d->info.type == XD_PV ? mm_frame_to_pfn : NULL,
+                          .opaque = d};
+    struct xd_mm_stats st;
+    if (xd_memmap_filter(&in, d->kexcl, &st, why, sizeof(why)) < 0) {
+        warn(d,
+             "dump level %d: the guest's mem_map cannot be trusted (%s): writing level %d "
+             "(no page left out by its struct page)",
+             d->klevel, why, d->klevel & XD_DL_ZERO);
+        free(d->kexcl);
+        d->kexcl = NULL;
+        d->klevel &= XD_DL_ZERO;
+        return 0;
+    }
+    /* the pages the notes point to: the VMCOREINFO note's */
+    uint64_t npg = (XD_NOTE_HDR_SIZE + xd_note_pad4(sizeof(XD_NOTE_VMCOREINFO)) + d->vmci.len +
+                    XD_PAGE_SIZE - 1) /
+                   XD_PAGE_SIZE;
+    for (uint64_t p = d->vmci.next_pfn > npg ? d->vmci.next_pfn - npg : 0;
+         p < d->vmci.next_pfn && p < max_pfn; p++)
+        d->kexcl[p >> 3] &= (uint8_t) ~(1u << (p & 7));
+    d->kexcluded = 0;
+    for (size_t r = 0; r < f->nruns; r++)
+        for (uint64_t p = f->runs[r].pfn; p < f->runs[r].pfn + f->runs[r].count; p++)
+            d->kexcluded += d->kexcl[p >> 3] >> (p & 7) & 1;
+    d->res->excluded_pages = d->kexcluded;
+    d->res->excluded_cache = st.cache;
+    d->res->excluded_cache_private = st.cache_private;
+    d->res->excluded_user = st.user;
+    d->res->excluded_free = st.free;
+    d->res->excluded_other = st.hwpoison + st.offline;
+    d->res->mem_map_pages = st.page_reads;
+    d->res->image_kept = st.image_kept;
+    return 0;
+}
+
 /* One batch of the copy: the frames asked for, their pfns, and per frame 0 or an errno. */
 struct batch {
     uint64_t frames[XD_BATCH], pfns[XD_BATCH];
@@ -575,12 +692,20 @@ static int copy_memory(struct dump *d)
             rc = pass(d, rc, xd_domain_error(d->dom));
     const struct xd_frames *f = &d->frames;
     struct cursor c = {0};
-    uint64_t done = 0;
+    uint64_t done = 0, skipped = 0;
     for (unsigned k = 0; rc == 0 && !cursor_end(f, &c); k ^= 1) {
         struct batch *bk = &b[k];
         size_t n = 0;
-        for (; n < XD_BATCH && !cursor_end(f, &c); n++)
+        while (n < XD_BATCH && !cursor_end(f, &c)) {
             cursor_next(f, &c, &bk->pfns[n], &bk->frames[n]);
+            uint64_t p = bk->pfns[n];
+            if (d->kexcl && d->kexcl[p >> 3] >> (p & 7) & 1)
+                skipped++; /* left out by the dump level: not even mapped */
+            else
+                n++;
+        }
+        if (!n)
+            break;
         if (d->o->stop && *d->o->stop) {
             rc = fail(d, XDUMP_E_SIGNAL, "interrupted after %llu of %llu pages" NO_CORE,
                       (unsigned long long)done, (unsigned long long)f->npages);
@@ -613,7 +738,7 @@ static int copy_memory(struct dump *d)
         if (failed && (rc = check_alive(d, done)) < 0)
             break;
         if (d->o->progress)
-            d->o->progress(d->o->ctx, done, f->npages);
+            d->o->progress(d->o->ctx, done + skipped, f->npages);
     }
     /* The last batch written (or the one in flight when something failed: the sink is
        aborted, or completed by keep_partial, only after it) - b must outlive it. */
@@ -1141,6 +1266,10 @@ static int run(struct dump *d)
     }
     if (!d->o->no_virtual && !kdump && (rc = walk_page_tables(d)) < 0)
         return rc;
+    /* dump levels 2-31: the filter walks with the vCPUs' CR3 as Xen gives them (PV: machine
+       frames, translated by the inverse p2m) */
+    if (kdump && (rc = kdump_filter(d)) < 0)
+        return rc;
     if (d->info.type == XD_PV)
         pv_cr3_to_pfn(d);
     m2p_close(d); /* the walk and CR3 done: not kept while the head is built */
@@ -1224,11 +1353,6 @@ static int check_options(const struct xdump_options *o, char *err, size_t errlen
     if (o->dump_level < 0 || o->dump_level > 31)
         return xd_fail(err, errlen, XDUMP_E_USAGE, "dump level %d: makedumpfile's are 0 to 31",
                        o->dump_level);
-    if (o->dump_level > XDUMP_KDUMP_MAX_LEVEL)
-        return xd_fail(err, errlen, XDUMP_E_USAGE,
-                       "dump level %d: this xdump filters zero pages only (levels 0 and 1); "
-                       "the mem_map filter is not built yet",
-                       o->dump_level);
     return 0;
 }
 
@@ -1268,6 +1392,8 @@ static int dump(const struct xdump_options *o, struct xdump_result *res, char *e
     m2p_close(&d);
     xd_xk_free(&d.xk);
     xd_dd_free(d.kd);
+    free(d.kexcl);
+    res->dump_level = d.klevel;
     xd_frames_free(&d.frames);
     free(d.vranges);
     free(d.vcpus);

@@ -94,13 +94,6 @@ static int parse_level(const char *a, int *level)
                 a);
         return -1;
     }
-    if (n > XDUMP_KDUMP_MAX_LEVEL) {
-        fprintf(stderr,
-                "xdump: -d %ld: this xdump filters zero pages only (-d 0 or -d 1); free, "
-                "cache and user pages need the mem_map filter, not built yet\n",
-                n);
-        return -1;
-    }
     *level = (int)n;
     return 0;
 }
@@ -321,6 +314,18 @@ int cmd_dump(int argc, char **argv)
                 "xdump: machine frames looked up in Xen's M2P: %llu entries read, %llu "
                 "refused (they do not lead back through the p2m)\n",
                 (unsigned long long)res.m2p_asked, (unsigned long long)res.m2p_refused);
+    if (!ui.quiet && o.format == XDUMP_FORMAT_KDUMP && res.dump_level & ~1)
+        fprintf(stderr,
+                "xdump: dump level %d: %llu pages left out (cache %llu, cache with private "
+                "%llu, user %llu, free %llu, hwpoison/offline %llu; %llu kept as the kernel "
+                "image's), %llu pages of struct pages read, %llu pages read to find "
+                "VMCOREINFO\n",
+                res.dump_level, (unsigned long long)res.excluded_pages,
+                (unsigned long long)res.excluded_cache,
+                (unsigned long long)res.excluded_cache_private,
+                (unsigned long long)res.excluded_user, (unsigned long long)res.excluded_free,
+                (unsigned long long)res.excluded_other, (unsigned long long)res.image_kept,
+                (unsigned long long)res.mem_map_pages, (unsigned long long)res.vmci_scan_pages);
     if (!ui.quiet && o.precopy && !res.precopy_fell_back)
         fprintf(stderr, "xdump: pre-copy: %u rounds, paused %.1f ms, final set %llu pages%s\n",
                 res.precopy_rounds, res.pause_ms, (unsigned long long)res.final_pages,
