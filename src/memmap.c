@@ -365,13 +365,18 @@ static bool in_image(const struct mm *m, uint64_t pfn)
 }
 
 /* Leaves pfn .. pfn + n - 1 out, counted in *counter - but for a page of the kernel-image map
-   that is not free: Linux gives what it frees of its image to the buddy allocator
-   (free_kernel_image_pages(), arch/x86/mm/init.c), and unmaps it from that map only with PTI;
-   any other class there is not believed (makedumpfile issue #21 saw kernel pages dropped). */
+   whose struct page says hwpoisoned or offline, which is not believed there (makedumpfile
+   issue #21 saw kernel pages dropped). A page of that map that is free, on an LRU (cache) or
+   anonymous (user) is no page of the image: Linux gives what it frees of its image to the
+   buddy allocator (free_kernel_image_pages(), arch/x86/mm/init.c) and unmaps it from that map
+   only with PTI, so such pages are reused and still mapped there; the image's own pages are
+   reserved and never reach an LRU or an anonymous mapping (memblock_reserve() of _text.._end,
+   arch/x86/kernel/setup.c early_reserve_memory(): not the allocator's). Keeping every
+   page of the map cost 984-1,827 pages of cache and user memory, boot to boot (t0330). */
 static void exclude(struct mm *m, uint64_t pfn, uint64_t n, uint64_t *counter)
 {
     for (uint64_t p = pfn; p < pfn + n && p < m->in->max_pfn; p++)
-        if (counter != &m->st->free && in_image(m, p))
+        if ((counter == &m->st->hwpoison || counter == &m->st->offline) && in_image(m, p))
             m->st->image_kept++;
         else if (!(m->excl[p >> 3] & (1u << (p & 7)))) {
             m->excl[p >> 3] |= (uint8_t)(1u << (p & 7));

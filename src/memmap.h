@@ -75,7 +75,8 @@ struct xd_mm_stats {
     uint64_t page_reads;   /* pages of struct pages read */
     uint64_t table_reads;  /* page-table pages read (all kept) */
     uint64_t cache, cache_private, user, free, hwpoison, offline; /* excluded, by class */
-    uint64_t image_kept; /* pages of the kernel-image map kept against a rule (not free) */
+    uint64_t image_kept; /* pages of the kernel-image map kept against a rule (hwpoisoned or
+                            offline there: not believed) */
     uint64_t excluded;   /* present pfns excluded in all */
 };
 
