@@ -26,6 +26,7 @@ struct vi {
     int64_t off_flags, off_mapcount, off_mapping, off_private, off_head, off_order, off_dtor;
     int64_t pg_lru, pg_private, pg_swapcache, pg_swapbacked, pg_slab, pg_hwpoison, head_mask;
     int64_t buddy, offline, hugetlb_dtor;
+    int64_t pg_reserved; /* not exported: derived from 6.1's enum pageflags (check_vi()) */
 };
 
 struct mm {
@@ -142,6 +143,13 @@ static int check_vi(struct mm *m)
                    (long long)v->len_ms, (unsigned long long)((nsec + per_root - 1) / per_root));
     if (!field_ok(v, v->off_flags, 8) || !field_ok(v, v->off_mapping, 8))
         return bad(m, "OFFSET(page.flags/mapping) outside SIZE(page)");
+    /* PG_reserved is not in VMCOREINFO; in 6.1's enum pageflags (include/linux/page-flags.h)
+       it is bit 12, between PG_arch_1 and PG_private: believed only when the exported bits
+       around it are that enum's */
+    m->v.pg_reserved =
+        v->pg_lru == 4 && v->pg_slab == 9 && v->pg_swapcache == 10 && v->pg_private == 13
+            ? 12
+            : NOT_FOUND;
     if (v->sme_mask != NOT_FOUND && v->sme_mask != 0)
         return bad(m, "NUMBER(sme_mask) is not 0: encrypted guest memory is not read");
     return 0;
@@ -364,14 +372,16 @@ static bool in_image(const struct mm *m, uint64_t pfn)
     return false;
 }
 
-/* Leaves pfn .. pfn + n - 1 out, counted in *counter - but for a page of the kernel-image map
-   that is not free: Linux gives what it frees of its image to the buddy allocator
-   (free_kernel_image_pages(), arch/x86/mm/init.c), and unmaps it from that map only with PTI;
-   any other class there is not believed (makedumpfile issue #21 saw kernel pages dropped). */
-static void exclude(struct mm *m, uint64_t pfn, uint64_t n, uint64_t *counter)
+/* Leaves pfn .. pfn + n - 1 out, counted in *counter - but for a page of the kernel image
+   (live: the block's head is in the kernel-image map and is PG_reserved, or, where that bit is
+   not known, is not free), whatever the rules say of it (makedumpfile issue #21 saw kernel
+   pages dropped). What Linux frees of its image goes to the buddy allocator no longer
+   reserved (free_kernel_image_pages() in arch/x86/mm/init.c, free_reserved_page()) and stays
+   mapped there without PTI: once reused (page cache, anonymous), it is decided as any page. */
+static void exclude(struct mm *m, uint64_t pfn, uint64_t n, uint64_t *counter, bool live)
 {
     for (uint64_t p = pfn; p < pfn + n && p < m->in->max_pfn; p++)
-        if (counter != &m->st->free && in_image(m, p))
+        if (live && in_image(m, p))
             m->st->image_kept++;
         else if (!(m->excl[p >> 3] & (1u << (p & 7)))) {
             m->excl[p >> 3] |= (uint8_t)(1u << (p & 7));
@@ -484,8 +494,12 @@ static int scan(struct mm *m, const struct section *s, size_t ns)
             uint64_t *counter;
             uint64_t n = classify(m, pfn, page + at, next, &counter);
             m->st->struct_pages++;
-            if (counter)
-                exclude(m, pfn, n, counter);
+            if (counter) {
+                uint64_t flags = xd_get_le64(page + at + m->v.off_flags);
+                bool live = m->v.pg_reserved != NOT_FOUND ? flags >> m->v.pg_reserved & 1
+                                                          : counter != &m->st->free;
+                exclude(m, pfn, n, counter, live);
+            }
             pfn += counter ? n : 1; /* an excluded block is decided as one (makedumpfile) */
         }
     }

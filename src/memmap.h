@@ -27,10 +27,13 @@
  *   OFFSET(page.compound_order) of the first tail, rejected when not aligned).
  * Zero pages (1) are the writer's (diskdump.h), by content.
  *
- * Kept whatever the rules say: the pages the kernel-image map maps (__START_KERNEL_map ..
- * + KERNEL_IMAGE_SIZE) unless they are free - Linux gives what it frees of its image to the
- * buddy allocator (free_kernel_image_pages() in arch/x86/mm/init.c; it unmaps them from that
- * map only with PTI) - and every page-table page the walks read.
+ * Kept whatever the rules say: the live kernel image - pages the kernel-image map maps
+ * (__START_KERNEL_map .. + KERNEL_IMAGE_SIZE) that are PG_reserved (bit 12 in 6.1's enum
+ * pageflags, not exported: believed when PG_lru, PG_slab, PG_swapcache and PG_private are
+ * 6.1's), or, without that bit, that are not free. Linux frees its init and gap pages to the
+ * buddy allocator unreserved (free_kernel_image_pages() in arch/x86/mm/init.c,
+ * free_reserved_page()) and unmaps them from that map only with PTI, so they are reused as
+ * any page. And every page-table page the walks read.
  *
  * Guest memory is untrusted: each loop is bounded by the pfns that exist, every read is one
  * page the caller checks, the page-table walks share a work bound. What the filter cannot

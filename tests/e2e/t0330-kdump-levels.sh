@@ -27,7 +27,7 @@ t0=$(date +%s.%N)
 sim linux "$XDUMP" -q --no-virtual 1 "$T/g.elf" || fail "ELF dump"
 t_elf=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 strings -n 8 "$T/g.elf" > "$T/g.strings"
-vmci() { awk -v k="$1=" 'index($0, k) == 1 && substr($0, length(k) + 1) ~ /^[0-9a-f]+$/ { print substr($0, length(k) + 1); exit }' "$T/g.strings"; }
+vmci() { awk -v k="$1=" 'index($0, k) == 1 && substr($0, length(k) + 1) ~ /^-?[0-9a-f]+$/ { print substr($0, length(k) + 1); exit }' "$T/g.strings"; }
 phys_base=$(vmci 'NUMBER(phys_base)')
 koff=$((0x$(vmci KERNELOFFSET)))
 [ -n "$phys_base" ] || fail "no VMCOREINFO in the guest"
@@ -49,7 +49,7 @@ explain() {
     if [ "$p" -ge "$max" ]; then
       echo "   $item: above Linux's last memory section (makedumpfile cuts max_mapnr to its mem_map, get_mem_map(); xdump keeps the guest's memory there: VGA RAM, firmware)"
     elif [ "$p" -ge "$img_lo" ] && [ $((p + n)) -le "$img_hi" ]; then
-      echo "   $item: in the kernel-image map, not free (xdump keeps the image's pages but free ones)"
+      echo "   $item: the live kernel image (reserved pages of the kernel-image map: xdump keeps them whatever their struct page says)"
     else
       fail "pfns $item are kept by xdump only, for no listed reason"
     fi
