@@ -457,36 +457,69 @@ static uint64_t classify(struct mm *m, uint64_t pfn, const uint8_t *pg, const ui
 }
 
 /* Every present pfn of the sections through the rules. */
+/* The struct pages' pages, read ahead: up to XD_MM_BATCH guest-contiguous ones of a range. */
+struct ahead {
+    uint8_t buf[XD_MM_BATCH * XD_PAGE_SIZE];
+    int err[XD_MM_BATCH];
+    uint64_t first, n; /* guest pfns first .. first + n - 1 are in buf */
+};
+
+/* The page of struct pages at guest pfn gpfn (in range k of m->vr): a pointer into a->buf, or
+   NULL when it cannot be read. */
+static const uint8_t *struct_page_page(struct mm *m, struct ahead *a, long k, uint64_t gpfn)
+{
+    if (gpfn - a->first < a->n)
+        return a->err[gpfn - a->first] ? NULL : a->buf + (gpfn - a->first) * XD_PAGE_SIZE;
+    uint64_t left = m->vr[k].pfn + m->vr[k].npages - gpfn; /* to the range's end */
+    size_t n =
+        m->in->read_pages && left > 1 ? (left < XD_MM_BATCH ? (size_t)left : XD_MM_BATCH) : 1;
+    uint64_t pfns[XD_MM_BATCH];
+    for (size_t i = 0; i < n; i++)
+        pfns[i] = gpfn + i;
+    a->first = gpfn;
+    a->n = n;
+    if (n > 1 && m->in->read_pages(m->in->opaque, pfns, n, a->buf, a->err) < 0)
+        a->n = n = 1; /* then this page alone */
+    if (n == 1)
+        a->err[0] = m->in->read_page(m->in->opaque, gpfn, a->buf) < 0;
+    m->st->page_reads += n;
+    return a->err[0] ? NULL : a->buf;
+}
+
 static int scan(struct mm *m, const struct section *s, size_t ns)
 {
     uint64_t spp = UINT64_C(1) << (m->v.section_bits - XD_PAGE_SHIFT);
     uint64_t sp = (uint64_t)m->v.size_page;
-    uint8_t page[XD_PAGE_SIZE];
-    uint64_t cached = UINT64_MAX; /* the guest pfn in page */
-    size_t r = 0;                 /* the present run at or after pfn */
+    struct ahead *a = malloc(sizeof(*a));
+    if (!a)
+        return bad(m, "out of memory");
+    a->first = a->n = 0;
+    int rc = 0;
+    size_t r = 0; /* the present run at or after pfn */
     for (size_t i = 0; i < ns; i++) {
         uint64_t end = s[i].pfn + spp < m->in->max_pfn ? s[i].pfn + spp : m->in->max_pfn;
         for (uint64_t pfn = s[i].pfn; pfn < end;) {
             while (r < m->in->npresent && m->in->present[r].pfn + m->in->present[r].count <= pfn)
                 r++;
             if (r == m->in->npresent)
-                return 0;
+                goto out;
             if (pfn < m->in->present[r].pfn) { /* a hole: to the next run */
                 pfn = m->in->present[r].pfn;
                 continue;
             }
             uint64_t va = s[i].mem_map + (pfn - s[i].pfn) * sp;
             long k = find_vr(m->vr, m->nvr, va);
-            if (k < 0)
-                return bad(m, "the struct page of pfn %#llx (%#llx) is not mapped",
-                           (unsigned long long)pfn, (unsigned long long)va);
+            if (k < 0) {
+                rc = bad(m, "the struct page of pfn %#llx (%#llx) is not mapped",
+                         (unsigned long long)pfn, (unsigned long long)va);
+                goto out;
+            }
             uint64_t gpfn = m->vr[k].pfn + ((va - m->vr[k].vaddr) >> XD_PAGE_SHIFT);
-            if (gpfn != cached) {
-                if (m->in->read_page(m->in->opaque, gpfn, page) < 0)
-                    return bad(m, "the struct pages of pfn %#llx (guest pfn %#llx) cannot be read",
-                               (unsigned long long)pfn, (unsigned long long)gpfn);
-                cached = gpfn;
-                m->st->page_reads++;
+            const uint8_t *page = struct_page_page(m, a, k, gpfn);
+            if (!page) {
+                rc = bad(m, "the struct pages of pfn %#llx (guest pfn %#llx) cannot be read",
+                         (unsigned long long)pfn, (unsigned long long)gpfn);
+                goto out;
             }
             size_t at = va & (XD_PAGE_SIZE - 1);
             /* a compound head is aligned: its first tail's struct page is in the same page */
@@ -503,7 +536,9 @@ static int scan(struct mm *m, const struct section *s, size_t ns)
             pfn += counter ? n : 1; /* an excluded block is decided as one (makedumpfile) */
         }
     }
-    return 0;
+out:
+    free(a);
+    return rc;
 }
 
 /* The page tables the walks read: kept. */

@@ -58,6 +58,8 @@
 #define XD_DL_USER 8
 #define XD_DL_FREE 16
 
+#define XD_MM_BATCH 64 /* pages of struct pages a read_pages call */
+
 struct xd_mm_in {
     const struct xd_vmci *vmci;   /* found */
     int level;                    /* makedumpfile's dump level, 0..31 */
@@ -67,6 +69,10 @@ struct xd_mm_in {
     uint64_t cr3;    /* a vCPU's CR3 (PV: a machine frame's address) */
     bool prefer_cr3; /* walk from cr3, not init_top_pgt (whose pfn PV tables do not hold) */
     xd_read_page_fn read_page;
+    /* Optional: n (<= XD_MM_BATCH) pages by pfn into buf at once, err[i] 0 or not per page;
+       0, or -1 when none could be read. The struct pages are read this way, a stretch of
+       guest-contiguous pages a call (NULL: read_page, one a call). */
+    int (*read_pages)(void *opaque, const uint64_t *pfns, size_t n, uint8_t *buf, int *err);
     xd_frame_to_pfn_fn frame_to_pfn; /* NULL: table entries hold pfns (HVM, PVH) */
     void *opaque;
 };

@@ -169,4 +169,13 @@ static inline void mmg_to_frames(struct mmg *g)
         }
 }
 
+/* read_pages: pages beyond the guest fail one by one (err), the call itself never */
+static inline int mmg_read_pages(void *opaque, const uint64_t *pfns, size_t n, uint8_t *buf,
+                                 int *err)
+{
+    for (size_t i = 0; i < n; i++)
+        err[i] = mmg_read(opaque, pfns[i], buf + i * MMG_PG) < 0;
+    return 0;
+}
+
 #endif

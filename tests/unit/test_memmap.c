@@ -182,6 +182,26 @@ Test(memmap, no_init_top_pgt_uses_cr3)
     cr_assert_eq(st.excluded, 26);
 }
 
+Test(memmap, batched_reads_same_answer)
+{
+    /* the sections' page moved from pfn 49 to 51, right after the struct pages' (50) in the
+       guest and in the vmemmap: both are read with one call */
+    memcpy(g->mem[51], g->mem[49], MMG_PG);
+    mmg_pte(g, 43, MMG_VMEMMAP + MMG_PG, 0, 51);
+    memset(excl, 0, sizeof(excl));
+    struct xd_mm_in in = {.vmci = &g->vmci,
+                          .level = 31,
+                          .max_pfn = MMG_PFNS,
+                          .present = &all,
+                          .npresent = 1,
+                          .read_page = mmg_read,
+                          .read_pages = mmg_read_pages,
+                          .opaque = g};
+    cr_assert_eq(xd_memmap_filter(&in, excl, &st, why, sizeof(why)), 0, "%s", why);
+    cr_assert_str_eq(outs(),
+                     "1 2 3 4 5 6 7 8 11 12 16 17 18 19 21 24 25 30 32 33 34 35 36 37 38 39 ");
+}
+
 Test(memmap, pv_frames_through_the_callback)
 {
     mmg_to_frames(g); /* the tables now hold frames pfn ^ 1: read as pfns they are wrong */
