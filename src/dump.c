@@ -559,6 +559,22 @@ static void cursor_next(const struct xd_frames *f, struct cursor *c, uint64_t *p
         c->r++, c->i = 0;
 }
 
+/* The filter's struct pages: n pages by pfn with one map call. */
+static int read_pfns(void *ctx, const uint64_t *pfns, size_t n, uint8_t *buf, int *err)
+{
+    struct dump *d = ctx;
+    uint64_t frames[XD_MM_BATCH], page;
+    if (n > XD_MM_BATCH)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        frames[i] = pfns[i];
+        if (!xd_frames_find(&d->frames, pfns[i], &page) ||
+            (d->info.type == XD_PV && !xd_frames_mfn_of(&d->frames, pfns[i], &frames[i])))
+            return -1; /* not the guest's: the filter reads one page at a time then fails */
+    }
+    return xd_domain_read_frames(d->dom, frames, n, buf, err) < 0 ? -1 : 0;
+}
+
 /* PV: the kernel's page tables hold machine frames. */
 static int mm_frame_to_pfn(void *ctx, uint64_t frame, uint64_t *pfn)
 {
@@ -637,6 +653,7 @@ static int kdump_filter(struct dump *d)
                           .cr3 = cr3,
                           .prefer_cr3 = d->info.type == XD_PV,
                           .read_page = read_pfn,
+                          .read_pages = read_pfns,
                           .frame_to_pfn = d->info.type == XD_PV ? mm_frame_to_pfn : NULL,
                           .opaque = d};
     struct xd_mm_stats st;

@@ -26,6 +26,7 @@ struct vi {
     int64_t off_flags, off_mapcount, off_mapping, off_private, off_head, off_order, off_dtor;
     int64_t pg_lru, pg_private, pg_swapcache, pg_swapbacked, pg_slab, pg_hwpoison, head_mask;
     int64_t buddy, offline, hugetlb_dtor;
+    int64_t pg_reserved; /* not exported: derived from 6.1's enum pageflags (check_vi()) */
 };
 
 struct mm {
@@ -142,6 +143,13 @@ static int check_vi(struct mm *m)
                    (long long)v->len_ms, (unsigned long long)((nsec + per_root - 1) / per_root));
     if (!field_ok(v, v->off_flags, 8) || !field_ok(v, v->off_mapping, 8))
         return bad(m, "OFFSET(page.flags/mapping) outside SIZE(page)");
+    /* PG_reserved is not in VMCOREINFO; in 6.1's enum pageflags (include/linux/page-flags.h)
+       it is bit 12, between PG_arch_1 and PG_private: believed only when the exported bits
+       around it are that enum's */
+    m->v.pg_reserved =
+        v->pg_lru == 4 && v->pg_slab == 9 && v->pg_swapcache == 10 && v->pg_private == 13
+            ? 12
+            : NOT_FOUND;
     if (v->sme_mask != NOT_FOUND && v->sme_mask != 0)
         return bad(m, "NUMBER(sme_mask) is not 0: encrypted guest memory is not read");
     return 0;
@@ -364,19 +372,16 @@ static bool in_image(const struct mm *m, uint64_t pfn)
     return false;
 }
 
-/* Leaves pfn .. pfn + n - 1 out, counted in *counter - but for a page of the kernel-image map
-   whose struct page says hwpoisoned or offline, which is not believed there (makedumpfile
-   issue #21 saw kernel pages dropped). A page of that map that is free, on an LRU (cache) or
-   anonymous (user) is no page of the image: Linux gives what it frees of its image to the
-   buddy allocator (free_kernel_image_pages(), arch/x86/mm/init.c) and unmaps it from that map
-   only with PTI, so such pages are reused and still mapped there; the image's own pages are
-   reserved and never reach an LRU or an anonymous mapping (memblock_reserve() of _text.._end,
-   arch/x86/kernel/setup.c early_reserve_memory(): not the allocator's). Keeping every
-   page of the map cost 984-1,827 pages of cache and user memory, boot to boot (t0330). */
-static void exclude(struct mm *m, uint64_t pfn, uint64_t n, uint64_t *counter)
+/* Leaves pfn .. pfn + n - 1 out, counted in *counter - but for a page of the kernel image
+   (live: the block's head is in the kernel-image map and is PG_reserved, or, where that bit is
+   not known, is not free), whatever the rules say of it (makedumpfile issue #21 saw kernel
+   pages dropped). What Linux frees of its image goes to the buddy allocator no longer
+   reserved (free_kernel_image_pages() in arch/x86/mm/init.c, free_reserved_page()) and stays
+   mapped there without PTI: once reused (page cache, anonymous), it is decided as any page. */
+static void exclude(struct mm *m, uint64_t pfn, uint64_t n, uint64_t *counter, bool live)
 {
     for (uint64_t p = pfn; p < pfn + n && p < m->in->max_pfn; p++)
-        if ((counter == &m->st->hwpoison || counter == &m->st->offline) && in_image(m, p))
+        if (live && in_image(m, p))
             m->st->image_kept++;
         else if (!(m->excl[p >> 3] & (1u << (p & 7)))) {
             m->excl[p >> 3] |= (uint8_t)(1u << (p & 7));
@@ -452,36 +457,69 @@ static uint64_t classify(struct mm *m, uint64_t pfn, const uint8_t *pg, const ui
 }
 
 /* Every present pfn of the sections through the rules. */
+/* The struct pages' pages, read ahead: up to XD_MM_BATCH guest-contiguous ones of a range. */
+struct ahead {
+    uint8_t buf[XD_MM_BATCH * XD_PAGE_SIZE];
+    int err[XD_MM_BATCH];
+    uint64_t first, n; /* guest pfns first .. first + n - 1 are in buf */
+};
+
+/* The page of struct pages at guest pfn gpfn (in range k of m->vr): a pointer into a->buf, or
+   NULL when it cannot be read. */
+static const uint8_t *struct_page_page(struct mm *m, struct ahead *a, long k, uint64_t gpfn)
+{
+    if (gpfn - a->first < a->n)
+        return a->err[gpfn - a->first] ? NULL : a->buf + (gpfn - a->first) * XD_PAGE_SIZE;
+    uint64_t left = m->vr[k].pfn + m->vr[k].npages - gpfn; /* to the range's end */
+    size_t n =
+        m->in->read_pages && left > 1 ? (left < XD_MM_BATCH ? (size_t)left : XD_MM_BATCH) : 1;
+    uint64_t pfns[XD_MM_BATCH];
+    for (size_t i = 0; i < n; i++)
+        pfns[i] = gpfn + i;
+    a->first = gpfn;
+    a->n = n;
+    if (n > 1 && m->in->read_pages(m->in->opaque, pfns, n, a->buf, a->err) < 0)
+        a->n = n = 1; /* then this page alone */
+    if (n == 1)
+        a->err[0] = m->in->read_page(m->in->opaque, gpfn, a->buf) < 0;
+    m->st->page_reads += n;
+    return a->err[0] ? NULL : a->buf;
+}
+
 static int scan(struct mm *m, const struct section *s, size_t ns)
 {
     uint64_t spp = UINT64_C(1) << (m->v.section_bits - XD_PAGE_SHIFT);
     uint64_t sp = (uint64_t)m->v.size_page;
-    uint8_t page[XD_PAGE_SIZE];
-    uint64_t cached = UINT64_MAX; /* the guest pfn in page */
-    size_t r = 0;                 /* the present run at or after pfn */
+    struct ahead *a = malloc(sizeof(*a));
+    if (!a)
+        return bad(m, "out of memory");
+    a->first = a->n = 0;
+    int rc = 0;
+    size_t r = 0; /* the present run at or after pfn */
     for (size_t i = 0; i < ns; i++) {
         uint64_t end = s[i].pfn + spp < m->in->max_pfn ? s[i].pfn + spp : m->in->max_pfn;
         for (uint64_t pfn = s[i].pfn; pfn < end;) {
             while (r < m->in->npresent && m->in->present[r].pfn + m->in->present[r].count <= pfn)
                 r++;
             if (r == m->in->npresent)
-                return 0;
+                goto out;
             if (pfn < m->in->present[r].pfn) { /* a hole: to the next run */
                 pfn = m->in->present[r].pfn;
                 continue;
             }
             uint64_t va = s[i].mem_map + (pfn - s[i].pfn) * sp;
             long k = find_vr(m->vr, m->nvr, va);
-            if (k < 0)
-                return bad(m, "the struct page of pfn %#llx (%#llx) is not mapped",
-                           (unsigned long long)pfn, (unsigned long long)va);
+            if (k < 0) {
+                rc = bad(m, "the struct page of pfn %#llx (%#llx) is not mapped",
+                         (unsigned long long)pfn, (unsigned long long)va);
+                goto out;
+            }
             uint64_t gpfn = m->vr[k].pfn + ((va - m->vr[k].vaddr) >> XD_PAGE_SHIFT);
-            if (gpfn != cached) {
-                if (m->in->read_page(m->in->opaque, gpfn, page) < 0)
-                    return bad(m, "the struct pages of pfn %#llx (guest pfn %#llx) cannot be read",
-                               (unsigned long long)pfn, (unsigned long long)gpfn);
-                cached = gpfn;
-                m->st->page_reads++;
+            const uint8_t *page = struct_page_page(m, a, k, gpfn);
+            if (!page) {
+                rc = bad(m, "the struct pages of pfn %#llx (guest pfn %#llx) cannot be read",
+                         (unsigned long long)pfn, (unsigned long long)gpfn);
+                goto out;
             }
             size_t at = va & (XD_PAGE_SIZE - 1);
             /* a compound head is aligned: its first tail's struct page is in the same page */
@@ -489,12 +527,18 @@ static int scan(struct mm *m, const struct section *s, size_t ns)
             uint64_t *counter;
             uint64_t n = classify(m, pfn, page + at, next, &counter);
             m->st->struct_pages++;
-            if (counter)
-                exclude(m, pfn, n, counter);
+            if (counter) {
+                uint64_t flags = xd_get_le64(page + at + m->v.off_flags);
+                bool live = m->v.pg_reserved != NOT_FOUND ? flags >> m->v.pg_reserved & 1
+                                                          : counter != &m->st->free;
+                exclude(m, pfn, n, counter, live);
+            }
             pfn += counter ? n : 1; /* an excluded block is decided as one (makedumpfile) */
         }
     }
-    return 0;
+out:
+    free(a);
+    return rc;
 }
 
 /* The page tables the walks read: kept. */

@@ -27,10 +27,13 @@
  *   OFFSET(page.compound_order) of the first tail, rejected when not aligned).
  * Zero pages (1) are the writer's (diskdump.h), by content.
  *
- * Kept whatever the rules say: the pages the kernel-image map maps (__START_KERNEL_map ..
- * + KERNEL_IMAGE_SIZE) unless they are free - Linux gives what it frees of its image to the
- * buddy allocator (free_kernel_image_pages() in arch/x86/mm/init.c; it unmaps them from that
- * map only with PTI) - and every page-table page the walks read.
+ * Kept whatever the rules say: the live kernel image - pages the kernel-image map maps
+ * (__START_KERNEL_map .. + KERNEL_IMAGE_SIZE) that are PG_reserved (bit 12 in 6.1's enum
+ * pageflags, not exported: believed when PG_lru, PG_slab, PG_swapcache and PG_private are
+ * 6.1's), or, without that bit, that are not free. Linux frees its init and gap pages to the
+ * buddy allocator unreserved (free_kernel_image_pages() in arch/x86/mm/init.c,
+ * free_reserved_page()) and unmaps them from that map only with PTI, so they are reused as
+ * any page. And every page-table page the walks read.
  *
  * Guest memory is untrusted: each loop is bounded by the pfns that exist, every read is one
  * page the caller checks, the page-table walks share a work bound. What the filter cannot
@@ -55,6 +58,8 @@
 #define XD_DL_USER 8
 #define XD_DL_FREE 16
 
+#define XD_MM_BATCH 64 /* pages of struct pages a read_pages call */
+
 struct xd_mm_in {
     const struct xd_vmci *vmci;   /* found */
     int level;                    /* makedumpfile's dump level, 0..31 */
@@ -64,6 +69,10 @@ struct xd_mm_in {
     uint64_t cr3;    /* a vCPU's CR3 (PV: a machine frame's address) */
     bool prefer_cr3; /* walk from cr3, not init_top_pgt (whose pfn PV tables do not hold) */
     xd_read_page_fn read_page;
+    /* Optional: n (<= XD_MM_BATCH) pages by pfn into buf at once, err[i] 0 or not per page;
+       0, or -1 when none could be read. The struct pages are read this way, a stretch of
+       guest-contiguous pages a call (NULL: read_page, one a call). */
+    int (*read_pages)(void *opaque, const uint64_t *pfns, size_t n, uint8_t *buf, int *err);
     xd_frame_to_pfn_fn frame_to_pfn; /* NULL: table entries hold pfns (HVM, PVH) */
     void *opaque;
 };

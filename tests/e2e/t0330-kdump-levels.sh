@@ -27,8 +27,6 @@ t0=$(date +%s.%N)
 sim linux "$XDUMP" -q --no-virtual 1 "$T/g.elf" || fail "ELF dump"
 t_elf=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 strings -n 8 "$T/g.elf" > "$T/g.strings"
-# (NUMBER()s are signed decimal: phys_base is negative when KASLR placed the kernel below
-# where it was linked to load, as in about one boot in three here)
 vmci() { awk -v k="$1=" 'index($0, k) == 1 && substr($0, length(k) + 1) ~ /^-?[0-9a-f]+$/ { print substr($0, length(k) + 1); exit }' "$T/g.strings"; }
 phys_base=$(vmci 'NUMBER(phys_base)')
 koff=$((0x$(vmci KERNELOFFSET)))
@@ -51,7 +49,7 @@ explain() {
     if [ "$p" -ge "$max" ]; then
       echo "   $item: above Linux's last memory section (makedumpfile cuts max_mapnr to its mem_map, get_mem_map(); xdump keeps the guest's memory there: VGA RAM, firmware)"
     elif [ "$p" -ge "$img_lo" ] && [ $((p + n)) -le "$img_hi" ]; then
-      echo "   $item: in the kernel-image map, hwpoisoned or offline (not believed there)"
+      echo "   $item: the live kernel image (reserved pages of the kernel-image map: xdump keeps them whatever their struct page says)"
     else
       fail "pfns $item are kept by xdump only, for no listed reason"
     fi

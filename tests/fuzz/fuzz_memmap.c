@@ -5,10 +5,10 @@
  * VMCOREINFO) so that the walk goes deep before it meets what is wrong:
  *
  *   u8 level         % 32; bit 5: table entries go through a frame_to_pfn callback (PV's
- *                    way: frame ^ 1 is the pfn, entries made so); bit 6: walk from the CR3
- *   u8 key           % (NKEYS + 1): which VMCOREINFO number to replace (NKEYS: none)
- *   i64 value        its value
- *   then, to the end: {u8 pfn; u16 slot; u64 value}   the u64 at slot % 512 of pfn % 64
+ *                    way: frame ^ 1 is the pfn, entries made so); bit 6: walk from the CR3; bit 7:
+ * struct pages read in batches u8 key           % (NKEYS + 1): which VMCOREINFO number to replace
+ * (NKEYS: none) i64 value        its value then, to the end: {u8 pfn; u16 slot; u64 value}   the
+ * u64 at slot % 512 of pfn % 64
  *
  * Checks: the filter returns 0 or -1 (with a reason); on 0, no bit beyond the guest's 64
  * pfns (ASan watches the 8-byte bitmap) and the top page table, which every walk reads, kept.
@@ -83,6 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                           .prefer_cr3 = lb & 64,
                           .frame_to_pfn = lb & 32 ? mmg_flip : NULL,
                           .read_page = mmg_read,
+                          .read_pages = lb & 128 ? mmg_read_pages : NULL,
                           .opaque = &g};
     struct xd_mm_stats st;
     char why[256] = "";

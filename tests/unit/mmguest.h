@@ -11,10 +11,10 @@
  *   pfn 40      the top page table (init_top_pgt = __START_KERNEL_map + 40 pages, phys_base 0)
  *   pfn 41..43  PDPT, PD, PT of the vmemmap region at MMG_VMEMMAP
  *   pfn 44..46  PDPT, PD, PT of the kernel-image map at __START_KERNEL_map
- *   pfn 48      the mem_section roots' page (SYMBOL(mem_section) points here: MMG_VMEMMAP + 2
- * pages) pfn 49      root 0: the sections (MMG_VMEMMAP + 1 page) pfn 50      the struct pages of
- * pfns 0..63 (MMG_VMEMMAP) pfn 52      a kernel-image page (__START_KERNEL_map), and pfn 20 (the
- * next image page)
+ *   pfn 48      the mem_section roots' page: SYMBOL(mem_section) = MMG_VMEMMAP + 2 pages
+ *   pfn 49      root 0, the sections: MMG_VMEMMAP + 1 page
+ *   pfn 50      the struct pages of pfns 0..63: MMG_VMEMMAP
+ *   pfn 52      a kernel-image page (__START_KERNEL_map), then pfns 20 and 21 (image pages)
  */
 #ifndef XDUMP_MMGUEST_H
 #define XDUMP_MMGUEST_H
@@ -35,6 +35,7 @@
 #define MMG_LRU (1u << 4)
 #define MMG_SLAB (1u << 9)
 #define MMG_SWAPCACHE (1u << 10)
+#define MMG_RESERVED (1u << 12)
 #define MMG_PRIVATE (1u << 13)
 #define MMG_HEAD (1u << 16)
 #define MMG_SWAPBACKED (1u << 19)
@@ -128,6 +129,7 @@ static inline void mmg_build(struct mmg *g)
     mmg_pte(g, 45, MMG_KMAP, 1, 46);
     mmg_pte(g, 46, MMG_KMAP, 0, 52);
     mmg_pte(g, 46, MMG_KMAP + MMG_PG, 0, 20);
+    mmg_pte(g, 46, MMG_KMAP + 2 * MMG_PG, 0, 21);
     /* SYMBOL(mem_section) -> roots page (48): root[0] = the sections' page (49) */
     mmg_put64(g->mem[48], MMG_VMEMMAP + MMG_PG);
     /* sections 0..4 present: section_mem_map = vmemmap (mem_map - first pfn), | PRESENT */
@@ -165,6 +167,15 @@ static inline void mmg_to_frames(struct mmg *g)
             if (v & 1)
                 mmg_put64(p, v ^ (UINT64_C(1) << 12));
         }
+}
+
+/* read_pages: pages beyond the guest fail one by one (err), the call itself never */
+static inline int mmg_read_pages(void *opaque, const uint64_t *pfns, size_t n, uint8_t *buf,
+                                 int *err)
+{
+    for (size_t i = 0; i < n; i++)
+        err[i] = mmg_read(opaque, pfns[i], buf + i * MMG_PG) < 0;
+    return 0;
 }
 
 #endif

@@ -357,3 +357,41 @@ Test(diskdump, codec_names)
     cr_assert_eq(xd_dd_codec_flag(XD_DD_SNAPPY), 4);
     cr_assert_eq(xd_dd_codec_flag(XD_DD_ZSTD), 0x20);
 }
+
+Test(diskdump, filtered_bitmap2)
+{
+    /* pfns 2, 3 and 17 left out (and 9, not present: ignored): bitmap 1 has all 16 present
+       pfns, bitmap 2 the 13 others, and 13 descriptors follow */
+    static uint8_t pages[13 * PG];
+    uint8_t excl[3] = {0x0c, 0x02, 0x02};
+    int skip[13] = {0};
+    struct xd_dd_plan p;
+    struct mem m = {.fail_after = -1};
+    struct xd_dd_out out = {&m, m_append, m_zeros, m_rewrite};
+    struct xd_dd *w;
+    memset(pages, 0x5a, sizeof(pages));
+    cr_assert_eq(xd_dd_plan(24, 13, 512, &p), 0);
+    cr_assert_eq(xd_dd_open_filtered(&p, &frames, excl, XD_DD_NONE, true, &out, &w), 0);
+    cr_assert_eq(xd_dd_pages(w, pages, 13, skip), 0);
+    struct xd_dd_head h = {.dump_level = 31, .nr_cpus = 1};
+    cr_assert_eq(xd_dd_finish(w, &h, NULL, 0), 0);
+    xd_dd_free(w);
+    const uint8_t *bm1 = m.b + p.bitmap_off, *bm2 = bm1 + p.bitmap_len;
+    cr_assert_eq(bm1[0], 0xff);
+    cr_assert_eq(bm1[2], 0xff);
+    cr_assert_eq(bm2[0], 0xf3);
+    cr_assert_eq(bm2[1], 0);
+    cr_assert_eq(bm2[2], 0xfd);
+    cr_assert_eq(le32(m.b + XD_DD_BLOCK + XD_DD_S_DUMP_LEVEL), 31);
+    /* the descriptors are 13, the last one's page right before the file's end */
+    cr_assert_eq(le64(m.b + p.desc_off + 12 * XD_DD_DESC_SIZE) + PG, m.len);
+    free(m.b);
+
+    /* a plan whose count is not the filtered one is refused */
+    struct mem m2 = {.fail_after = -1};
+    out.ctx = &m2;
+    cr_assert_eq(xd_dd_plan(24, 16, 512, &p), 0);
+    cr_assert_eq(xd_dd_open_filtered(&p, &frames, excl, XD_DD_NONE, true, &out, &w),
+                 -XD_DD_E_STATE);
+    free(m2.b);
+}
