@@ -49,7 +49,6 @@ int xd_domain_lent_frames(struct xd_domain *d, uint64_t **gfns, size_t *n);
 struct xd_xen_m2p;
 int xd_xen_m2p_open(struct xd_domain *d, struct xd_xen_m2p **out);
 int xd_xen_m2p_get(struct xd_xen_m2p *m, uint64_t mfn, uint64_t *pfn);
-uint64_t xd_xen_m2p_maps(const struct xd_xen_m2p *m); /* windows mapped */
 void xd_xen_m2p_close(struct xd_xen_m2p *m);
 
 /* A reusable window of XD_BATCH pages into which batches of frames are mapped. */

@@ -48,7 +48,6 @@ struct xd_xen_m2p {
     uint64_t npieces;
     uint64_t nentries; /* machine frames the table answers for */
     struct slot slot[SLOTS];
-    uint64_t maps, failed_pages;
 };
 
 int xd_xen_m2p_open(struct xd_domain *d, struct xd_xen_m2p **out)
@@ -121,19 +120,15 @@ static void map_slot(struct xd_xen_m2p *m, struct slot *s, uint64_t w)
     if (p == MAP_FAILED)
         return;
     uint64_t calls = 0;
-    m->maps++;
     if (xd_mmapbatch(m->d, DOMID_XEN, p, frames, WINDOW_PAGES, err, &calls) < 0) {
         munmap(p, (size_t)WINDOW_PAGES * XD_PAGE_SIZE);
-        m->failed_pages += WINDOW_PAGES;
         return;
     }
     s->area = p;
     s->bad = 0;
     for (unsigned i = 0; i < WINDOW_PAGES; i++)
-        if (err[i]) {
+        if (err[i])
             s->bad |= (uint16_t)(1u << i);
-            m->failed_pages++;
-        }
 }
 
 _Static_assert(WINDOW_PAGES <= 16 && PIECE_PAGES % WINDOW_PAGES == 0, "windows fit the pieces");
@@ -153,11 +148,6 @@ int xd_xen_m2p_get(struct xd_xen_m2p *m, uint64_t mfn, uint64_t *pfn)
     memcpy(&e, s->area + (size_t)off * 8, 8);
     *pfn = e;
     return 0;
-}
-
-uint64_t xd_xen_m2p_maps(const struct xd_xen_m2p *m)
-{
-    return m->maps;
 }
 
 void xd_xen_m2p_close(struct xd_xen_m2p *m)

@@ -129,6 +129,22 @@ static int walk_notes(const uint8_t *p, uint64_t size, uint32_t *last_type, uint
     return n;
 }
 
+/* The notes of a 3-vCPU PV guest (two with a context), two unmappable runs, room for reserve. */
+static struct xd_notes_in pv_notes_in(struct xd_vcpu *v, struct xd_xenver *x,
+                                      struct xd_dumpdesc *desc, struct xd_badrun *bad,
+                                      uint64_t reserve)
+{
+    return (struct xd_notes_in){.vcpus = v,
+                                .nvcpus = 3,
+                                .type = XD_PV,
+                                .npages = 9,
+                                .xen = x,
+                                .desc = desc,
+                                .bad = bad,
+                                .nbad = 2,
+                                .fail_reserve = reserve};
+}
+
 Test(notes, encoded_size_matches_plan_with_and_without_padding)
 {
     struct xd_vcpu *v = vcpus3();
@@ -137,15 +153,7 @@ Test(notes, encoded_size_matches_plan_with_and_without_padding)
     struct xd_dumpdesc desc = {.nr_vcpus = 3, .vcpu_state = states};
     struct xd_badrun bad[2] = {{0x10, 4, 14}, {0x20, 1, 1}};
     for (uint64_t reserve = 2; reserve <= 5; reserve++) {
-        struct xd_notes_in in = {.vcpus = v,
-                                 .nvcpus = 3,
-                                 .type = XD_PV,
-                                 .npages = 9,
-                                 .xen = &x,
-                                 .desc = &desc,
-                                 .bad = bad,
-                                 .nbad = 2,
-                                 .fail_reserve = reserve};
+        struct xd_notes_in in = pv_notes_in(v, &x, &desc, bad, reserve);
         uint64_t xoff, xsize, foff,
             size = xd_notes_size(2, 3, reserve, false, &xoff, &xsize, &foff);
         uint8_t *buf = malloc(size + 64);
@@ -441,15 +449,7 @@ Test(notes, dense_encoding_is_the_full_one_without_its_zeros)
     struct xd_dumpdesc desc = {.nr_vcpus = 3, .vcpu_state = states};
     struct xd_badrun bad[2] = {{0x10, 4, 14}, {0x20, 1, 1}};
     for (uint64_t reserve = 2; reserve <= 40000; reserve = reserve * 7 + 1) {
-        struct xd_notes_in in = {.vcpus = v,
-                                 .nvcpus = 3,
-                                 .type = XD_PV,
-                                 .npages = 9,
-                                 .xen = &x,
-                                 .desc = &desc,
-                                 .bad = bad,
-                                 .nbad = 2,
-                                 .fail_reserve = reserve};
+        struct xd_notes_in in = pv_notes_in(v, &x, &desc, bad, reserve);
         uint64_t size = xd_notes_size(2, 3, reserve, false, NULL, NULL, NULL);
         uint64_t bound = xd_notes_dense_size(size, reserve, 2), at, len;
         uint8_t *full = malloc(size), *dense = malloc(bound + 64);
