@@ -80,6 +80,8 @@ struct dump {
     bool have_xk;
     struct xd_vrange *vranges;
     size_t nvranges;
+    uint64_t *pause_cr3; /* PV pre-copy: the vCPUs' CR3s at the pause as Xen gives them */
+    int readback_rc;     /* the walk at the pause: the sink's status when a read failed */
     struct xd_layout_in lin;
     struct xd_layout lay;
     struct xd_badrun *bad;
@@ -275,20 +277,24 @@ static void m2p_close(struct dump *d)
 }
 
 /* The virtual ranges gdb needs (kernel text, direct map, vmalloc, modules...), from the
-   vCPUs' page tables: only page-table pages are read, before the bulk copy. */
-static int walk_page_tables(struct dump *d)
+   vCPUs' page tables (`vcpus`, CR3 as Xen gives it): only page-table pages are read, by
+   `read` - from the guest before the bulk copy, or from the file (walk_at_pause()). */
+static int walk_page_tables(struct dump *d, const struct xd_vcpu *vcpus,
+                            int (*read)(void *, uint64_t, void *))
 {
     struct xd_vspace_in in = {.m2p = &d->m2p,
                               .type = d->info.type,
                               .frames = &d->frames,
-                              .vcpus = d->vcpus,
+                              .vcpus = vcpus,
                               .nvcpus = d->nvcpus,
-                              .read_pfn = read_pfn,
+                              .read_pfn = read,
                               .ctx = d};
     struct xd_vspace_stats st;
     int rc = xd_vspace(&in, &d->vranges, &d->nvranges, &st);
     if (rc < 0)
         return fail(d, -rc, "out of memory walking the guest's page tables");
+    if (d->readback_rc < 0)
+        return pass(d, d->readback_rc, xd_sink_error(d->sink));
     if (st.stopped)
         warn(d,
              "the page-table walk stopped at its work bound at %#llx; virtual segments "
@@ -298,7 +304,7 @@ static int walk_page_tables(struct dump *d)
         warn(d, "%llu page-table entries with reserved bits set were skipped",
              (unsigned long long)st.walk.invalid_entries);
     d->res->virtual_ranges = d->nvranges;
-    d->res->table_reads = st.walk.table_reads;
+    d->res->table_reads += st.walk.table_reads;
     return 0;
 }
 
@@ -320,6 +326,9 @@ static void pv_cr3_to_pfn(struct dump *d)
     }
 }
 
+/* Program headers kept free for a pre-copy's virtual pieces beyond twice the first count. */
+#define XD_VIRT_SLACK 256
+
 static int plan(struct dump *d, uint64_t reserve)
 {
     d->lin = (struct xd_layout_in){.type = d->info.type,
@@ -334,6 +343,13 @@ static int plan(struct dump *d, uint64_t reserve)
                                    .xk = d->have_xk ? &d->xk : NULL};
     if (xd_layout_plan(&d->lin, &d->lay) < 0)
         return fail(d, XDUMP_E_FAIL, "internal: nothing to lay out");
+    if (d->tracking && d->nvranges) {
+        /* Pre-copy: the virtual pieces are counted again at the pause (walk_at_pause()), from
+           tables the guest may have changed meanwhile: room for twice as many, and some. */
+        d->lin.phdr_room = d->lay.phnum + d->lay.nvirt + XD_VIRT_SLACK;
+        if (xd_layout_plan(&d->lin, &d->lay) < 0)
+            return fail(d, XDUMP_E_FAIL, "internal: nothing to lay out");
+    }
     return 0;
 }
 
@@ -892,11 +908,113 @@ static int reread_state(struct dump *d)
                     "the guest changed its p2m during the pre-copy (as Xen's saver, xdump "
                     "gives up); dump again, or without --precopy");
     if (pv) {
+        if (!d->o->no_virtual) { /* walk_at_pause() follows them as Xen gives them */
+            if (!d->pause_cr3 && !(d->pause_cr3 = calloc(d->nvcpus, sizeof(uint64_t))))
+                return fail(d, XDUMP_E_FAIL, "out of memory");
+            for (uint32_t i = 0; i < d->nvcpus; i++)
+                d->pause_cr3[i] = d->vcpus[i].cr[3];
+        }
         if ((rc = m2p_open(d)) < 0)
             return rc;
         pv_cr3_to_pfn(d);
         m2p_close(d);
     }
+    return 0;
+}
+
+/* A page table for walk_at_pause(): from the file, which holds the page as it was at the
+   pause (a page that could not be mapped is zeros there: not a table). */
+static int read_core_pfn(void *ctx, uint64_t pfn, void *buf)
+{
+    struct dump *d = ctx;
+    uint64_t off = xd_layout_pfn_offset(&d->lay, &d->frames, pfn);
+    if (!off || was_unmappable(d, pfn) || d->readback_rc < 0)
+        return -1;
+    return (d->readback_rc = xd_sink_read(d->sink, off, buf, XD_PAGE_SIZE)) < 0 ? -1 : 0;
+}
+
+#define KERNEL_HALF 0x8000000000000000ull /* canonical addresses from here on: the kernel's */
+
+/* The head's virtual pieces for d->vranges, fitted into the room plan() kept: 0, or -1 when
+   they do not fit (the head would reach the pages). */
+static int fit_virtual(struct dump *d, const struct xd_vrange *r, size_t n)
+{
+    struct xd_layout_in in = d->lin;
+    struct xd_layout lay;
+    in.vranges = r, in.nvranges = n, in.pages_at = d->lay.pages_off;
+    if (xd_layout_plan(&in, &lay) < 0 || lay.phnum > d->lay.phdr_room)
+        return -1;
+    d->lin = in, d->lay = lay;
+    return 0;
+}
+
+/* --precopy: the virtual segments as the guest's page tables were at the pause. The walk at
+   the start read tables the guest changed while it ran (a process started, a module loaded, a
+   vmalloc area freed); now the file holds every page as it was at the pause, tables
+   included, so they are walked again from there, after the unpause: the pause does not grow.
+   The head gets the new pieces, in the room plan() kept for them; if they do not fit, the user
+   half's are left out first (the kernel's are what a crash is read with), then the kernel's
+   from the top, and a warning says how many. */
+static int walk_at_pause(struct dump *d)
+{
+    struct xd_vcpu *v = d->vcpus;
+    if (d->info.type == XD_PV) { /* the tables hold machine frames: the M2P again */
+        if (!(v = malloc(d->nvcpus * sizeof(*v))))
+            return fail(d, XDUMP_E_FAIL, "out of memory");
+        memcpy(v, d->vcpus, d->nvcpus * sizeof(*v));
+        for (uint32_t i = 0; i < d->nvcpus; i++)
+            v[i].cr[3] = d->pause_cr3[i];
+    }
+    int rc = d->info.type == XD_PV ? m2p_open(d) : 0;
+    if (rc == 0)
+        rc = walk_page_tables(d, v, read_core_pfn);
+    if (v != d->vcpus)
+        free(v), m2p_close(d);
+    if (rc < 0)
+        return rc;
+    struct xd_vrange *r = d->vranges;
+    size_t n = d->nvranges, user = 0;
+    while (user < n && r[user].vaddr < KERNEL_HALF)
+        user++;
+    if (fit_virtual(d, r, n) < 0) {
+        /* without the user half; then, if need be, the kernel half's longest prefix that fits
+           (no range at all always fits: the first head had the pieces of n > 0 ranges) */
+        size_t lo = 0, hi = n - user;
+        memmove(r, r + user, (n - user) * sizeof(*r));
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo + 1) / 2;
+            if (fit_virtual(d, r, mid) == 0)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        if (fit_virtual(d, r, lo) < 0)
+            return fail(d, XDUMP_E_FAIL, "internal: the head lost its room");
+        warn(d,
+             "pre-copy: the page tables at the pause map %zu ranges, more than the file's head "
+             "has room for: %zu of the user half and %zu of the kernel half left out",
+             n, user, n - user - lo);
+        d->nvranges = lo;
+    }
+    /* The whole head again: the ELF header, every program header, zeros over the ones the
+       first head had beyond. */
+    struct head_out h = {d, true, 0, 0};
+    if (xd_elfw_head(&d->lay, &d->lin, head_out, &h) < 0)
+        return h.rc < 0 ? pass(d, h.rc, xd_sink_error(d->sink))
+                        : fail(d, XDUMP_E_FAIL, "out of memory for the file's head");
+    static const uint8_t zeros[4096];
+    for (uint64_t end = XD_EHDR_SIZE + d->lay.phdr_room * XD_PHDR_SIZE, k; h.off < end;
+         h.off += k) {
+        k = end - h.off < sizeof(zeros) ? end - h.off : sizeof(zeros);
+        if ((rc = xd_sink_rewrite(d->sink, h.off, zeros, (size_t)k)) < 0)
+            return pass(d, rc, xd_sink_error(d->sink));
+    }
+    d->res->virtual_ranges = d->nvranges;
+    d->pc.flags |= XD_PRECOPY_F_VIRT_AT_PAUSE;
+    d->lin.nvirt_kept = d->lay.nvirt;
+    d->lin.vranges = NULL, d->lin.nvranges = 0;
+    free(d->vranges);
+    d->vranges = NULL, d->nvranges = 0;
     return 0;
 }
 
@@ -1281,7 +1399,7 @@ static int run(struct dump *d)
             return fail(d, XDUMP_E_FAIL, "out of memory for the p2m frame lists");
         d->have_xk = true;
     }
-    if (!d->o->no_virtual && !kdump && (rc = walk_page_tables(d)) < 0)
+    if (!d->o->no_virtual && !kdump && (rc = walk_page_tables(d, d->vcpus, read_pfn)) < 0)
         return rc;
     /* dump levels 2-31: the filter walks with the vCPUs' CR3 as Xen gives them (PV: machine
        frames, translated by the inverse p2m) */
@@ -1305,6 +1423,7 @@ static int run(struct dump *d)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if ((rc = copy_memory(d)) < 0 || (d->tracking && (rc = precopy(d, elapsed_ms(&t0))) < 0) ||
+        (d->precopied && d->lin.phdr_room && (rc = walk_at_pause(d)) < 0) ||
         (kdump && (rc = kdump_tail(d)) < 0) ||
         (!kdump && ((rc = write_index(d)) < 0 || (rc = write_tail(d)) < 0)) ||
         (rc = check_alive(d, d->frames.npages)) < 0)
@@ -1414,6 +1533,7 @@ static int dump(const struct xdump_options *o, struct xdump_result *res, char *e
     xd_frames_free(&d.frames);
     free(d.vranges);
     free(d.vcpus);
+    free(d.pause_cr3);
     free(d.bad);
     xd_domain_close(d.dom);
     return rc < 0 ? -rc : XDUMP_OK;

@@ -274,8 +274,9 @@ _Static_assert(XD_PRECOPY_O_RESERVED + 4 == XD_PRECOPY_SIZE, "48");
 #define XD_PRECOPY_F_NOT_CONVERGING 1u /* the dirty set stopped shrinking before the budget */
 #define XD_PRECOPY_F_ROUND_LIMIT 2u    /* the round limit ended it before the budget */
 #define XD_PRECOPY_F_LOST                                                                          \
-    4u /* log-dirty was turned off by someone else: every page                                     \
-          was copied again in the pause */
+    4u                                /* log-dirty was turned off by someone else: every page      \
+                                         was copied again in the pause */
+#define XD_PRECOPY_F_VIRT_AT_PAUSE 8u /* the virtual segments are the page tables at the pause */
 
 /* 8. "XDUMP" padding: zeros, last in the PT_NOTE segment. */
 #define XD_NT_PADDING 0x58440003u

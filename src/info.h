@@ -64,7 +64,8 @@ enum xd_core_vcpu_state {
 #define XD_CORE_F_PRECOPY (UINT64_C(1) << 4)  /* --precopy: the guest as at the final pause */
 #define XD_CORE_PC_NOT_CONVERGING 1u          /* pre-copy: the dirty set stopped shrinking */
 #define XD_CORE_PC_ROUND_LIMIT 2u             /* ... the round limit ended it */
-#define XD_CORE_PC_LOST 4u /* ... log-dirty was taken: every page copied paused */
+#define XD_CORE_PC_LOST 4u          /* ... log-dirty was taken: every page copied paused */
+#define XD_CORE_PC_VIRT_AT_PAUSE 8u /* ... the virtual segments: the page tables at the pause */
 
 /* Registers in NT_PRSTATUS pr_reg order (gdb's view). */
 struct xd_core_regs {

@@ -136,7 +136,10 @@ int xd_layout_plan(const struct xd_layout_in *in, struct xd_layout *l)
     /* The notes' size depends only on counts: vCPUs with a context, vCPUs, reserved room. */
     l->notes_size = xd_notes_size(in->nctx, in->nvcpus, in->fail_reserve, in->xk != NULL,
                                   &l->xen_notes_off, &l->xen_notes_size, &l->fail_off);
-    uint64_t head = XD_EHDR_SIZE + l->phnum * XD_PHDR_SIZE;
+    /* Room for more program headers than written: readers take e_phnum of them, and the bytes
+       after are zeros (a pre-copy dump's virtual pieces, counted again at the pause). */
+    l->phdr_room = l->phnum > in->phdr_room ? l->phnum : in->phdr_room;
+    uint64_t head = XD_EHDR_SIZE + l->phdr_room * XD_PHDR_SIZE;
     if (in->notes_first) {
         l->notes_off = align(head, 8);
         head = l->notes_off + l->notes_size;

@@ -27,11 +27,14 @@ struct xd_layout_in {
     bool notes_first;       /* notes between the program headers and the pages (a file; crash
                                reads its notes only from there); else after the index (a stream) */
     uint64_t pages_at;      /* 0, or the page data's offset kept from an earlier plan */
+    uint64_t phdr_room;     /* program headers the head has room for (0: as many as it has); a
+                               re-plan with more pieces than the first may then still fit */
     const struct xd_xk *xk; /* PV: the machine-addressed view for crash (NULL: none) */
 };
 
 struct xd_layout {
     uint64_t phnum, nphys, nvirt, shnum;
+    uint64_t phdr_room;    /* program headers room was planned for: phnum or more */
     bool have_linear;      /* the kernel's linear map found among the virtual pieces */
     uint64_t linear_delta; /* its vaddr - paddr (PAGE_OFFSET for HVM/PVH) */
     uint64_t nmach;        /* machine-addressed PT_LOADs (PV), the synthetic one included */

@@ -499,6 +499,26 @@ int xd_sink_rewrite(struct xd_sink *s, uint64_t off, const void *buf, size_t len
     return 0;
 }
 
+int xd_sink_read(struct xd_sink *s, uint64_t off, void *buf, size_t len)
+{
+    int rc = xd_sink_wait(s);
+    if (rc < 0)
+        return rc;
+    if (s->gz || s->zs || s->stream)
+        return fail(s, XDUMP_E_IO, "internal: %s cannot be read back", s->path);
+    for (size_t done = 0; done < len;) {
+        ssize_t r = pread(s->fd, (uint8_t *)buf + done, len - done, (off_t)(off + done));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return fail(s, XDUMP_E_IO, "reading back %s: %s", s->tmp, strerror(errno));
+        if (r == 0) /* beyond the end written so far: zeros, as the file will hold */
+            return memset((uint8_t *)buf + done, 0, len - done), 0;
+        done += (size_t)r;
+    }
+    return 0;
+}
+
 /* Ends the compressed stream, if any. */
 static int finish_compression(struct xd_sink *s)
 {

@@ -75,6 +75,9 @@ int xd_sink_wait(struct xd_sink *s);
 /* Rewrites bytes already written (plain regular files only; -XDUMP_E_IO on a stream or a
    compressed output, with a message saying so). */
 int xd_sink_rewrite(struct xd_sink *s, uint64_t off, const void *buf, size_t len);
+/* Reads back bytes already written (plain regular files only, as xd_sink_rewrite()): 0, or
+   -XDUMP_E_IO with the message. A zero page written as a hole reads as zeros. */
+int xd_sink_read(struct xd_sink *s, uint64_t off, void *buf, size_t len);
 /* Completes the output: the compressed stream ended; a file sized, synced, renamed to its
    name. Frees s either way. */
 int xd_sink_commit(struct xd_sink *s, char *err, size_t errlen);

@@ -124,6 +124,8 @@ static void human_taken(const struct xd_core *c, FILE *f)
             fputs("            log-dirty was turned off by someone else: every page was "
                   "copied again in the pause\n",
                   f);
+        if (in->precopy_flags & XD_CORE_PC_VIRT_AT_PAUSE)
+            fputs("            virtual segments: the page tables as they were at the pause\n", f);
     }
     fputs("written by: ", f);
     if (strncmp(in->xdump_version, "xdump", 5) != 0)
@@ -436,6 +438,8 @@ static void json_taken(const struct xd_core *c, json_t *o)
         json_object_set_new(p, "round_limit",
                             json_boolean(in->precopy_flags & XD_CORE_PC_ROUND_LIMIT));
         json_object_set_new(p, "tracking_lost", json_boolean(in->precopy_flags & XD_CORE_PC_LOST));
+        json_object_set_new(p, "virtual_at_pause",
+                            json_boolean(in->precopy_flags & XD_CORE_PC_VIRT_AT_PAUSE));
         json_object_set_new(o, "precopy", p);
     }
     if (in->has_incomplete) {

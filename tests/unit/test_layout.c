@@ -242,19 +242,25 @@ static void record(void *ctx, uint64_t vaddr, uint64_t pfn, uint64_t n, uint64_t
     pieces[npieces++] = (struct piece){vaddr, pfn, n, off};
 }
 
+/* 0x80 pages from pfn 0: runs 0-0x1f and 0x100.. are apart; 0x20-0x7f are not in the file */
+static const struct xd_vrange two_ranges[2] = {{0xffff888000000000ull, 0x0, 0x80},
+                                               {0xffffffff81000000ull, 0x110, 0x40}};
+
+static struct xd_layout_in hvm_in(const struct xd_frames *f, size_t nvranges)
+{
+    return (struct xd_layout_in){.type = XD_HVM,
+                                 .frames = f,
+                                 .vranges = two_ranges,
+                                 .nvranges = nvranges,
+                                 .nvcpus = 1,
+                                 .nctx = 1,
+                                 .fail_reserve = 1};
+}
+
 Test(layout, virtual_ranges_split_where_the_file_has_no_page)
 {
     struct xd_frames f = three_runs();
-    /* 0x80 pages from pfn 0: runs 0-0x1f and 0x100.. are apart; 0x20-0x7f are not in the file */
-    struct xd_vrange vr[2] = {{0xffff888000000000ull, 0x0, 0x80},
-                              {0xffffffff81000000ull, 0x110, 0x40}};
-    struct xd_layout_in in = {.type = XD_HVM,
-                              .frames = &f,
-                              .vranges = vr,
-                              .nvranges = 2,
-                              .nvcpus = 1,
-                              .nctx = 1,
-                              .fail_reserve = 1};
+    struct xd_layout_in in = hvm_in(&f, 2);
     struct xd_layout l;
     cr_assert_eq(xd_layout_plan(&in, &l), 0);
     npieces = 0;
@@ -288,6 +294,46 @@ Test(layout, virtual_ranges_split_where_the_file_has_no_page)
     cr_assert_eq(ph[4].p_align, 0);
     cr_assert_eq(ph[5].p_vaddr - ph[5].p_paddr, 0xffff888000000000ull, "the linear map, last");
     free(head);
+    xd_frames_free(&f);
+}
+
+/* A pre-copy's head keeps room for more program headers than it writes (dump.c plan()): the
+   pages start after the room, and a re-plan with other virtual pieces keeps them there while
+   its pieces fit, and fails (-1) when they would reach the pages. */
+Test(layout, room_for_program_headers_keeps_the_pages_in_place)
+{
+    struct xd_frames f = three_runs();
+    struct xd_layout_in in = hvm_in(&f, 1);
+    struct xd_layout l0, l, lr;
+    cr_assert_eq(xd_layout_plan(&in, &l0), 0);
+    cr_assert_eq(l0.phdr_room, l0.phnum, "no room asked: as many as written");
+    in.phdr_room = 300; /* 300 program headers: 16.8 KiB, past the first plan's pages */
+    cr_assert_eq(xd_layout_plan(&in, &l), 0);
+    cr_assert_eq(l.phnum, l0.phnum, "the room is not written: e_phnum is what the head has");
+    cr_assert_eq(l.phdr_room, 300);
+    cr_assert_geq(l.notes_off, XD_EHDR_SIZE + 300 * XD_PHDR_SIZE);
+    cr_assert_gt(l.pages_off, l0.pages_off);
+
+    in.nvranges = 2; /* the pause's tables: one range more */
+    in.pages_at = l.pages_off;
+    cr_assert_eq(xd_layout_plan(&in, &lr), 0);
+    cr_assert_eq(lr.phnum, l.phnum + 1);
+    cr_assert_eq(lr.pages_off, l.pages_off);
+    cr_assert_eq(lr.notes_off, l.notes_off);
+    in.nvranges = 0;
+    cr_assert_eq(xd_layout_plan(&in, &lr), 0);
+    cr_assert_eq(lr.pages_off, l.pages_off);
+    cr_assert_eq(lr.nvirt, 0);
+
+    in.phdr_room = 0; /* without the room, more pieces than the first plan's do not fit */
+    in.nvranges = 2;
+    in.pages_at = l0.pages_off;
+    struct xd_vrange many[400];
+    for (int i = 0; i < 400; i++) /* every other page: a piece each */
+        many[i] = (struct xd_vrange){0xffffc90000000000ull + 0x2000ull * (uint64_t)i, 0x100, 1};
+    in.vranges = many;
+    in.nvranges = 400;
+    cr_assert_eq(xd_layout_plan(&in, &lr), -1);
     xd_frames_free(&f);
 }
 

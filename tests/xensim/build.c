@@ -240,13 +240,26 @@ static int parse_fault(struct builder *b, struct dom_spec *s, char **tok, int n)
         if (strcmp(tok[4], "invalid") && parse_num(tok[4], &v))
             return fail(b, "fault m2p: expected 'm2p PFN COUNT VALUE|invalid'");
         *f = (struct xsim_fault){.pfn = a, .count = c, .kind = XS_FAULT_M2P, .value = v};
+    } else if (n == 6 && !strcmp(tok[1], "store") && !parse_num(tok[2], &a) && a > 0 &&
+               a <= UINT32_MAX && !parse_num(tok[3], &c) && !parse_num(tok[4], &r) &&
+               r <= XS_PAGE_SIZE - 8 && r % 8 == 0) {
+        uint64_t v;
+        if (parse_num(tok[5], &v))
+            return fail(b, "fault store: expected 'store CLEAN PFN OFFSET VALUE'");
+        *f = (struct xsim_fault){.pfn = c,
+                                 .count = 1,
+                                 .kind = XS_FAULT_STORE,
+                                 .retries = (uint32_t)a,
+                                 .value = v,
+                                 .offset = r};
     } else if (n == 5 && !strcmp(tok[1], "paged") && !parse_num(tok[2], &a) &&
                !parse_num(tok[3], &c) && !parse_num(tok[4], &r)) {
         *f = (struct xsim_fault){
             .pfn = a, .count = c, .kind = XS_FAULT_PAGED, .retries = (uint32_t)r};
     } else {
         return fail(b, "fault: expected 'fail PFN COUNT ERRNO', 'paged PFN COUNT RETRIES', "
-                       "'m2p PFN COUNT VALUE|invalid', 'die-after N', 'delay-ns N', "
+                       "'m2p PFN COUNT VALUE|invalid', 'store CLEAN PFN OFFSET VALUE', "
+                       "'die-after N', 'delay-ns N', "
                        "'pause-ns N' or 'no-hvm-context'");
     }
     s->nfaults++;

@@ -238,6 +238,35 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The guest's stores a world scheduled for this CLEAN (`fault store`): its vCPU makes them
+   while it runs, just before the CLEAN's domain_pause() (paging.c l.427) stops it - so the
+   CLEAN finds them marked, as the write fault marks them (xsim_vcpu_write()). A domain paused
+   by someone has no running vCPU: its stores are not made, and the log says so. */
+static void scheduled_stores(struct xsim_handle *h, struct xsim_domain *d, uint64_t nth)
+{
+    uint8_t page[XS_PAGE_SIZE];
+    for (uint32_t i = 0; i < d->nr_faults && i < XS_MAX_FAULTS; i++) {
+        const struct xsim_fault *f = &d->faults[i];
+        if (f->kind != XS_FAULT_STORE || f->retries != nth)
+            continue;
+        if (XS_LOAD(&d->pause_count)) {
+            xsim_log(h, "dom%u: store at CLEAN %llu not made: the domain is paused", d->domid,
+                     (unsigned long long)nth);
+            continue;
+        }
+        if (!xsim_vcpu_write(h, d, f->pfn, NULL))
+            return;
+        if (xsim_read_page(h, d, f->pfn, page) == 0) {
+            memcpy(page + f->offset, &f->value, 8);
+            xsim_write_page(h, d, f->pfn, page);
+        }
+        xsim_vcpu_stop(d);
+        xsim_log(h, "dom%u: the guest stored %#llx at pfn %#llx + %#llx before CLEAN %llu",
+                 d->domid, (unsigned long long)f->value, (unsigned long long)f->pfn,
+                 (unsigned long long)f->offset, (unsigned long long)nth);
+    }
+}
+
 /* CLEAN and PEEK: paging_log_dirty_op(), l.407-596. The bitmap is walked leaf by leaf (4 KiB
    of bits, l.489-517), each copied to byte offset pages >> 3 - a leaf never allocated is
    zero-filled (clear_guest_offset, l.503) - the last one cut to (sc->pages - pages + 7) >> 3
@@ -251,6 +280,8 @@ static long logdirty_op(struct xsim_handle *h, struct xsim_domain *d,
         return -EIO;
     int clean = sc->op == XEN_DOMCTL_SHADOW_OP_CLEAN;
     XS_ADD(clean ? &d->c.ld_clean_calls : &d->c.ld_peek_calls, 1);
+    if (clean)
+        scheduled_stores(h, d, XS_LOAD(&d->c.ld_clean_calls));
     /* FINAL on HVM marks the frames Xen keeps mapped writably (hvm.c l.2776-2784, called at
        paging.c l.423-425): xensim's Xen maps none. Counted. */
     if (sc->mode & XEN_DOMCTL_SHADOW_LOGDIRTY_FINAL)
@@ -622,7 +653,7 @@ static int fault_for(struct xsim_handle *h, struct xsim_domain *d, uint64_t pfn)
             continue;
         if (f->kind == XS_FAULT_FAIL)
             return -f->err;
-        if (f->kind == XS_FAULT_SPECIAL || f->kind == XS_FAULT_M2P)
+        if (f->kind != XS_FAULT_PAGED)
             continue;
         uint32_t *tries = &h->w->paged_attempts[f->paged_slot + (pfn - f->pfn)];
         if (XS_LOAD(tries) < f->retries) {

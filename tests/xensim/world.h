@@ -37,7 +37,7 @@
 #include <sys/types.h>
 
 #define XS_MAGIC 0x584e5349u /* "ISNX" */
-#define XS_VERSION 11
+#define XS_VERSION 12
 #define XS_PAGE_SIZE 4096u
 #define XS_MAX_DOMAINS 64
 #define XS_MAX_FAULTS 256
@@ -67,6 +67,9 @@ enum xsim_fault_kind {
     XS_FAULT_M2P = 4,     /* PV: the guest wrote the M2P entries of these pfns' machine frames:
                              value, value + 1, ... (XS_GFN_NONE: invalid), as MMU_MACHPHYS_UPDATE
                              lets it for frames it owns */
+    XS_FAULT_STORE = 5,   /* the guest's vCPU stores `value` (8 bytes) at byte `offset` of page
+                             `pfn` just before its `retries`-th log-dirty CLEAN (a write it made
+                             while it ran: a page table changed during a pre-copy, say) */
 };
 
 struct xsim_fault {
@@ -76,7 +79,8 @@ struct xsim_fault {
     int32_t err;    /* positive errno, FAIL only */
     uint32_t retries;
     uint32_t paged_slot; /* first index into xsim_world.paged_attempts, PAGED only */
-    uint64_t value;      /* M2P only: the entry written for the first pfn's frame */
+    uint64_t value;      /* M2P: the entry written for the first pfn's frame; STORE: what */
+    uint64_t offset;     /* STORE: where in the page */
 };
 
 struct xsim_run {
