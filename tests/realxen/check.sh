@@ -99,7 +99,8 @@ for s in $(echo "$SCENARIOS" | tr '+' ' '); do
     pvguest) sh "$HERE/checks/pvguest.sh" "$R/$s" "$OUT/corecmp" "$OUT/images/pvguest/kernel.elf" \
         >"$R/$s.check" 2>&1 ;;
     watch) sh "$HERE/checks/watch.sh" "$R/$s" >"$R/$s.check" 2>&1 ;;
-    precopy) sh "$HERE/checks/precopy.sh" "$R/$s" "$OUT/sweepcheck" >"$R/$s.check" 2>&1 ;;
+    precopy) sh "$HERE/checks/precopy.sh" "$R/$s" "$OUT/sweepcheck" "$OUT/images/guest-vmlinux" \
+        >"$R/$s.check" 2>&1 ;;
     *) echo "FAIL: $s: no host check for this scenario" >"$R/$s.check" ;;
     esac
     cat "$R/$s.check"

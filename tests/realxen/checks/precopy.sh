@@ -1,16 +1,19 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# precopy.sh DIR SWEEPCHECK - host check of the precopy scenario (issue 20 on real Xen): the
+# precopy.sh DIR SWEEPCHECK VMLINUX - host check of the precopy scenario (issue 20 on real Xen): the
 # cores of a PVH guest whose writer (guest/sweep.c) swept 64 MiB of self-describing pages while
 # xdump dumped it, judged by sweepcheck (tests/tools/sweepcheck.c) against the magic and page
 # count the writer printed on its console in this run: the paused and the pre-copy cores are one
 # moment of the writer, the --live core of the same writer is not; SIGKILLed pre-copy dumps
 # left the guest running and log-dirty off; log-dirty turned off by someone else mid-dump was
 # found at the pause and every page copied again (a core still one moment, saying so);
-# someone else's log-dirty was refused (exit 13) and left on. Times: the paused dump, the pre-copy dump and its pause.
+# someone else's log-dirty was refused (exit 13) and left on; the pre-copy cores' virtual
+# segments, walked at the pause, are the kernel's (gdb with the guest's vmlinux reads its banner
+# through them). Times: the paused dump, the pre-copy dump and its pause.
 set -u
 DIR=$1
 SEQ=$2
+VMLINUX=$3
 SCEN=$(basename "$DIR")
 . "$(dirname "$0")/lib.sh"
 T=$DIR/times.txt
@@ -60,6 +63,20 @@ for c in precopy precopy2; do
         "$DIR/info-$c.txt" "$(kv "$T" ${c}_rounds)"
     again=$(sed -n 's/^pre-copy:.* \([0-9]*\) pages copied again.*/\1/p' "$DIR/info-$c.txt")
     check "$c: the guest wrote while it was copied: $again pages copied again" [ "${again:-0}" -gt 0 ]
+done
+# The virtual PT_LOADs of a pre-copy core come from the page tables at the pause, walked from
+# the core itself (README, --precopy): gdb, given the guest kernel's vmlinux, reads linux_banner
+# by its address in the kernel image map - through those segments only (the physical ones have
+# p_vaddr 0) - and it must name the release the guest said on its console.
+REL=$(sed -n 's/.*GUEST-READY \([^ ]*\) .*/\1/p' "$DIR/console.log" 2>/dev/null | head -1)
+for c in precopy precopy2; do
+    nv=$(readelf -lW "$DIR/$c.core" 2>/dev/null | grep -c 'LOAD *0x[0-9a-f]* 0xffff')
+    check "$c: xdump info says the virtual segments ($nv kernel-half PT_LOADs) are the page tables at the pause" \
+        grep -q "virtual segments: the page tables as they were at the pause" "$DIR/info-$c.txt"
+    b=$(timeout 120 gdb -nx -batch -ex "file $VMLINUX" -ex "core-file $DIR/$c.core" -ex 'printf "%s", linux_banner' 2>/dev/null |
+        grep -a '^Linux version' | head -1)
+    check "$c: gdb with vmlinux reads linux_banner through them: ${b:-nothing} (the guest said ${REL:-?})" \
+        sh -c '[ -n "$2" ] && case $1 in "Linux version $2 "*) true ;; *) false ;; esac' _ "$b" "$REL"
 done
 check "paused.core says paused by xdump" grep -q "^taken: *paused by xdump" "$DIR/info-paused.txt"
 check "live.core says live" grep -q "^taken: *live" "$DIR/info-live.txt"
