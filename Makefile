@@ -66,7 +66,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(O)/obj/%.o)
 # xensim: the LD_PRELOAD library is never sanitized (it lives inside other programs).
 SIM_WORLD := tests/xensim/world.c
 SIM_PRELOAD_SRC := tests/xensim/preload.c tests/xensim/hypercall.c $(SIM_WORLD)
-SIM_CLI_SRC := tests/xensim/xensim.c tests/xensim/build.c $(SIM_WORLD)
+SIM_CLI_SRC := tests/xensim/xensim.c tests/xensim/build.c tests/xensim/qemu.c $(SIM_WORLD)
 # Xen's headers need GNU C (anonymous unions); the preload defines open/open64 itself.
 SIM_CFLAGS = $(filter-out -D_FILE_OFFSET_BITS=64,$(BASE_CFLAGS)) -std=gnu11 -O2 \
   -D__XEN_TOOLS__ -Itests/xensim $(PKG_CFLAGS)
@@ -118,7 +118,7 @@ $(O)/xensim.so: $(SIM_PRELOAD_SRC) tests/xensim/world.h tests/xensim/hypercall.h
 	@mkdir -p $(dir $@)
 	$(CC) $(SIM_CFLAGS) -fvisibility=hidden -shared -o $@ $(SIM_PRELOAD_SRC) -ldl -lpthread
 
-$(O)/xensim: $(SIM_CLI_SRC) tests/xensim/world.h tests/xensim/build.h
+$(O)/xensim: $(SIM_CLI_SRC) tests/xensim/world.h tests/xensim/build.h tests/xensim/qemu.h
 	@mkdir -p $(dir $@)
 	$(CC) $(SIM_CFLAGS) $(OPT) -o $@ $(SIM_CLI_SRC)
 

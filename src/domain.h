@@ -90,16 +90,31 @@ int xd_logdirty_clean(struct xd_domain *d, uint64_t npfns, bool final, const uin
 int xd_logdirty_peek(struct xd_domain *d, uint64_t npfns, const uint8_t **bits, uint64_t *dirty);
 int xd_logdirty_off(struct xd_domain *d);
 
+/* ---- an HVM guest's device model (qmp.c) ---- */
+
+/* QEMU writes guest memory (emulated DMA) through its own mapping, which log-dirty does not
+   see; it reports those writes to Xen only while its global dirty log is on. After
+   xd_logdirty_enable() succeeded: an HVM guest's QEMU is asked to turn it on (QMP
+   xen-set-global-dirty-log, on the socket libxl gives it), in bounded time. XD_DM_NONE for a
+   guest without one (PV, PVH); XD_DM_TRACKED; XD_DM_UNTRACKED when it could not be told (no
+   socket, no answer, refused), the one-line reason in xd_domain_error(). */
+enum { XD_DM_NONE = 0, XD_DM_TRACKED = 1, XD_DM_UNTRACKED = 2 };
+int xd_dm_dirty_on(struct xd_domain *d, enum xd_domtype type);
+/* Turns QEMU's dirty log off again if xd_dm_dirty_on() turned it on (d may be NULL); 0, or
+   XDUMP_E_FAIL with the reason in xd_domain_error() (harmless: Xen ignores its reports once
+   log-dirty is off). */
+int xd_dm_dirty_off(struct xd_domain *d);
+
 /* ---- the guardian ---- */
 
-/* A child process that makes the dumper's pause and log-dirty calls (xd_domain_pause(),
-   xd_domain_unpause(), xd_logdirty_*() go through it while it runs) and, should the dumper
-   disappear (SIGKILL, the OOM killer, a crash), turns off the log-dirty mode it turned on,
-   undoes the pause it took, and removes the unfinished output. Because it made the calls it
-   knows which landed: a dumper killed between a call and a message about it can neither leave
-   the guest paused nor have someone else's pause or tracking undone. It reads a pipe from the
-   dumper and acts on end of file, and ignores the terminal's signals. (It lives in src/xen/
-   because pausing is a Xen call.) */
+/* A child process that makes the dumper's pause, log-dirty and QMP calls (xd_domain_pause(),
+   xd_domain_unpause(), xd_logdirty_*(), xd_dm_dirty_*() go through it while it runs) and,
+   should the dumper disappear (SIGKILL, the OOM killer, a crash), turns off the log-dirty
+   mode it turned on, undoes the pause it took, turns off QEMU's dirty log it turned on, and removes
+   the unfinished output. Because it made the calls it knows which landed: a dumper killed between a
+   call and a message about it can neither leave the guest paused nor have someone else's pause or
+   tracking undone. It reads a pipe from the dumper and acts on end of file, and ignores the
+   terminal's signals. (It lives in src/xen/ because pausing is a Xen call.) */
 struct xd_guardian;
 /* Starts it (before pausing). XDUMP_E_FAIL when it cannot fork. */
 int xd_guardian_start(struct xd_domain *d, struct xd_guardian **out);

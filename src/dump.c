@@ -1377,6 +1377,13 @@ static int run(struct dump *d)
                         "needs a file, not standard output or -z");
         if ((rc = xd_logdirty_enable(d->dom)) == 0) {
             d->tracking = true;
+            /* the tracking ours: an HVM guest's QEMU now reports its DMA too (qmp.c) */
+            int dm = xd_dm_dirty_on(d->dom, d->info.type);
+            if (dm == XD_DM_UNTRACKED)
+                warn(d, "%s", xd_domain_error(d->dom));
+            d->pc.flags |= dm == XD_DM_TRACKED     ? XD_PRECOPY_F_DM_TRACKED
+                           : dm == XD_DM_UNTRACKED ? XD_PRECOPY_F_DM_UNTRACKED
+                                                   : 0;
         } else if (d->o->precopy_fallback && (rc == -XDUMP_E_NOTRACK || rc == -XDUMP_E_TRACKED)) {
             warn(d, "%s; dumping with the domain paused instead", xd_domain_error(d->dom));
             d->res->precopy_fell_back = true;
@@ -1515,6 +1522,10 @@ static int dump(const struct xdump_options *o, struct xdump_result *res, char *e
         rc = pass(&d, -XDUMP_E_XEN, xd_domain_error(d.dom));
     if (d.paused && xd_domain_unpause(d.dom) < 0 && rc == 0)
         rc = pass(&d, -XDUMP_E_XEN, xd_domain_error(d.dom));
+    /* QEMU's dirty log after Xen's log-dirty, as Xen's saver (xg_sr_save.c l.832-835), and
+       out of the pause: its QMP exchange costs the guest nothing here */
+    if (xd_dm_dirty_off(d.dom) < 0)
+        warn(&d, "%s", xd_domain_error(d.dom));
     xd_guardian_stop(d.guardian);
     if (d.lock >= 0)
         close(d.lock);

@@ -277,6 +277,9 @@ _Static_assert(XD_PRECOPY_O_RESERVED + 4 == XD_PRECOPY_SIZE, "48");
     4u                                /* log-dirty was turned off by someone else: every page      \
                                          was copied again in the pause */
 #define XD_PRECOPY_F_VIRT_AT_PAUSE 8u /* the virtual segments are the page tables at the pause */
+#define XD_PRECOPY_F_DM_TRACKED 16u   /* HVM: QEMU reported its DMA (xen-set-global-dirty-log) */
+#define XD_PRECOPY_F_DM_UNTRACKED                                                                  \
+    32u /* HVM: QEMU could not be told: its DMA while the guest ran may be missing */
 
 /* 8. "XDUMP" padding: zeros, last in the PT_NOTE segment. */
 #define XD_NT_PADDING 0x58440003u

@@ -39,7 +39,9 @@ _Static_assert(XD_CORE_F_PAUSED == XD_DESC_F_PAUSED && XD_CORE_F_LIVE == XD_DESC
                    XD_CORE_PC_NOT_CONVERGING == XD_PRECOPY_F_NOT_CONVERGING &&
                    XD_CORE_PC_ROUND_LIMIT == XD_PRECOPY_F_ROUND_LIMIT &&
                    XD_CORE_PC_LOST == XD_PRECOPY_F_LOST &&
-                   XD_CORE_PC_VIRT_AT_PAUSE == XD_PRECOPY_F_VIRT_AT_PAUSE,
+                   XD_CORE_PC_VIRT_AT_PAUSE == XD_PRECOPY_F_VIRT_AT_PAUSE &&
+                   XD_CORE_PC_DM_TRACKED == XD_PRECOPY_F_DM_TRACKED &&
+                   XD_CORE_PC_DM_UNTRACKED == XD_PRECOPY_F_DM_UNTRACKED,
                "the description's flags");
 _Static_assert(XD_CORE_DOM_PV == XD_DESC_TYPE_PV && XD_CORE_DOM_HVM == XD_DESC_TYPE_HVM &&
                    XD_CORE_DOM_PVH == XD_DESC_TYPE_PVH,

@@ -66,6 +66,8 @@ enum xd_core_vcpu_state {
 #define XD_CORE_PC_ROUND_LIMIT 2u             /* ... the round limit ended it */
 #define XD_CORE_PC_LOST 4u          /* ... log-dirty was taken: every page copied paused */
 #define XD_CORE_PC_VIRT_AT_PAUSE 8u /* ... the virtual segments: the page tables at the pause */
+#define XD_CORE_PC_DM_TRACKED 16u   /* ... HVM: QEMU's DMA was reported to log-dirty */
+#define XD_CORE_PC_DM_UNTRACKED 32u /* ... HVM: QEMU's DMA was not tracked */
 
 /* Registers in NT_PRSTATUS pr_reg order (gdb's view). */
 struct xd_core_regs {

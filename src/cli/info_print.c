@@ -126,6 +126,12 @@ static void human_taken(const struct xd_core *c, FILE *f)
                   f);
         if (in->precopy_flags & XD_CORE_PC_VIRT_AT_PAUSE)
             fputs("            virtual segments: the page tables as they were at the pause\n", f);
+        if (in->precopy_flags & XD_CORE_PC_DM_TRACKED)
+            fputs("            device model: tracked (QEMU reported its DMA writes)\n", f);
+        if (in->precopy_flags & XD_CORE_PC_DM_UNTRACKED)
+            fputs("            device model: NOT tracked (QEMU could not be told): its DMA "
+                  "writes while the guest ran may be missing\n",
+                  f);
     }
     fputs("written by: ", f);
     if (strncmp(in->xdump_version, "xdump", 5) != 0)
@@ -440,6 +446,11 @@ static void json_taken(const struct xd_core *c, json_t *o)
         json_object_set_new(p, "tracking_lost", json_boolean(in->precopy_flags & XD_CORE_PC_LOST));
         json_object_set_new(p, "virtual_at_pause",
                             json_boolean(in->precopy_flags & XD_CORE_PC_VIRT_AT_PAUSE));
+        /* "tracked", "untracked", or null: no device model (PV, PVH) */
+        json_object_set_new(p, "device_model",
+                            in->precopy_flags & XD_CORE_PC_DM_TRACKED     ? json_string("tracked")
+                            : in->precopy_flags & XD_CORE_PC_DM_UNTRACKED ? json_string("untracked")
+                                                                          : json_null());
         json_object_set_new(o, "precopy", p);
     }
     if (in->has_incomplete) {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The guardian: a child process that makes the calls whose undoing it guarantees - the pause
- * and log-dirty mode - and undoes them, and removes the unfinished output, should the dumper
- * die (domain.h). Here because pausing is a Xen call.
+ * The guardian: a child process that makes the calls whose undoing it guarantees - the pause,
+ * log-dirty mode and an HVM guest's QEMU dirty log (qmp.c) - and undoes them, and removes the
+ * unfinished output, should the dumper die (domain.h). Here because pausing is a Xen call.
  *
  * Why the guardian makes the calls rather than being told of them: a dumper killed between
  * its pause and its message would leave the guest paused for good, one killed between its
@@ -23,8 +23,8 @@
 
 struct xd_guardian {
     pid_t pid;
-    int fd;    /* requests: a call ('P', 'U', 'L', 'E', 'l'), 'F'<path>'\n', 'K'; end of file:
-                  the dumper is gone */
+    int fd;    /* requests: a call ('P', 'U', 'L', 'E', 'l', 'Q', 'q'), 'F'<path>'\n', 'K'; end of
+                  file:    the dumper is gone */
     int reply; /* the answer to a call: its errno, 0 when it succeeded */
     struct xd_domain *dom;
 };
@@ -33,6 +33,8 @@ struct xd_guardian {
 static int call(xc_interface *xch, uint32_t domid, char op)
 {
     int rc = -1;
+    if (op == 'Q' || op == 'q') /* QMP, not libxenctrl: its own errno */
+        return xd_qmp_set_dirty_log(domid, op == 'Q');
     errno = EBADF;
     if (!xch)
         return errno;
@@ -57,8 +59,9 @@ static int call(xc_interface *xch, uint32_t domid, char op)
 }
 
 /* The child: makes the calls it is asked for, answering each; once the dumper is gone, turns
-   off the log-dirty mode it turned on, undoes its pause if it holds one, and removes the
-   unfinished output ('F'<path>'\n' names it, 'K' says it is complete: keep it). */
+   off the log-dirty mode it turned on, undoes its pause if it holds one, turns off QEMU's
+   dirty log if it turned it on, and removes the unfinished output ('F'<path>'\n' names it, 'K' says
+   it is complete: keep it). */
 static void __attribute__((noreturn)) guard(int fd, int reply, uint32_t domid)
 {
     signal(SIGINT, SIG_IGN), signal(SIGTERM, SIG_IGN), signal(SIGHUP, SIG_IGN);
@@ -66,7 +69,7 @@ static void __attribute__((noreturn)) guard(int fd, int reply, uint32_t domid)
     struct quiet_logger q;
     xd_quiet_logger(&q);
     xc_interface *xch = xc_interface_open(&q.vtable, NULL, 0);
-    bool held = false, tracking = false, in_path = false;
+    bool held = false, tracking = false, dm = false, in_path = false;
     char c, path[4096] = "";
     size_t plen = 0;
     ssize_t n;
@@ -85,7 +88,9 @@ static void __attribute__((noreturn)) guard(int fd, int reply, uint32_t domid)
             path[0] = 0;
         } else {
             int e = call(xch, domid, c);
-            if (e == 0 && (c == 'P' || c == 'U'))
+            if (c == 'Q' || c == 'q')
+                dm = c == 'Q' && e == 0; /* an "off" is tried once, answered or not */
+            else if (e == 0 && (c == 'P' || c == 'U'))
                 held = c == 'P';
             else if (e == 0)
                 tracking = c != 'l'; /* 'E' succeeding turned it on again: ours */
@@ -105,6 +110,15 @@ static void __attribute__((noreturn)) guard(int fd, int reply, uint32_t domid)
         int e = call(xch, domid, 'U');
         dprintf(2, "xdump: guardian: the dumper of domain %u went away holding its pause; %s\n",
                 domid, e == 0 ? "the domain is unpaused" : "unpausing it FAILED");
+    }
+    /* After the unpause (a QEMU slow to answer does not hold the guest), as Xen's saver turns
+       QEMU's off after its log-dirty (xg_sr_save.c l.832-835). */
+    if (dm) {
+        int e = call(xch, domid, 'q');
+        dprintf(2,
+                "xdump: guardian: the dumper of domain %u went away with its device model "
+                "reporting DMA; %s\n",
+                domid, e == 0 ? "QEMU's dirty log is off" : "turning QEMU's dirty log off FAILED");
     }
     if (xch)
         xc_interface_close(xch);
@@ -163,7 +177,7 @@ int xd_guardian_call(struct xd_domain *d, char op)
     }
     /* A guardian that is gone cannot take a pause or tracking on: the dumper does not start
        what no one would undo. Releasing them it does itself. */
-    if (e == EPIPE && (op == 'U' || op == 'l'))
+    if (e == EPIPE && (op == 'U' || op == 'l' || op == 'q'))
         return call(d->xch, d->domid, op);
     return e;
 }

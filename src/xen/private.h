@@ -11,8 +11,9 @@
  *               shared_info, which frames exist, the frames Xen lends it
  *   map.c       privcmd batch mapping: the copy's windows, probes, small reads, paged retries
  *   logdirty.c  log-dirty tracking (XEN_DOMCTL_shadow_op): enable, clean, peek, off
- *   guardian.c  the child process that makes the pause and log-dirty calls and undoes them
- *               should the dumper die
+ *   guardian.c  the child process that makes the pause, log-dirty and QMP calls and undoes
+ *               them should the dumper die
+ *   qmp.c       an HVM guest's QEMU: xen-set-global-dirty-log over its QMP socket
  *   host.c      the host, for the crash hook: the domain list, xenstore names and the watch
  *
  * Only these files include Xen's headers (`make include-check`).
@@ -57,12 +58,22 @@ struct xd_domain {
     int ldbuf_pages;
     /* While it runs, the guardian makes the pause and log-dirty calls (guardian.c). */
     struct xd_guardian *guardian;
+    /* QEMU's global dirty log is on, and it was this dump's "enable" that QEMU answered. */
+    bool dm_dirty;
 };
 
 /* Makes call OP - 'P' pause, 'U' unpause, 'L' log-dirty on, 'E' the same as a probe, 'l'
-   log-dirty off - through the guardian when there is one, so that it knows what it must undo
-   (guardian.c): 0 or the call's errno. */
+   log-dirty off, 'Q' / 'q' QEMU's dirty log on / off - through the guardian when there is
+   one, so that it knows what it must undo (guardian.c): 0 or the call's errno. */
 int xd_guardian_call(struct xd_domain *d, char op);
+
+/* QMP xen-set-global-dirty-log to domain domid's QEMU, bounded in time (qmp.c): 0, or ENOENT
+   (no socket), ECONNREFUSED (no one listens), ETIMEDOUT (no answer before the command was
+   sent: nothing changed), ETIME (no answer to the command: QEMU may have acted), EPROTO
+   (QEMU answered an error), EBADMSG (not QEMU's monitor), or another errno. */
+int xd_qmp_set_dirty_log(uint32_t domid, bool enable);
+/* The socket libxl gives domain domid's QEMU. */
+void xd_qmp_path(uint32_t domid, char *path, size_t n);
 
 /* Issues the batch ioctl for frames[0..n) of domain DOM at addr (a privcmd mapping of n
    pages); on -ENOENT retries, a bounded number of times, the frames still paged out.

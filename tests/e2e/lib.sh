@@ -279,3 +279,18 @@ vmcoreinfo_page() {
   { le32 11; le32 "$len"; le32 0; printf 'VMCOREINFO\0\0'; cat "$1"; } > "$2"
   truncate -s 4096 "$2"
 }
+
+# The pre-copy tests (t0140, t0145).
+# writer WORLD DOMID PAGES MIBS: starts the guest's writer (pfn 0x100 on) and waits for its
+# first pass; its pid is WPID.
+writer() {
+  rm -f "$T/$1/writer.ready"
+  "$XSIM" write "$T/$1" "$2" 0x100 "$3" "$4" & WPID=$!; BG_PIDS+=("$WPID")
+  for _ in $(seq 200); do [ -e "$T/$1/writer.ready" ] && return 0; sleep 0.05; done
+  fail "the writer of dom$2 did not start"
+}
+writer_stop() { kill "$WPID" 2> /dev/null || true; wait "$WPID" 2> /dev/null || true; }
+# info CORE: `xdump info --json`'s field path (jq-less: python3) of CORE.
+jfield() { python3 -c 'import json,sys; o=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."): o=o[k]
+print("null" if o is None else str(o).lower() if isinstance(o, bool) else o)' "$1" "$2"; }

@@ -24,25 +24,11 @@ domain 8
   memory 16M
   fault delay-ns 400000
 W
-# writer WORLD DOMID PAGES MIBS: starts the guest's writer (pfn 0x100 on) and waits for its
-# first pass; its pid is WPID.
-writer() {
-  rm -f "$T/$1/writer.ready"
-  "$XSIM" write "$T/$1" "$2" 0x100 "$3" "$4" & WPID=$!; BG_PIDS+=("$WPID")
-  for _ in $(seq 200); do [ -e "$T/$1/writer.ready" ] && return 0; sleep 0.05; done
-  fail "the writer of dom$2 did not start"
-}
-writer_stop() { kill "$WPID" 2> /dev/null || true; wait "$WPID" 2> /dev/null || true; }
 # untouched WORLD DOMID: running, not paused, log-dirty off.
 untouched() {
   [ "$(simstat "$1" "$2" pause_count)" = 0 ] || fail "dom$2 left paused"
   [ "$(simstat "$1" "$2" logdirty)" = 0 ] || fail "dom$2 left in log-dirty mode"
 }
-# info CORE: `xdump info --json`'s field path (jq-less: python3) of CORE.
-jfield() { python3 -c 'import json,sys; o=json.load(open(sys.argv[1]))
-for k in sys.argv[2].split("."): o=o[k]
-print(str(o).lower() if isinstance(o, bool) else o)' "$1" "$2"; }
-
 for rate in 0 20 200; do
   say "HVM, the guest writing 32 MiB at $rate MiB/s: the pre-copy core is one moment"
   writer w 5 8192 $rate

@@ -13,6 +13,9 @@
  *   IOCTL_PRIVCMD_MMAPBATCH_V2  -> frames mapped with MAP_FIXED from the domain's memory file,
  *                                  per-frame err[], -ENOENT for paged-out frames.
  * Without XENSIM_DIR, opening the devices fails with ENOENT, as on a host without Xen.
+ *
+ *   connect() to a unix socket under /var/run/xen/ or /run/xen/ (libxl's XEN_RUN_DIR, where
+ *   QEMU's QMP socket is) goes to $XENSIM_DIR/run/xen/ instead (`xensim qemu`).
  */
 #include "hypercall.h"
 
@@ -21,10 +24,14 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <xen/xen.h>
@@ -143,6 +150,32 @@ EXPORT int openat(int dirfd, const char *path, int flags, ...)
     return k ? open_device(k, flags) : sim.openat(dirfd, path, flags, mode);
 }
 EXPORT int openat64(int dirfd, const char *path, int flags, ...) __attribute__((alias("openat")));
+
+EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+    static int (*real)(int, const struct sockaddr *, socklen_t);
+    if (!real)
+        real = (int (*)(int, const struct sockaddr *, socklen_t))dlsym(RTLD_NEXT, "connect");
+    const char *dir = getenv("XENSIM_DIR");
+    const struct sockaddr_un *un = (const struct sockaddr_un *)addr;
+    if (!dir || !addr || addr->sa_family != AF_UNIX ||
+        len <= offsetof(struct sockaddr_un, sun_path))
+        return real(fd, addr, len);
+    const char *rest = NULL;
+    if (!strncmp(un->sun_path, "/var/run/xen/", 13))
+        rest = un->sun_path + 13;
+    else if (!strncmp(un->sun_path, "/run/xen/", 9))
+        rest = un->sun_path + 9;
+    if (!rest)
+        return real(fd, addr, len);
+    struct sockaddr_un to = {.sun_family = AF_UNIX};
+    if ((size_t)snprintf(to.sun_path, sizeof(to.sun_path), "%s/run/xen/%s", dir, rest) >=
+        sizeof(to.sun_path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return real(fd, (const struct sockaddr *)&to, sizeof(to));
+}
 
 EXPORT int close(int fd)
 {

@@ -373,8 +373,17 @@ void xsim_sys_pause(struct xsim_domain *d, int delta)
         xsim_vcpu_sync(d);
 }
 
-bool xsim_vcpu_write(struct xsim_handle *h, struct xsim_domain *d, uint64_t pfn,
-                     const sigset_t *waiting)
+/* paging_mark_pfn_dirty(): the bit set; a 0->1 transition counts in dirty_count (mm/paging.c
+   l.326-334). */
+static void mark_dirty(struct xsim_dommap *m, struct xsim_domain *d, uint64_t pfn)
+{
+    uint8_t bit = (uint8_t)(1u << (pfn & 7));
+    uint8_t old = __atomic_fetch_or(&m->dirty[pfn >> 3], bit, __ATOMIC_SEQ_CST);
+    if (!(old & bit))
+        XS_ADD(&d->ld_dirty_count, 1);
+}
+
+static bool run_vcpu(struct xsim_handle *h, struct xsim_domain *d, const sigset_t *waiting)
 {
     struct xsim_dommap *m = xsim_dommap(h, d);
     if (!m)
@@ -398,18 +407,28 @@ bool xsim_vcpu_write(struct xsim_handle *h, struct xsim_domain *d, uint64_t pfn,
         if (waiting)
             sigprocmask(SIG_SETMASK, &during, NULL);
     }
+    return true;
+}
+
+bool xsim_dma_begin(struct xsim_handle *h, struct xsim_domain *d, const sigset_t *waiting)
+{
+    return run_vcpu(h, d, waiting);
+}
+
+bool xsim_vcpu_write(struct xsim_handle *h, struct xsim_domain *d, uint64_t pfn,
+                     const sigset_t *waiting)
+{
+    if (!run_vcpu(h, d, waiting))
+        return false;
+    struct xsim_dommap *m = xsim_dommap(h, d);
     XS_ADD(&d->c.writer_pages, 1);
     /* The write fault of a page in log-dirty mode marks its pfn before the write lands: HAP,
        hvm_hap_nested_page_fault() -> paging_mark_pfn_dirty() (xen/arch/x86/hvm/hvm.c
        RELEASE-4.17.7 l.1957-1959); PV shadow, _sh_propagate() -> paging_mark_dirty()
        (mm/shadow/multi.c l.662). Nothing is marked while log-dirty is off
-       (paging_mark_pfn_dirty(), mm/paging.c l.270-271); a 0->1 transition counts in
-       dirty_count (l.326-334). */
+       (paging_mark_pfn_dirty(), mm/paging.c l.270-271). */
     if (XS_LOAD(&d->logdirty) && pfn < d->ld_bits) {
-        uint8_t bit = (uint8_t)(1u << (pfn & 7));
-        uint8_t old = __atomic_fetch_or(&m->dirty[pfn >> 3], bit, __ATOMIC_SEQ_CST);
-        if (!(old & bit))
-            XS_ADD(&d->ld_dirty_count, 1);
+        mark_dirty(m, d, pfn);
         XS_ADD(&d->c.writer_dirtied, 1);
     }
     return true;
@@ -418,4 +437,27 @@ bool xsim_vcpu_write(struct xsim_handle *h, struct xsim_domain *d, uint64_t pfn,
 void xsim_vcpu_stop(struct xsim_domain *d)
 {
     __atomic_store_n(&d->vcpu_busy, 0, __ATOMIC_SEQ_CST);
+}
+
+int xsim_dm_modified_memory(struct xsim_handle *h, struct xsim_domain *d, uint64_t first,
+                            uint64_t nr)
+{
+    /* modified_memory(), xen/arch/x86/hvm/dm.c RELEASE-4.17.7: nothing while log-dirty is off
+       (l.135-136); an extent that wraps or ends beyond the maximum gpfn is -EINVAL (l.156-160:
+       `end_pfn > domain_get_maximum_gpfn(d)`, so the last gpfn itself cannot be named); each
+       pfn with a page is marked dirty (l.182-189), a hole is skipped. */
+    if (!XS_LOAD(&d->logdirty))
+        return 0;
+    uint64_t end = first + nr;
+    if (end <= first || end > d->max_gpfn)
+        return -EINVAL;
+    struct xsim_dommap *m = xsim_dommap(h, d);
+    if (!m)
+        return -ENOMEM;
+    for (uint64_t pfn = first; pfn < end; pfn++) {
+        uint64_t rank;
+        if (xsim_pfn_rank(h, d, pfn, &rank) && pfn < d->ld_bits)
+            mark_dirty(m, d, pfn);
+    }
+    return 0;
 }

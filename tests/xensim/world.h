@@ -110,7 +110,12 @@ struct xsim_dom_counters {
     uint64_t frames_failed; /* frames answered with an error other than -ENOENT */
     uint64_t frames_paged;  /* -ENOENT answers */
     uint64_t pause_calls, unpause_calls;
-    uint64_t pfinfo_calls;   /* getpageframeinfo3 */
+    uint64_t pfinfo_calls; /* getpageframeinfo3 */
+    /* the device model (`xensim qemu`, qemu.c): QMP clients served, xen-set-global-dirty-log
+       answered on / off, "off" while off (QEMU 7.2 aborts on it), guest pages its DMA wrote
+       and, of those, reported to Xen (XEN_DMOP_modified_memory while its dirty log was on) */
+    uint64_t qmp_clients, qmp_dirty_on, qmp_dirty_off, qmp_aborts;
+    uint64_t dma_pages, dma_reported;
     uint64_t gnt_grow_asked; /* GNTTABOP_setup_table asked for more frames than the table has */
 };
 
@@ -166,6 +171,10 @@ struct xsim_domain {
        vcpu_busy is 1 while a write is in flight. A pause waits until it is 0 (vcpu_sleep_sync). */
     int32_t sys_pause;
     int32_t vcpu_busy;
+    /* QEMU's global dirty log (xen_in_migration in qemu's hw/i386/xen/xen-hvm.c), as the
+       device model of `xensim qemu` keeps it */
+    uint32_t dm_dirty;
+    uint32_t dm_pad;
 
     struct xsim_dom_counters c;
 };
@@ -261,6 +270,13 @@ int xsim_write_page(struct xsim_handle *h, const struct xsim_domain *d, uint64_t
 bool xsim_vcpu_write(struct xsim_handle *h, struct xsim_domain *d, uint64_t pfn,
                      const sigset_t *waiting);
 void xsim_vcpu_stop(struct xsim_domain *d);
+/* The device model's DMA: as xsim_vcpu_write() (it waits while the domain is paused, and is
+   waited for by a pause) but marks nothing - Xen's log-dirty does not see a write through
+   the device model's own mapping. End it with xsim_vcpu_stop(). */
+bool xsim_dma_begin(struct xsim_handle *h, struct xsim_domain *d, const sigset_t *waiting);
+/* XEN_DMOP_modified_memory of pfns first.. first + nr - 1, as Xen's dm.c: 0 or -errno. */
+int xsim_dm_modified_memory(struct xsim_handle *h, struct xsim_domain *d, uint64_t first,
+                            uint64_t nr);
 /* Pauses (+1) or unpauses (-1) Xen's own count; a pause returns once no write is in flight. */
 void xsim_sys_pause(struct xsim_domain *d, int delta);
 /* Waits until no write of the guest is in flight (after a pause count went up). */

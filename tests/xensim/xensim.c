@@ -10,8 +10,11 @@
  *   xensim run DIR -- PROGRAM ARGS    run PROGRAM with xensim.so preloaded on world DIR
  *   xensim write DIR DOMID PFN PAGES MIBS [SECONDS]
  *                                     the guest writes while it runs (below)
+ *   xensim qemu DIR DOMID MODE [PFN PAGES MIBS [SECONDS]]
+ *                                     an HVM domain's device model: QMP (qemu.c) and DMA
  */
 #include "build.h"
+#include "qemu.h"
 #include "world.h"
 
 #include <errno.h>
@@ -29,7 +32,8 @@ static int usage(void)
 {
     fputs("usage: xensim create WORLD-FILE DIR | stat DIR [DOMID] | set DIR DOMID KEY=VALUE... |\n"
           "              frame DIR DOMID PFN | run DIR -- PROGRAM [ARGS...] |\n"
-          "              write DIR DOMID PFN PAGES MIBS [SECONDS]\n",
+          "              write DIR DOMID PFN PAGES MIBS [SECONDS] |\n"
+          "              qemu DIR DOMID ok|refuse|mute [PFN PAGES MIBS [SECONDS]]\n",
           stderr);
     return 2;
 }
@@ -71,6 +75,13 @@ static void stat_domain(const struct xsim_domain *d)
            (unsigned long long)c->ld_final_calls, id, (unsigned long long)c->ld_paused_ns, id,
            c->ld_on_pid, id, c->ld_off_pid, id, (unsigned long long)c->writer_pages, id,
            (unsigned long long)c->writer_dirtied);
+    printf("dom%u.qmp_dirty=%u\ndom%u.qmp_clients=%llu\ndom%u.qmp_dirty_on=%llu\n"
+           "dom%u.qmp_dirty_off=%llu\ndom%u.qmp_aborts=%llu\ndom%u.dma_pages=%llu\n"
+           "dom%u.dma_reported=%llu\n",
+           id, XS_LOAD(&d->dm_dirty), id, (unsigned long long)c->qmp_clients, id,
+           (unsigned long long)c->qmp_dirty_on, id, (unsigned long long)c->qmp_dirty_off, id,
+           (unsigned long long)c->qmp_aborts, id, (unsigned long long)c->dma_pages, id,
+           (unsigned long long)c->dma_reported);
 }
 
 static int cmd_stat(const char *dir, const char *dom)
@@ -217,13 +228,38 @@ static int cmd_run(const char *dir, char **argv)
    seqcheck). The first pass is written at once, then MIBS MiB/s until SECONDS (0: until
    killed). DIR/writer.ready is made after the first pass. Every write goes through the
    simulated vCPU: none while the domain is paused, the page marked dirty when log-dirty is
-   on (world.c). */
+   on (world.c).
+
+   `xensim qemu ... PFN PAGES MIBS` writes the same sequence as the device model's DMA
+   (DIR/qemu.ready after the first pass): through QEMU's own mapping of guest memory, which
+   Xen's log-dirty does not see, and then reported as QEMU reports it - flatview_write_continue()
+   copies, then invalidate_and_set_dirty() -> cpu_physical_memory_set_dirty_range() ->
+   xen_hvm_modified_memory() (qemu 7.2 softmmu/physmem.c l.2812-2814, l.2683-2700,
+   include/exec/ram_addr.h l.332), which calls XEN_DMOP_modified_memory only while its global
+   dirty log is on (hw/i386/xen/xen-hvm.c l.1579-1600). These writes are made while the guest
+   runs (a device answering the guest's requests, xsim_dma_begin()); a real QEMU can also
+   complete a request in flight while Xen holds the domain paused, which is not modelled. */
+
+static bool dma_mode; /* `xensim qemu`: the writes are the device model's */
 
 static double now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* After a DMA write: QEMU's report of it, while its dirty log is on. */
+static void dma_written(struct xsim_handle *h, struct xsim_domain *d, uint64_t pfn)
+{
+    XS_ADD(&d->c.dma_pages, 1);
+    if (XS_LOAD(&d->dm_dirty)) {
+        int e = xsim_dm_modified_memory(h, d, pfn, 1);
+        if (e)
+            xsim_log(h, "dom%u: qemu: modified_memory of pfn %#llx: %s", d->domid,
+                     (unsigned long long)pfn, strerror(-e));
+        XS_ADD(&d->c.dma_reported, 1);
+    }
 }
 
 static int write_step(struct xsim_handle *h, struct xsim_domain *d, uint64_t first, uint64_t n,
@@ -243,8 +279,10 @@ static int write_step(struct xsim_handle *h, struct xsim_domain *d, uint64_t fir
     sigaddset(&term, SIGINT);
     sigprocmask(SIG_BLOCK, &term, &old);
     int rc = -1;
-    if (xsim_vcpu_write(h, d, pfn, &old)) {
+    if (dma_mode ? xsim_dma_begin(h, d, &old) : xsim_vcpu_write(h, d, pfn, &old)) {
         rc = xsim_write_page(h, d, pfn, page);
+        if (dma_mode && rc == 0)
+            dma_written(h, d, pfn);
         xsim_vcpu_stop(d);
     }
     sigprocmask(SIG_SETMASK, &old, NULL);
@@ -267,7 +305,11 @@ static int cmd_write(const char *dir, char **a, int n)
     static uint64_t hdr[XS_PAGE_SIZE / 8];
     memcpy(hdr, "XSIMSEQ1", 8);
     hdr[1] = pages, hdr[2] = stride, hdr[3] = first;
-    int wrc = xsim_vcpu_write(h, d, desc, NULL) ? xsim_write_page(h, d, desc, hdr) : -1;
+    int wrc = (dma_mode ? xsim_dma_begin(h, d, NULL) : xsim_vcpu_write(h, d, desc, NULL))
+                  ? xsim_write_page(h, d, desc, hdr)
+                  : -1;
+    if (dma_mode && wrc == 0)
+        dma_written(h, d, desc);
     xsim_vcpu_stop(d);
     if (wrc < 0) {
         fprintf(stderr, "xensim write: pfn %#llx: %s\n", (unsigned long long)desc, strerror(errno));
@@ -281,7 +323,7 @@ static int cmd_write(const char *dir, char **a, int n)
             return 1;
         }
     char path[4200];
-    snprintf(path, sizeof(path), "%s/writer.ready", dir);
+    snprintf(path, sizeof(path), "%s/%s.ready", dir, dma_mode ? "qemu" : "writer");
     FILE *f = fopen(path, "w");
     if (f)
         fclose(f);
@@ -299,6 +341,31 @@ static int cmd_write(const char *dir, char **a, int n)
     }
     xsim_close(h);
     return 0;
+}
+
+/* The device model: its QMP monitor, and its DMA when PFN PAGES MIBS are given; runs until
+   killed (or SECONDS of DMA). */
+static int cmd_qemu(const char *dir, char **a, int n)
+{
+    struct xsim_handle *h = open_world(dir);
+    struct xsim_domain *d = h ? xsim_domain(h, (uint32_t)strtoul(a[0], NULL, 0)) : NULL;
+    if (!d) {
+        fprintf(stderr, "xensim qemu: no such domain\n");
+        return 2;
+    }
+    if (xsim_qemu_start(h, d, a[1]) < 0)
+        return 2;
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/qemu.listening", dir);
+    FILE *f = fopen(path, "w");
+    if (f)
+        fclose(f);
+    if (n >= 5) {
+        dma_mode = true;
+        return cmd_write(dir, (char *[]){a[0], a[2], a[3], a[4], n > 5 ? a[5] : NULL}, n - 1);
+    }
+    for (;;)
+        pause();
 }
 
 int main(int argc, char **argv)
@@ -321,6 +388,8 @@ int main(int argc, char **argv)
         return cmd_frame(argv[2], argv[3], argv[4]);
     if ((argc == 7 || argc == 8) && !strcmp(argv[1], "write"))
         return cmd_write(argv[2], argv + 3, argc - 3);
+    if ((argc == 5 || argc == 8 || argc == 9) && !strcmp(argv[1], "qemu"))
+        return cmd_qemu(argv[2], argv + 3, argc - 3);
     if (argc >= 5 && !strcmp(argv[1], "run") && !strcmp(argv[3], "--"))
         return cmd_run(argv[2], argv + 4);
     return usage();
