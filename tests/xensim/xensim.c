@@ -234,7 +234,7 @@ static int cmd_run(const char *dir, char **argv)
    (DIR/qemu.ready after the first pass): through QEMU's own mapping of guest memory, which
    Xen's log-dirty does not see, and then reported as QEMU reports it - flatview_write_continue()
    copies, then invalidate_and_set_dirty() -> cpu_physical_memory_set_dirty_range() ->
-   xen_hvm_modified_memory() (qemu 7.2 softmmu/physmem.c l.2812-2814, l.2683-2700,
+   xen_hvm_modified_memory() (qemu 7.2 softmmu/physmem.c l.2812-2814, l.2681-2700,
    include/exec/ram_addr.h l.332), which calls XEN_DMOP_modified_memory only while its global
    dirty log is on (hw/i386/xen/xen-hvm.c l.1579-1600). These writes are made while the guest
    runs (a device answering the guest's requests, xsim_dma_begin()); a real QEMU can also
