@@ -94,6 +94,14 @@ say "   (the dump took $el s)"
 untouched 5
 qemu_stop
 
+say "a QEMU that acts but never answers: said; never told 'off' (it might have been off)"
+qemu 5 noreply
+sim w "$XDUMP" --precopy 5 "$T/q.core" 2> "$T/q.err" || { cat "$T/q.err"; fail "precopy, noreply"; }
+grep -q "did not answer the command in 5 s (it may be on now" "$T/q.err" || { cat "$T/q.err"; fail "not said"; }
+"$XDUMP" info "$T/q.core" | grep -q "device model: NOT tracked" || fail "info: not marked"
+[ "$(st 5 qmp_dirty_off)" = 1 ] && [ "$(st 5 qmp_aborts)" = 0 ] || fail "an 'off' after an unanswered 'on'"
+qemu_stop
+
 say "PVH: no device model, nothing said, nothing marked"
 sim w "$XDUMP" --precopy 7 "$T/h.core" 2> "$T/h.err" || { cat "$T/h.err"; fail "pvh"; }
 ! grep -q "device model" "$T/h.err" || { cat "$T/h.err"; fail "pvh: a device-model warning"; }

@@ -33,7 +33,8 @@
  *
  * MODE: `ok`; `refuse`, a QEMU without the command (CommandNotFound, as qmp-dispatch.c
  * answers a command it does not have); `mute`, a monitor that never accepts (another client
- * holds it, or QEMU is wedged): a connect lands in the backlog and hears nothing.
+ * holds it, or QEMU is wedged): a connect lands in the backlog and hears nothing; `noreply`,
+ * a QEMU that acts on xen-set-global-dirty-log but whose answer never comes (it hangs after).
  */
 #include "qemu.h"
 
@@ -48,7 +49,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-enum qmp_mode { QMP_OK, QMP_REFUSE, QMP_MUTE };
+enum qmp_mode { QMP_OK, QMP_REFUSE, QMP_MUTE, QMP_NOREPLY };
 
 struct qmp_server {
     struct xsim_handle *h;
@@ -175,6 +176,9 @@ static bool request(struct qmp_server *s, int fd, const char *line, bool *negoti
         XS_ADD(&d->c.qmp_dirty_off, 1);
         XS_STORE(&d->dm_dirty, 0);
     }
+    if (s->mode == QMP_NOREPLY)
+        for (;;)
+            pause();
     reply(fd, "\"return\": {}", id);
     return true;
 }
@@ -229,12 +233,13 @@ int xsim_qemu_start(struct xsim_handle *h, struct xsim_domain *d, const char *mo
 {
     static struct qmp_server s;
     s.h = h, s.d = d;
-    s.mode = !strcmp(mode, "ok")       ? QMP_OK
-             : !strcmp(mode, "refuse") ? QMP_REFUSE
-             : !strcmp(mode, "mute")   ? QMP_MUTE
-                                       : (enum qmp_mode) - 1;
+    s.mode = !strcmp(mode, "ok")        ? QMP_OK
+             : !strcmp(mode, "refuse")  ? QMP_REFUSE
+             : !strcmp(mode, "mute")    ? QMP_MUTE
+             : !strcmp(mode, "noreply") ? QMP_NOREPLY
+                                        : (enum qmp_mode) - 1;
     if ((int)s.mode < 0) {
-        fprintf(stderr, "xensim qemu: MODE is ok, refuse or mute\n");
+        fprintf(stderr, "xensim qemu: MODE is ok, refuse, mute or noreply\n");
         return -1;
     }
     if (d->type != XS_HVM) {

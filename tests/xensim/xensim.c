@@ -33,7 +33,7 @@ static int usage(void)
     fputs("usage: xensim create WORLD-FILE DIR | stat DIR [DOMID] | set DIR DOMID KEY=VALUE... |\n"
           "              frame DIR DOMID PFN | run DIR -- PROGRAM [ARGS...] |\n"
           "              write DIR DOMID PFN PAGES MIBS [SECONDS] |\n"
-          "              qemu DIR DOMID ok|refuse|mute [PFN PAGES MIBS [SECONDS]]\n",
+          "              qemu DIR DOMID ok|refuse|mute|noreply [PFN PAGES MIBS [SECONDS]]\n",
           stderr);
     return 2;
 }
