@@ -68,9 +68,9 @@ struct xd_domain {
 int xd_guardian_call(struct xd_domain *d, char op);
 
 /* QMP xen-set-global-dirty-log to domain domid's QEMU, bounded in time (qmp.c): 0, or ENOENT
-   (no socket), ECONNREFUSED (no one listens), ETIMEDOUT (no answer before the command was
-   sent: nothing changed), ETIME (no answer to the command: QEMU may have acted), EPROTO
-   (QEMU answered an error), EBADMSG (not QEMU's monitor), or another errno. */
+   (no socket), ECONNREFUSED (no one listens), EBUSY (its backlog is full), ETIMEDOUT (no answer
+   before the command was sent: nothing changed), ETIME (no answer to the command: QEMU may have
+   acted), EPROTO (QEMU answered an error), EBADMSG (not QEMU's monitor), or another errno. */
 int xd_qmp_set_dirty_log(uint32_t domid, bool enable);
 /* The socket libxl gives domain domid's QEMU. */
 void xd_qmp_path(uint32_t domid, char *path, size_t n);

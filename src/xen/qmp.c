@@ -220,9 +220,10 @@ static int exchange(struct qmp_conn *c, uint32_t domid, bool enable)
     if (c->fd < 0)
         return errno;
     if (connect(c->fd, (struct sockaddr *)&un, sizeof(un)) < 0) {
-        /* ENOENT: no socket; ECONNREFUSED: its QEMU is gone; EAGAIN: the backlog is full */
+        /* ENOENT: no socket; ECONNREFUSED: its QEMU is gone; EAGAIN: the backlog is full (a
+           client holds the monitor and another waits) */
         if (errno != EINPROGRESS)
-            return errno == EAGAIN ? ETIMEDOUT : errno;
+            return errno == EAGAIN ? EBUSY : errno;
         int e = wait_fd(c, POLLOUT), err = 0;
         socklen_t len = sizeof(err);
         if (e || getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err)
@@ -283,6 +284,7 @@ int xd_dm_dirty_on(struct xd_domain *d, enum xd_domtype type)
                       : e == ETIME        ? "its device model did not answer the command in 5 s "
                                             "(it may be on now: harmless, Xen ignores its reports "
                                             "without log-dirty)"
+                      : e == EBUSY        ? "its device model's monitor is busy (other clients)"
                       : e == EPROTO       ? "its device model refused xen-set-global-dirty-log"
                       : e == EBADMSG      ? "what answers on the QMP socket is not QEMU's monitor"
                                           : strerror(e);

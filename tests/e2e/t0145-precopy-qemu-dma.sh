@@ -92,6 +92,16 @@ awk -v e="$el" 'BEGIN { exit !(e < 15) }' || fail "a mute QEMU held the dump $el
 say "   (the dump took $el s)"
 [ "$(st 5 qmp_dirty_on)" = 1 ] || fail "a mute QEMU was turned on"
 untouched 5
+say "... its backlog full (two clients waiting): said at once"
+python3 -c 'import socket, sys, time
+s = [socket.socket(socket.AF_UNIX) for _ in range(2)]
+for x in s: x.connect(sys.argv[1])
+open(sys.argv[2], "w").close(); time.sleep(60)' "$T/w/run/xen/qmp-libxl-5" "$T/held" & HPID=$!; BG_PIDS+=("$HPID")
+for _ in $(seq 100); do [ -e "$T/held" ] && break; sleep 0.05; done
+sim w "$XDUMP" --precopy 5 "$T/b.core" 2> "$T/b.err" || { cat "$T/b.err"; fail "precopy, busy"; }
+grep -q "its device model's monitor is busy" "$T/b.err" || { cat "$T/b.err"; fail "not said"; }
+kill $HPID; wait $HPID 2> /dev/null || true
+untouched 5
 qemu_stop
 
 say "a QEMU that acts but never answers: said; never told 'off' (it might have been off)"
