@@ -104,6 +104,15 @@ int xd_dm_dirty_on(struct xd_domain *d, enum xd_domtype type);
    XDUMP_E_FAIL with the reason in xd_domain_error() (harmless: Xen ignores its reports once
    log-dirty is off). */
 int xd_dm_dirty_off(struct xd_domain *d);
+/* In the final pause, when xd_dm_dirty_on() answered XD_DM_TRACKED: QEMU stopped (QMP stop,
+   as libxl stops it to save it), so that no DMA lands while the last pages are copied; its
+   block requests in flight complete first, reported. 0, or XDUMP_E_FAIL with the reason
+   (it may still be running: not stopped within 1 s, or it was not running - someone else's
+   stop, left alone). */
+int xd_dm_stop(struct xd_domain *d);
+/* QEMU continued (QMP cont) if xd_dm_stop() asked it to stop - before the unpause, as libxl
+   resumes it before the domain (libxl_dom_suspend.c); 0 otherwise. 0, or XDUMP_E_FAIL. */
+int xd_dm_cont(struct xd_domain *d);
 
 /* ---- the guardian ---- */
 

@@ -1103,6 +1103,13 @@ static int precopy(struct dump *d, double round0_ms)
         else
             d->paused = true;
     }
+    /* An HVM guest's QEMU stopped too: Xen's pause does not stop it, and DMA it completed
+       after the FINAL clean would be missing (its requests in flight complete first, while
+       its reports still count) */
+    if (rc == 0 && (d->pc.flags & XD_PRECOPY_F_DM_TRACKED) && xd_dm_stop(d->dom) < 0) {
+        warn(d, "%s", xd_domain_error(d->dom));
+        d->pc.flags = (d->pc.flags & ~XD_PRECOPY_F_DM_TRACKED) | XD_PRECOPY_F_DM_UNTRACKED;
+    }
     if (rc == 0 && (rc = xd_logdirty_still_ours(d->dom, &ours)) < 0)
         rc = pass(d, rc, xd_domain_error(d->dom));
     if (rc == 0 && !ours) {
@@ -1129,6 +1136,8 @@ static int precopy(struct dump *d, double round0_ms)
         else
             d->tracking = false;
     }
+    if (xd_dm_cont(d->dom) < 0) /* before the unpause, as libxl resumes QEMU first */
+        warn(d, "%s", xd_domain_error(d->dom));
     if (rc == 0) {
         if ((rc = xd_domain_unpause(d->dom)) < 0) {
             rc = pass(d, rc, xd_domain_error(d->dom));
@@ -1520,6 +1529,8 @@ static int dump(const struct xdump_options *o, struct xdump_result *res, char *e
        again as it goes (it made the calls: it knows what is still held). */
     if (d.tracking && xd_logdirty_off(d.dom) < 0 && rc == 0)
         rc = pass(&d, -XDUMP_E_XEN, xd_domain_error(d.dom));
+    if (xd_dm_cont(d.dom) < 0)
+        warn(&d, "%s", xd_domain_error(d.dom));
     if (d.paused && xd_domain_unpause(d.dom) < 0 && rc == 0)
         rc = pass(&d, -XDUMP_E_XEN, xd_domain_error(d.dom));
     /* QEMU's dirty log after Xen's log-dirty, as Xen's saver (xg_sr_save.c l.832-835), and

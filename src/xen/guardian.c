@@ -35,6 +35,10 @@ static int call(xc_interface *xch, uint32_t domid, char op)
     int rc = -1;
     if (op == 'Q' || op == 'q') /* QMP, not libxenctrl: its own errno */
         return xd_qmp_set_dirty_log(domid, op == 'Q');
+    if (op == 'S')
+        return xd_qmp_stop(domid);
+    if (op == 'C')
+        return xd_qmp_cont(domid);
     errno = EBADF;
     if (!xch)
         return errno;
@@ -59,9 +63,9 @@ static int call(xc_interface *xch, uint32_t domid, char op)
 }
 
 /* The child: makes the calls it is asked for, answering each; once the dumper is gone, turns
-   off the log-dirty mode it turned on, undoes its pause if it holds one, turns off QEMU's
-   dirty log if it turned it on, and removes the unfinished output ('F'<path>'\n' names it, 'K' says
-   it is complete: keep it). */
+   off the log-dirty mode it turned on, continues QEMU if it stopped it, undoes its pause if it
+   holds one, turns off QEMU's dirty log if it turned it on, and removes the unfinished output
+   ('F'<path>'\n' names it, 'K' says it is complete: keep it). */
 static void __attribute__((noreturn)) guard(int fd, int reply, uint32_t domid)
 {
     signal(SIGINT, SIG_IGN), signal(SIGTERM, SIG_IGN), signal(SIGHUP, SIG_IGN);
@@ -69,7 +73,7 @@ static void __attribute__((noreturn)) guard(int fd, int reply, uint32_t domid)
     struct quiet_logger q;
     xd_quiet_logger(&q);
     xc_interface *xch = xc_interface_open(&q.vtable, NULL, 0);
-    bool held = false, tracking = false, dm = false, in_path = false;
+    bool held = false, tracking = false, dm = false, stopped = false, in_path = false;
     char c, path[4096] = "";
     size_t plen = 0;
     ssize_t n;
@@ -89,7 +93,9 @@ static void __attribute__((noreturn)) guard(int fd, int reply, uint32_t domid)
         } else {
             int e = call(xch, domid, c);
             if (c == 'Q' || c == 'q')
-                dm = c == 'Q' && e == 0; /* an "off" is tried once, answered or not */
+                dm = c == 'Q' && e == 0;   /* an "off" is tried once, answered or not */
+            else if (c == 'S' || c == 'C') /* a stop sent unanswered may still land */
+                stopped = c == 'S' && (e == 0 || e == ETIME);
             else if (e == 0 && (c == 'P' || c == 'U'))
                 held = c == 'P';
             else if (e == 0)
@@ -105,6 +111,16 @@ static void __attribute__((noreturn)) guard(int fd, int reply, uint32_t domid)
         int e = call(xch, domid, 'l');
         dprintf(2, "xdump: guardian: the dumper of domain %u went away tracking its writes; %s\n",
                 domid, e == 0 ? "log-dirty mode is off" : "turning log-dirty mode off FAILED");
+    }
+    /* QEMU continued before the unpause: a guest running while its QEMU is stopped finds its
+       emulated devices gone (the ioreq server is off while stopped, qemu 7.2
+       hw/i386/xen/xen-hvm.c l.1229-1241); libxl resumes QEMU before the domain too. */
+    if (stopped) {
+        int e = call(xch, domid, 'C');
+        dprintf(2,
+                "xdump: guardian: the dumper of domain %u went away with its device model "
+                "stopped; %s\n",
+                domid, e == 0 ? "QEMU continues" : "continuing QEMU FAILED");
     }
     if (held) {
         int e = call(xch, domid, 'U');
@@ -177,7 +193,7 @@ int xd_guardian_call(struct xd_domain *d, char op)
     }
     /* A guardian that is gone cannot take a pause or tracking on: the dumper does not start
        what no one would undo. Releasing them it does itself. */
-    if (e == EPIPE && (op == 'U' || op == 'l' || op == 'q'))
+    if (e == EPIPE && (op == 'U' || op == 'l' || op == 'q' || op == 'C'))
         return call(d->xch, d->domid, op);
     return e;
 }

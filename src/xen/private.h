@@ -60,10 +60,13 @@ struct xd_domain {
     struct xd_guardian *guardian;
     /* QEMU's global dirty log is on, and it was this dump's "enable" that QEMU answered. */
     bool dm_dirty;
+    /* This dump asked QEMU to stop (answered or not): a cont is owed before the unpause. */
+    bool dm_stop_sent;
 };
 
 /* Makes call OP - 'P' pause, 'U' unpause, 'L' log-dirty on, 'E' the same as a probe, 'l'
-   log-dirty off, 'Q' / 'q' QEMU's dirty log on / off - through the guardian when there is
+   log-dirty off, 'Q' / 'q' QEMU's dirty log on / off, 'S' / 'C' QEMU stopped if running /
+   continued - through the guardian when there is
    one, so that it knows what it must undo (guardian.c): 0 or the call's errno. */
 int xd_guardian_call(struct xd_domain *d, char op);
 
@@ -72,6 +75,11 @@ int xd_guardian_call(struct xd_domain *d, char op);
    before the command was sent: nothing changed), ETIME (no answer to the command: QEMU may have
    acted), EPROTO (QEMU answered an error), EBADMSG (not QEMU's monitor), or another errno. */
 int xd_qmp_set_dirty_log(uint32_t domid, bool enable);
+/* QMP query-status, then stop if QEMU runs (1 s at most: its drain waits for the block
+   requests in flight): 0 (stopped), EALREADY (it was not running: left so), or as above. */
+int xd_qmp_stop(uint32_t domid);
+/* QMP cont: 0, or as above. */
+int xd_qmp_cont(uint32_t domid);
 /* The socket libxl gives domain domid's QEMU. */
 void xd_qmp_path(uint32_t domid, char *path, size_t n);
 

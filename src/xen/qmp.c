@@ -48,14 +48,17 @@
 #define XD_QMP_RUN_DIR                                                                             \
     "/var/run/xen"             /* XEN_RUN_DIR: $localstatedir/run/xen, m4/paths.m4 l.99, 131 */
 #define XD_QMP_TIMEOUT_MS 5000 /* each exchange, from connect to the last reply */
-#define XD_QMP_LINE 8192       /* longer lines (no QEMU's answer here is) are skipped */
+#define XD_QMP_PAUSE_TIMEOUT_MS                                                                    \
+    1000 /* the stop in the pause: its drain waits for the block requests in flight */
+#define XD_QMP_LINE 8192 /* longer lines (no QEMU's answer here is) are skipped */
 
 struct qmp_conn {
     int fd;
     struct timespec deadline;
     char buf[XD_QMP_LINE];
     size_t len;
-    bool skipping; /* inside a line too long to keep */
+    bool skipping;          /* inside a line too long to keep */
+    char last[XD_QMP_LINE]; /* the last line expect() accepted */
 };
 
 static int remaining_ms(const struct qmp_conn *c)
@@ -180,6 +183,8 @@ static int expect(struct qmp_conn *c, unsigned want, unsigned *got)
         if (e)
             return e;
         unsigned k = top_keys(c->buf);
+        if (k & want)
+            memcpy(c->last, c->buf, strlen(c->buf) + 1);
         drop_line(c);
         if (k & want) {
             *got = k;
@@ -211,8 +216,8 @@ void xd_qmp_path(uint32_t domid, char *path, size_t n)
     snprintf(path, n, "%s/qmp-libxl-%u", XD_QMP_RUN_DIR, domid);
 }
 
-/* One exchange: connect, the greeting, qmp_capabilities, xen-set-global-dirty-log. */
-static int exchange(struct qmp_conn *c, uint32_t domid, bool enable)
+/* The start of an exchange: connect, the greeting, qmp_capabilities. */
+static int session(struct qmp_conn *c, uint32_t domid)
 {
     struct sockaddr_un un = {.sun_family = AF_UNIX};
     xd_qmp_path(domid, un.sun_path, sizeof(un.sun_path));
@@ -235,13 +240,15 @@ static int exchange(struct qmp_conn *c, uint32_t domid, bool enable)
         e = send_all(c, "{\"execute\": \"qmp_capabilities\", \"id\": \"xdump-caps\"}\n");
     if (!e)
         e = expect(c, K_RETURN | K_ERROR, &k);
-    if (!e && (k & K_ERROR))
-        return EPROTO;
-    if (!e)
-        e = send_all(c, enable ? "{\"execute\": \"xen-set-global-dirty-log\", \"arguments\": "
-                                 "{\"enable\": true}, \"id\": \"xdump-dirty\"}\n"
-                               : "{\"execute\": \"xen-set-global-dirty-log\", \"arguments\": "
-                                 "{\"enable\": false}, \"id\": \"xdump-dirty\"}\n");
+    return !e && (k & K_ERROR) ? EPROTO : e;
+}
+
+/* A command of the session, its answer in c->last: 0, EPROTO (an error answered), ETIME (no
+   answer: QEMU may have acted) or an errno. */
+static int command(struct qmp_conn *c, const char *request)
+{
+    unsigned k;
+    int e = send_all(c, request);
     if (e)
         return e;
     /* From here QEMU may have acted: no answer is not "not done". */
@@ -251,18 +258,80 @@ static int exchange(struct qmp_conn *c, uint32_t domid, bool enable)
     return k & K_ERROR ? EPROTO : 0;
 }
 
-int xd_qmp_set_dirty_log(uint32_t domid, bool enable)
+/* A session bounded by ms from now: op(c) after the greeting and the capabilities. */
+static int bounded(uint32_t domid, int ms, int (*op)(struct qmp_conn *, void *), void *arg)
 {
     struct qmp_conn c = {.fd = -1};
     clock_gettime(CLOCK_MONOTONIC, &c.deadline);
-    c.deadline.tv_sec += XD_QMP_TIMEOUT_MS / 1000;
-    c.deadline.tv_nsec += (XD_QMP_TIMEOUT_MS % 1000) * 1000000L;
+    c.deadline.tv_sec += ms / 1000;
+    c.deadline.tv_nsec += (ms % 1000) * 1000000L;
     if (c.deadline.tv_nsec >= 1000000000L)
         c.deadline.tv_sec++, c.deadline.tv_nsec -= 1000000000L;
-    int e = exchange(&c, domid, enable);
+    int e = session(&c, domid);
+    if (!e)
+        e = op(&c, arg);
     if (c.fd >= 0)
         close(c.fd);
     return e;
+}
+
+static int set_dirty_log(struct qmp_conn *c, void *arg)
+{
+    return command(c, *(bool *)arg ? "{\"execute\": \"xen-set-global-dirty-log\", \"arguments\": "
+                                     "{\"enable\": true}, \"id\": \"xdump-dirty\"}\n"
+                                   : "{\"execute\": \"xen-set-global-dirty-log\", \"arguments\": "
+                                     "{\"enable\": false}, \"id\": \"xdump-dirty\"}\n");
+}
+
+int xd_qmp_set_dirty_log(uint32_t domid, bool enable)
+{
+    return bounded(domid, XD_QMP_TIMEOUT_MS, set_dirty_log, &enable);
+}
+
+/* "running": true in query-status's answer ({"return": {"status": ..., "singlestep": ...,
+   "running": BOOL}}: qmp_query_status(), qemu 7.2 softmmu/runstate.c l.234-243, keys written
+   `"key": value`, qobject/json-writer.c l.171). */
+static bool says_running(const char *line)
+{
+    /* the key, not the status's value "running" before it */
+    for (const char *p = line; (p = strstr(p, "\"running\"")); p += 9) {
+        const char *q = p + 9;
+        while (*q == ' ')
+            q++;
+        if (*q != ':')
+            continue;
+        for (q++; *q == ' '; q++)
+            ;
+        return !strncmp(q, "true", 4);
+    }
+    return false;
+}
+
+static int stop_if_running(struct qmp_conn *c, void *arg)
+{
+    (void)arg;
+    int e = command(c, "{\"execute\": \"query-status\", \"id\": \"xdump-status\"}\n");
+    if (e)
+        return e == ETIME ? ETIMEDOUT : e; /* a question: nothing was done */
+    if (!says_running(c->last))
+        return EALREADY; /* stopped by someone else (or never started): theirs to resume */
+    return command(c, "{\"execute\": \"stop\", \"id\": \"xdump-stop\"}\n");
+}
+
+int xd_qmp_stop(uint32_t domid)
+{
+    return bounded(domid, XD_QMP_PAUSE_TIMEOUT_MS, stop_if_running, NULL);
+}
+
+static int cont(struct qmp_conn *c, void *arg)
+{
+    (void)arg;
+    return command(c, "{\"execute\": \"cont\", \"id\": \"xdump-cont\"}\n");
+}
+
+int xd_qmp_cont(uint32_t domid)
+{
+    return bounded(domid, XD_QMP_TIMEOUT_MS, cont, NULL);
 }
 
 int xd_dm_dirty_on(struct xd_domain *d, enum xd_domtype type)
@@ -293,6 +362,46 @@ int xd_dm_dirty_on(struct xd_domain *d, enum xd_domtype type)
          "the guest runs are not tracked; the core says so",
          d->domid, why, path);
     return XD_DM_UNTRACKED;
+}
+
+int xd_dm_stop(struct xd_domain *d)
+{
+    if (!d->dm_dirty)
+        return 0;
+    d->dm_stop_sent = true;
+    int e = xd_guardian_call(d, 'S');
+    if (e == 0)
+        return 0;
+    if (e == EALREADY || e == ETIMEDOUT) /* asked nothing, or no answer before the stop */
+        d->dm_stop_sent = false;
+    char path[108];
+    xd_qmp_path(d->domid, path, sizeof(path));
+    return fail(d, XDUMP_E_FAIL,
+                "domain %u: its device model was %s (%s): DMA it completes in the pause may be "
+                "missing from the core; the core says so",
+                d->domid,
+                e == EALREADY                  ? "not running (stopped by someone else: left so)"
+                : e == ETIME || e == ETIMEDOUT ? "not stopped within 1 s"
+                                               : strerror(e),
+                path);
+}
+
+int xd_dm_cont(struct xd_domain *d)
+{
+    if (!d || !d->dm_stop_sent)
+        return 0;
+    d->dm_stop_sent = false;
+    int e = xd_guardian_call(d, 'C');
+    if (e == 0)
+        return 0;
+    char path[108];
+    xd_qmp_path(d->domid, path, sizeof(path));
+    return fail(d, XDUMP_E_FAIL,
+                "domain %u: cannot continue its device model (%s, %s): its emulated devices do "
+                "not answer the guest until it is (xl qemu-monitor-command %u cont... or QMP "
+                "'cont')",
+                d->domid, path, e == ETIME || e == ETIMEDOUT ? "no answer in 5 s" : strerror(e),
+                d->domid);
 }
 
 int xd_dm_dirty_off(struct xd_domain *d)

@@ -32,12 +32,24 @@ qemu() {
 }
 qemu_stop() { kill "$QPID" 2> /dev/null || true; wait "$QPID" 2> /dev/null || true; }
 st() { simstat w "$1" "$2"; }
+# qmp_hand DOMID CMD: another QMP client (an operator) sends CMD to the domain's QEMU.
+qmp_hand() {
+  "$XSIM" run "$T/w" -- python3 - "$T/w/run/xen/qmp-libxl-$1" "$2" <<'PY' || fail "QMP $2 by hand"
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile('rw')
+f.readline()
+for cmd in ('qmp_capabilities', sys.argv[2]):
+    f.write(json.dumps({'execute': cmd}) + '\n'); f.flush(); r = json.loads(f.readline())
+    assert 'return' in r, r
+PY
+}
 # untouched DOMID: running, log-dirty off, QEMU's dirty log off, QEMU never aborted.
 untouched() {
   [ "$(st "$1" pause_count)" = 0 ] || fail "dom$1 left paused"
   [ "$(st "$1" logdirty)" = 0 ] || fail "dom$1 left in log-dirty mode"
   [ "$(st "$1" qmp_dirty)" = 0 ] || fail "dom$1: QEMU's dirty log left on"
   [ "$(st "$1" qmp_aborts)" = 0 ] || fail "dom$1: QEMU was told 'off' while off (it aborts)"
+  [ "$(st "$1" qmp_stopped)" = 0 ] || fail "dom$1: QEMU left stopped"
 }
 
 say "HVM, vCPU writing at 20 MiB/s and QEMU's DMA at 50 MiB/s: one moment of both"
@@ -141,4 +153,50 @@ for p in round0 later; do
   grep -q "guardian: .*QEMU's dirty log is off" "$T/k$p.err" || { cat "$T/k$p.err"; fail "$p: the guardian said nothing"; }
   qemu_stop
 done
+
+say "a slow device (QEMU's DMA at 1 MiB/s, requests in flight completing after Xen's pause):"
+say "... QEMU is stopped in the final pause, so no DMA lands after the FINAL clean"
+# xensim's device completes up to 8 requests in flight while Xen holds the domain paused (Xen's
+# pause does not stop QEMU), at its pace: at 1 MiB/s they span ~30 ms, past the FINAL clean
+# unless QEMU is stopped (QMP stop drains them first: qemu 7.2 softmmu/cpus.c l.254-273).
+stops=$(st 5 qmp_stops) conts=$(st 5 qmp_conts) late=$(st 5 dma_after_final)
+qemu 5 ok 0x4000 4096 1
+writer w 5 8192 20
+sim w "$XDUMP" --precopy 5 "$T/slow.core" 2> "$T/slow.err" || { cat "$T/slow.err"; fail "precopy, slow device"; }
+writer_stop
+[ "$(st 5 qmp_stops)" = $((stops + 1)) ] && [ "$(st 5 qmp_conts)" = $((conts + 1)) ] ||
+  fail "QEMU not stopped and continued once in the pause ($(st 5 qmp_stops) stops, $(st 5 qmp_conts) conts)"
+[ "$(st 5 dma_after_final)" = "$late" ] || fail "$(($(st 5 dma_after_final) - late)) DMA pages landed after the FINAL clean"
+out=$("$SEQ" "$T/slow.core" 0x4000) || fail "the slow device's sequence: $out"
+out=$("$SEQ" "$T/slow.core" 0x100) || fail "the vCPU's sequence: $out"
+"$XDUMP" info "$T/slow.core" | grep -q "device model: tracked" || fail "info: not tracked"
+untouched 5
+
+say "... QEMU stopped by someone else is left stopped, and the core says DMA is not covered"
+qmp_hand 5 stop
+[ "$(st 5 qmp_stopped)" = 1 ] || fail "the hand's stop did not stop QEMU"
+sim w "$XDUMP" --precopy 5 "$T/o.core" 2> "$T/o.err" || { cat "$T/o.err"; fail "precopy, QEMU stopped by another"; }
+grep -q "its device model was not running (stopped by someone else: left so)" "$T/o.err" ||
+  { cat "$T/o.err"; fail "no warning for a QEMU stopped by another"; }
+[ "$(st 5 qmp_stopped)" = 1 ] || fail "xdump continued a QEMU someone else had stopped"
+"$XDUMP" info "$T/o.core" | grep -q "device model: NOT tracked" || fail "info: tracked, QEMU not stopped by xdump"
+qmp_hand 5 cont
+untouched 5
+qemu_stop
+
+say "SIGKILL while QEMU is stopped in the pause: the guardian continues it before the unpause"
+qemu 8 ok 0x800 1024 5
+writer w 8 2048 200
+"$XSIM" run "$T/w" -- "$XDUMP" --precopy 8 "$T/ks.core" 2> "$T/ks.err" & DPID=$!
+BG_PIDS+=("$DPID")
+for _ in $(seq 3000); do [ "$(st 8 qmp_stopped)" = 1 ] && break; sleep 0.005; done
+[ "$(st 8 qmp_stopped)" = 1 ] || { cat "$T/ks.err"; fail "QEMU never stopped in the pause"; }
+kill -KILL $DPID; wait $DPID 2> /dev/null || true
+writer_stop
+for _ in $(seq 300); do
+  [ "$(st 8 qmp_stopped)" = 0 ] && [ "$(st 8 pause_count)" = 0 ] && [ "$(st 8 qmp_dirty)" = 0 ] && break; sleep 0.02
+done
+untouched 8
+grep -q "guardian: .*device model stopped; QEMU continues" "$T/ks.err" || { cat "$T/ks.err"; fail "the guardian did not say it continued QEMU"; }
+qemu_stop
 echo ok

@@ -284,8 +284,11 @@ static long logdirty_op(struct xsim_handle *h, struct xsim_domain *d,
         scheduled_stores(h, d, XS_LOAD(&d->c.ld_clean_calls));
     /* FINAL on HVM marks the frames Xen keeps mapped writably (hvm.c l.2776-2784, called at
        paging.c l.423-425): xensim's Xen maps none. Counted. */
-    if (sc->mode & XEN_DOMCTL_SHADOW_LOGDIRTY_FINAL)
+    if (sc->mode & XEN_DOMCTL_SHADOW_LOGDIRTY_FINAL) {
         XS_ADD(&d->c.ld_final_calls, 1);
+        if (XS_LOAD(&d->pause_count)) /* the dumper's last: DMA after it is counted */
+            XS_STORE(&d->dm_final_seen, 1);
+    }
     uint64_t t0 = now_ns();
     xsim_sys_pause(d, +1); /* domain_pause(d), l.427; undone at l.578 */
     /* The stats, before anything is cleared (l.459-462). fault_count is only counted by the

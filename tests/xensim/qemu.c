@@ -141,6 +141,36 @@ static bool request(struct qmp_server *s, int fd, const char *line, bool *negoti
                     "Expecting capabilities negotiation with 'qmp_capabilities'", id);
         return true;
     }
+    struct xsim_domain *d = s->d;
+    if (s->mode != QMP_REFUSE && !strcmp(cmd, "query-status")) {
+        /* qmp_query_status(), softmmu/runstate.c l.234-243: the runstate; "paused" after a
+           stop (monitor/qmp-cmds.c l.97). Xen's pause does not change it. */
+        bool run = !XS_LOAD(&d->dm_stopped);
+        reply(
+            fd,
+            run ? "\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": true}"
+                : "\"return\": {\"status\": \"paused\", \"singlestep\": false, \"running\": false}",
+            id);
+        return true;
+    }
+    if (s->mode != QMP_REFUSE && !strcmp(cmd, "stop")) {
+        /* qmp_stop() -> vm_stop(RUN_STATE_PAUSED) (monitor/qmp-cmds.c l.85-99): do_vm_stop()
+           turns the ioreq server off (hw/i386/xen/xen-hvm.c l.1229-1241) and drains the block
+           layer before it returns (softmmu/cpus.c l.254-273); a stop when stopped does
+           nothing but drain. Answered after. */
+        xsim_dm_stop(d);
+        XS_ADD(&d->c.qmp_stops, 1);
+        reply(fd, "\"return\": {}", id);
+        return true;
+    }
+    if (s->mode != QMP_REFUSE && !strcmp(cmd, "cont")) {
+        /* qmp_cont() -> vm_start() (monitor/qmp-cmds.c l.111-163): running again, the ioreq
+           server on; a cont when running does nothing */
+        XS_STORE(&d->dm_stopped, 0);
+        XS_ADD(&d->c.qmp_conts, 1);
+        reply(fd, "\"return\": {}", id);
+        return true;
+    }
     if (strcmp(cmd, "xen-set-global-dirty-log") || s->mode == QMP_REFUSE) {
         char desc[256];
         snprintf(desc, sizeof(desc), "The command %s has not been found", cmd);
@@ -159,7 +189,6 @@ static bool request(struct qmp_server *s, int fd, const char *line, bool *negoti
                     id);
         return true;
     }
-    struct xsim_domain *d = s->d;
     if (on) {
         if (!XS_LOAD(&d->dm_dirty))
             XS_ADD(&d->c.qmp_dirty_on, 1);
@@ -267,6 +296,7 @@ int xsim_qemu_start(struct xsim_handle *h, struct xsim_domain *d, const char *mo
         return -1;
     }
     XS_STORE(&d->dm_dirty, 0);
+    XS_STORE(&d->dm_stopped, 0);
     pthread_t t;
     if (pthread_create(&t, NULL, qmp_thread, &s)) {
         fprintf(stderr, "xensim qemu: no thread\n");

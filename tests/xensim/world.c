@@ -383,6 +383,18 @@ static void mark_dirty(struct xsim_dommap *m, struct xsim_domain *d, uint64_t pf
         XS_ADD(&d->ld_dirty_count, 1);
 }
 
+/* Waiting off the CPU (paused, or QEMU stopped), where a signal may end the writer (it must
+   not be held up by a pause that is never undone - the bug a test is after). */
+static void nap_waiting(const sigset_t *waiting)
+{
+    sigset_t during;
+    if (waiting)
+        sigprocmask(SIG_SETMASK, waiting, &during);
+    nap();
+    if (waiting)
+        sigprocmask(SIG_SETMASK, &during, NULL);
+}
+
 static bool run_vcpu(struct xsim_handle *h, struct xsim_domain *d, const sigset_t *waiting)
 {
     struct xsim_dommap *m = xsim_dommap(h, d);
@@ -398,21 +410,60 @@ static bool run_vcpu(struct xsim_handle *h, struct xsim_domain *d, const sigset_
             XS_LOAD(&d->life) == XS_RUNNING)
             break;
         __atomic_store_n(&d->vcpu_busy, 0, __ATOMIC_SEQ_CST);
-        /* Paused: off the CPU, where a signal may end the writer (it must not be held up by a
-           pause that is never undone - the bug a test is after). */
-        sigset_t during;
-        if (waiting)
-            sigprocmask(SIG_SETMASK, waiting, &during);
-        nap();
-        if (waiting)
-            sigprocmask(SIG_SETMASK, &during, NULL);
+        nap_waiting(waiting);
     }
     return true;
 }
 
+/* QEMU's DMA completes a request the guest made whenever QEMU runs: Xen's pause stops the
+   vCPUs, not QEMU (libxl stops QEMU itself, by QMP "stop", to save it: libxl_qmp.c l.971-983,
+   Xen 4.17.7). A paused guest makes no new request, so only those in flight complete then -
+   XS_DMA_INFLIGHT here, at the writer's pace. A stopped QEMU does no DMA: vm_stop() drains
+   the block layer before the stop is answered (qemu 7.2 softmmu/cpus.c do_vm_stop() l.254-273;
+   here the requests not yet written are not issued, which leaves the guest as consistent as
+   their completing before the answer would). */
 bool xsim_dma_begin(struct xsim_handle *h, struct xsim_domain *d, const sigset_t *waiting)
 {
-    return run_vcpu(h, d, waiting);
+    if (!xsim_dommap(h, d))
+        return false;
+    for (;;) {
+        if (XS_LOAD(&d->life) == XS_GONE || XS_LOAD(&d->life) == XS_DYING)
+            return false;
+        __atomic_store_n(&d->dm_busy, 1, __ATOMIC_SEQ_CST); /* Dekker's, with a stop */
+        if (!__atomic_load_n(&d->dm_stopped, __ATOMIC_SEQ_CST)) {
+            if (__atomic_load_n(&d->pause_count, __ATOMIC_SEQ_CST) == 0 &&
+                __atomic_load_n(&d->sys_pause, __ATOMIC_SEQ_CST) == 0 &&
+                XS_LOAD(&d->life) == XS_RUNNING) {
+                XS_STORE(&d->dm_inflight, 0);
+                XS_STORE(&d->dm_final_seen, 0);
+                return true;
+            }
+            if (XS_LOAD(&d->dm_inflight) < XS_DMA_INFLIGHT) {
+                XS_ADD(&d->dm_inflight, 1);
+                XS_ADD(&d->c.dma_while_paused, 1);
+                if (XS_LOAD(&d->dm_final_seen))
+                    XS_ADD(&d->c.dma_after_final, 1);
+                return true;
+            }
+        }
+        __atomic_store_n(&d->dm_busy, 0, __ATOMIC_SEQ_CST);
+        nap_waiting(waiting);
+    }
+}
+
+void xsim_dma_end(struct xsim_domain *d)
+{
+    __atomic_store_n(&d->dm_busy, 0, __ATOMIC_SEQ_CST);
+}
+
+void xsim_dm_stop(struct xsim_domain *d)
+{
+    /* the drain leaves no request in flight: none completes after a cont until the guest
+       runs again and makes new ones */
+    XS_STORE(&d->dm_inflight, XS_DMA_INFLIGHT);
+    __atomic_store_n(&d->dm_stopped, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&d->dm_busy, __ATOMIC_SEQ_CST))
+        nap();
 }
 
 bool xsim_vcpu_write(struct xsim_handle *h, struct xsim_domain *d, uint64_t pfn,

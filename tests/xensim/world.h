@@ -37,7 +37,7 @@
 #include <sys/types.h>
 
 #define XS_MAGIC 0x584e5349u /* "ISNX" */
-#define XS_VERSION 13
+#define XS_VERSION 14
 #define XS_PAGE_SIZE 4096u
 #define XS_MAX_DOMAINS 64
 #define XS_MAX_FAULTS 256
@@ -116,7 +116,12 @@ struct xsim_dom_counters {
        and, of those, reported to Xen (XEN_DMOP_modified_memory while its dirty log was on) */
     uint64_t qmp_clients, qmp_dirty_on, qmp_dirty_off, qmp_aborts;
     uint64_t dma_pages, dma_reported;
-    uint64_t gnt_grow_asked; /* GNTTABOP_setup_table asked for more frames than the table has */
+    /* QMP stop / cont answered; DMA pages written while Xen held the domain paused (requests
+       in flight completing: QEMU is not paused by Xen's pause) */
+    uint64_t qmp_stops, qmp_conts, dma_while_paused;
+    uint64_t dma_after_final; /* ... of those, after a FINAL CLEAN in that pause: a page the
+                                 dumper's final set cannot have */
+    uint64_t gnt_grow_asked;  /* GNTTABOP_setup_table asked for more frames than the table has */
 };
 
 struct xsim_domain {
@@ -174,7 +179,13 @@ struct xsim_domain {
     /* QEMU's global dirty log (xen_in_migration in qemu's hw/i386/xen/xen-hvm.c), as the
        device model of `xensim qemu` keeps it */
     uint32_t dm_dirty;
-    uint32_t dm_pad;
+    /* QEMU stopped (QMP stop: vm_stop(), its runstate "paused"); its DMA write in flight
+       (a stop waits for it); the requests in flight the device completed since the domain
+       was paused (XS_DMA_INFLIGHT at most) */
+    uint32_t dm_stopped;
+    int32_t dm_busy;
+    uint32_t dm_inflight;
+    uint32_t dm_final_seen; /* a FINAL CLEAN since the domain was paused */
 
     struct xsim_dom_counters c;
 };
@@ -270,10 +281,16 @@ int xsim_write_page(struct xsim_handle *h, const struct xsim_domain *d, uint64_t
 bool xsim_vcpu_write(struct xsim_handle *h, struct xsim_domain *d, uint64_t pfn,
                      const sigset_t *waiting);
 void xsim_vcpu_stop(struct xsim_domain *d);
-/* The device model's DMA: as xsim_vcpu_write() (it waits while the domain is paused, and is
-   waited for by a pause) but marks nothing - Xen's log-dirty does not see a write through
-   the device model's own mapping. End it with xsim_vcpu_stop(). */
+/* The device model's DMA write: marks nothing - Xen's log-dirty does not see a write through
+   the device model's own mapping. Waits while QEMU is stopped; while Xen holds the domain
+   paused, XS_DMA_INFLIGHT requests in flight still complete, then it waits for the guest to
+   run. A QMP stop waits for the write in flight; Xen's pause does not. End it with
+   xsim_dma_end(). */
+#define XS_DMA_INFLIGHT 8
 bool xsim_dma_begin(struct xsim_handle *h, struct xsim_domain *d, const sigset_t *waiting);
+void xsim_dma_end(struct xsim_domain *d);
+/* QEMU stops (QMP stop): returns once no DMA write is in flight. */
+void xsim_dm_stop(struct xsim_domain *d);
 /* XEN_DMOP_modified_memory of pfns first.. first + nr - 1, as Xen's dm.c: 0 or -errno. */
 int xsim_dm_modified_memory(struct xsim_handle *h, struct xsim_domain *d, uint64_t first,
                             uint64_t nr);

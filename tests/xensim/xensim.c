@@ -82,6 +82,11 @@ static void stat_domain(const struct xsim_domain *d)
            (unsigned long long)c->qmp_dirty_on, id, (unsigned long long)c->qmp_dirty_off, id,
            (unsigned long long)c->qmp_aborts, id, (unsigned long long)c->dma_pages, id,
            (unsigned long long)c->dma_reported);
+    printf("dom%u.qmp_stopped=%u\ndom%u.qmp_stops=%llu\ndom%u.qmp_conts=%llu\n"
+           "dom%u.dma_while_paused=%llu\ndom%u.dma_after_final=%llu\n",
+           id, XS_LOAD(&d->dm_stopped), id, (unsigned long long)c->qmp_stops, id,
+           (unsigned long long)c->qmp_conts, id, (unsigned long long)c->dma_while_paused, id,
+           (unsigned long long)c->dma_after_final);
 }
 
 static int cmd_stat(const char *dir, const char *dom)
@@ -283,7 +288,7 @@ static int write_step(struct xsim_handle *h, struct xsim_domain *d, uint64_t fir
         rc = xsim_write_page(h, d, pfn, page);
         if (dma_mode && rc == 0)
             dma_written(h, d, pfn);
-        xsim_vcpu_stop(d);
+        dma_mode ? xsim_dma_end(d) : xsim_vcpu_stop(d);
     }
     sigprocmask(SIG_SETMASK, &old, NULL);
     return rc;
@@ -310,7 +315,7 @@ static int cmd_write(const char *dir, char **a, int n)
                   : -1;
     if (dma_mode && wrc == 0)
         dma_written(h, d, desc);
-    xsim_vcpu_stop(d);
+    dma_mode ? xsim_dma_end(d) : xsim_vcpu_stop(d);
     if (wrc < 0) {
         fprintf(stderr, "xensim write: pfn %#llx: %s\n", (unsigned long long)desc, strerror(errno));
         return 1;
