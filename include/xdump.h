@@ -20,10 +20,10 @@
  * Threads: xdump_dump() keeps no state between calls and shares none between calls running at
  * once (each has its own Xen handles, buffers and output; it touches no writable global);
  * two threads may dump two domains at the same time. A call runs a writer thread of its own
- * and, for the dump's length, a guardian child process (it unpauses the domain and removes the
- * unfinished file if the caller dies: see README); the options' callbacks are called from the
- * calling thread only. A caller that reaps every child (waitpid(-1)) must leave xdump's
- * guardian alone.
+ * (with `format` kdump, `threads` compressing threads instead) and, for the dump's length, a
+ * guardian child process (it unpauses the domain and removes the unfinished file if the caller
+ * dies: see README); the options' callbacks are called from the calling thread only. A caller that
+ * reaps every child (waitpid(-1)) must leave xdump's guardian alone.
  */
 #ifndef XDUMP_H
 #define XDUMP_H
@@ -78,7 +78,8 @@ struct xdump_options {
     bool keep_partial;  /* on failure, keep what was dumped, marked incomplete (files only) */
     /* Write a gzip stream (zcat gives back the core) at this zlib level, 1..9 (or a zstd
        stream at this zstd level with compress_zstd, below); 0: plain.
-       Blocks are compressed in parallel by `threads` threads (0: one per online CPU). */
+       Blocks are compressed in parallel by `threads` threads (0: one per online CPU); with
+       `format` kdump, `threads` threads compress the pages. */
     int compress;
     unsigned threads;
     /* Asked to stop (e.g. a signal arrived): polled between chunks; may be NULL. */

@@ -4,6 +4,7 @@
 #include "diskdump.h"
 
 #include <lzo/lzo1x.h>
+#include <pthread.h>
 #include <snappy-c.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,27 @@ _Static_assert(XD_DD_BLOCK == XD_PAGE_SIZE, "makedumpfile: block_size = the page
    in + in/16 + 64 + 3, snappy and zstd as their headers compute), rounded up. */
 #define OUT_CAP (XD_DD_BLOCK + XD_DD_BLOCK / 16 + 1024)
 
+/* One compressor: a codec's state and the buffer a page is compressed into. */
+struct coder {
+    int codec;
+    z_stream z;
+    bool z_init;
+    void *lzo_mem;
+    ZSTD_CCtx *zstd;
+    uint8_t cbuf[OUT_CAP];
+};
+
+/* A compressing thread: slice `index` of each batch, into buf (worker 0's is w->data). */
+struct worker {
+    struct xd_dd *w;
+    unsigned index;
+    struct coder c;
+    uint8_t *buf;
+    size_t len; /* bytes of buf the batch's slice filled */
+    pthread_t tid;
+    bool started;
+};
+
 struct xd_dd {
     struct xd_dd_plan p;
     struct xd_dd_out out;
@@ -28,14 +50,27 @@ struct xd_dd {
     uint64_t rank;     /* pages done: the next descriptor's index */
     uint64_t data_at;  /* where the next page's data goes */
     uint64_t zero_off; /* the shared zero page */
-    z_stream z;
-    bool z_init;
-    void *lzo_mem;
-    ZSTD_CCtx *zstd;
-    uint8_t *data; /* a batch's page data, XD_BATCH * XD_DD_BLOCK */
-    uint8_t *desc; /* a batch's descriptors */
-    uint8_t cbuf[OUT_CAP];
+    struct coder c0;   /* the caller's, without threads */
+    uint8_t *data;     /* a batch's page data, XD_BATCH * XD_DD_BLOCK */
+    uint8_t *desc;     /* a batch's descriptors */
+    /* per page of the batch: its data's size (0: the shared zero page) and flags */
+    uint32_t size[XD_BATCH], flag[XD_BATCH];
     struct xd_dd_stats st;
+    /* xd_dd_threads(): nworkers threads, each compressing one slice of the batch in flight;
+       the last to finish its slice writes the batch. mu guards the fields below. */
+    unsigned nworkers; /* the threads started (nthreads: allocated) */
+    unsigned nthreads;
+    struct worker *workers;
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    uint64_t seq;     /* batches handed over */
+    unsigned pending; /* slices of batch seq not compressed yet */
+    bool busy;        /* batch seq is being compressed or written */
+    bool quit;        /* the workers are to end */
+    int failed;       /* the first failure of a worker (negative), sticky */
+    const uint8_t *job_pages;
+    const int *job_skip;
+    size_t job_n;
 };
 
 static const char *const names[XD_DD_NCODECS] = {"none", "zlib", "lzo", "snappy", "zstd"};
@@ -145,63 +180,72 @@ static int zeros_to(struct xd_dd *w, uint64_t off)
     return rc;
 }
 
-static int codec_open(struct xd_dd *w)
+static int coder_open(struct coder *c, int codec)
 {
-    switch (w->codec) {
+    c->codec = codec;
+    switch (codec) {
     case XD_DD_NONE:
         return 0;
     case XD_DD_ZLIB: /* Z_BEST_SPEED, reset per page, as makedumpfile does */
-        if (deflateInit(&w->z, Z_BEST_SPEED) != Z_OK)
+        if (deflateInit(&c->z, Z_BEST_SPEED) != Z_OK)
             return -XD_DD_E_MEMORY;
-        w->z_init = true;
+        c->z_init = true;
         return 0;
     case XD_DD_LZO:
         if (lzo_init() != LZO_E_OK)
             return -XD_DD_E_CODEC;
-        w->lzo_mem = malloc(LZO1X_1_MEM_COMPRESS);
-        return w->lzo_mem ? 0 : -XD_DD_E_MEMORY;
+        c->lzo_mem = malloc(LZO1X_1_MEM_COMPRESS);
+        return c->lzo_mem ? 0 : -XD_DD_E_MEMORY;
     case XD_DD_SNAPPY:
         return snappy_max_compressed_length(XD_DD_BLOCK) <= OUT_CAP ? 0 : -XD_DD_E_CODEC;
     case XD_DD_ZSTD:
         if (ZSTD_compressBound(XD_DD_BLOCK) > OUT_CAP)
             return -XD_DD_E_CODEC;
-        w->zstd = ZSTD_createCCtx();
-        return w->zstd ? 0 : -XD_DD_E_MEMORY;
+        c->zstd = ZSTD_createCCtx();
+        return c->zstd ? 0 : -XD_DD_E_MEMORY;
     default:
         return -XD_DD_E_CODEC;
     }
 }
 
-/* One page compressed into w->cbuf: its size, or 0 when it did not shrink (kept raw), or a
+static void coder_close(struct coder *c)
+{
+    if (c->z_init)
+        deflateEnd(&c->z);
+    ZSTD_freeCCtx(c->zstd);
+    free(c->lzo_mem);
+}
+
+/* One page compressed into c->cbuf: its size, or 0 when it did not shrink (kept raw), or a
    negative status. */
-static long compress_page(struct xd_dd *w, const uint8_t *page)
+static long compress_page(struct coder *c, const uint8_t *page)
 {
     size_t n = OUT_CAP;
-    switch (w->codec) {
+    switch (c->codec) {
     case XD_DD_ZLIB:
-        if (deflateReset(&w->z) != Z_OK)
+        if (deflateReset(&c->z) != Z_OK)
             return -XD_DD_E_CODEC;
-        w->z.next_in = (Bytef *)page;
-        w->z.avail_in = XD_DD_BLOCK;
-        w->z.next_out = w->cbuf;
-        w->z.avail_out = OUT_CAP;
-        if (deflate(&w->z, Z_FINISH) != Z_STREAM_END)
+        c->z.next_in = (Bytef *)page;
+        c->z.avail_in = XD_DD_BLOCK;
+        c->z.next_out = c->cbuf;
+        c->z.avail_out = OUT_CAP;
+        if (deflate(&c->z, Z_FINISH) != Z_STREAM_END)
             return -XD_DD_E_CODEC;
-        n = OUT_CAP - w->z.avail_out;
+        n = OUT_CAP - c->z.avail_out;
         break;
     case XD_DD_LZO: {
         lzo_uint out = OUT_CAP;
-        if (lzo1x_1_compress(page, XD_DD_BLOCK, w->cbuf, &out, w->lzo_mem) != LZO_E_OK)
+        if (lzo1x_1_compress(page, XD_DD_BLOCK, c->cbuf, &out, c->lzo_mem) != LZO_E_OK)
             return -XD_DD_E_CODEC;
         n = out;
         break;
     }
     case XD_DD_SNAPPY:
-        if (snappy_compress((const char *)page, XD_DD_BLOCK, (char *)w->cbuf, &n) != SNAPPY_OK)
+        if (snappy_compress((const char *)page, XD_DD_BLOCK, (char *)c->cbuf, &n) != SNAPPY_OK)
             return -XD_DD_E_CODEC;
         break;
     case XD_DD_ZSTD:
-        n = ZSTD_compressCCtx(w->zstd, w->cbuf, OUT_CAP, page, XD_DD_BLOCK, 1);
+        n = ZSTD_compressCCtx(c->zstd, c->cbuf, OUT_CAP, page, XD_DD_BLOCK, 1);
         if (ZSTD_isError(n))
             return -XD_DD_E_CODEC;
         break;
@@ -279,7 +323,7 @@ int xd_dd_open_filtered(const struct xd_dd_plan *p, const struct xd_frames *f, c
     w->share_zero = share_zero;
     w->data = malloc(XD_BATCH * XD_DD_BLOCK);
     w->desc = malloc(XD_BATCH * XD_DD_DESC_SIZE);
-    int rc = w->data && w->desc ? codec_open(w) : -XD_DD_E_MEMORY;
+    int rc = w->data && w->desc ? coder_open(&w->c0, codec) : -XD_DD_E_MEMORY;
     if (rc == 0 && w->flat) {
         uint8_t h[XD_DD_FLAT_HEADER_SIZE] = {0};
         memcpy(h, XD_DD_FLAT_SIGNATURE, sizeof(XD_DD_FLAT_SIGNATURE) - 1);
@@ -316,28 +360,49 @@ static bool is_zero(const uint8_t *p)
     return true;
 }
 
-int xd_dd_pages(struct xd_dd *w, const uint8_t *pages, size_t n, const int *skip)
+/* Pages [from, to) of a batch compressed into buf, one after another: each page's size
+   (0: it shares the zero page) and flags in w->size and w->flag, *len the bytes of buf
+   filled. Threads compress disjoint ranges. */
+static int compress_slice(struct xd_dd *w, struct coder *c, const uint8_t *pages, const int *skip,
+                          size_t from, size_t to, uint8_t *buf, size_t *len)
 {
-    if (n > XD_BATCH || w->rank + n > w->p.ndumpable)
-        return -XD_DD_E_STATE;
-    size_t len = 0; /* of the batch's data */
-    for (size_t i = 0; i < n; i++) {
+    size_t at = 0;
+    for (size_t i = from; i < to; i++) {
         const uint8_t *pg = pages + i * XD_DD_BLOCK;
+        w->size[i] = w->flag[i] = 0;
+        if (skip[i] || (w->share_zero && is_zero(pg)))
+            continue;
+        long n = compress_page(c, pg);
+        if (n < 0)
+            return (int)n;
+        w->size[i] = n ? (uint32_t)n : XD_DD_BLOCK;
+        w->flag[i] = n ? flags[w->codec] : 0;
+        memcpy(buf + at, n ? c->cbuf : pg, w->size[i]);
+        at += w->size[i];
+    }
+    *len = at;
+    return 0;
+}
+
+/* A compressed batch of n pages, of which the first slice's len bytes of data are in w->data:
+   the other slices' data after them, in page order, then the descriptors, both written. */
+static int write_batch(struct xd_dd *w, size_t n, size_t len)
+{
+    for (unsigned k = 1; k < w->nworkers; k++) {
+        memcpy(w->data + len, w->workers[k].buf, w->workers[k].len);
+        len += w->workers[k].len;
+    }
+    uint64_t at = w->data_at;
+    for (size_t i = 0; i < n; i++) {
         uint8_t *d = w->desc + i * XD_DD_DESC_SIZE;
-        if (skip[i] || (w->share_zero && is_zero(pg))) {
+        if (!w->size[i]) {
             set_desc(d, w->zero_off, XD_DD_BLOCK, 0);
             w->st.zero++;
             continue;
         }
-        long c = compress_page(w, pg);
-        if (c < 0)
-            return (int)c;
-        const uint8_t *src = c ? w->cbuf : pg;
-        uint32_t size = c ? (uint32_t)c : XD_DD_BLOCK;
-        memcpy(w->data + len, src, size);
-        set_desc(d, w->data_at + len, size, c ? flags[w->codec] : 0);
-        w->st.raw += !c;
-        len += size;
+        set_desc(d, at, w->size[i], w->flag[i]);
+        w->st.raw += !w->flag[i];
+        at += w->size[i];
     }
     int rc = put(w, w->data_at, w->data, len);
     if (rc == 0)
@@ -349,6 +414,156 @@ int xd_dd_pages(struct xd_dd *w, const uint8_t *pages, size_t n, const int *skip
     w->st.pages += n;
     w->st.data_bytes += len;
     return 0;
+}
+
+/* A compressing thread: its slice of each batch handed over; the last slice done writes the
+   batch (so batches are written one at a time, in the order they were given). */
+static void *worker_main(void *arg)
+{
+    struct worker *k = arg;
+    struct xd_dd *w = k->w;
+    uint64_t seen = 0;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->quit && w->seq == seen)
+            pthread_cond_wait(&w->work, &w->mu);
+        if (w->quit)
+            break;
+        seen = w->seq;
+        const uint8_t *pages = w->job_pages;
+        const int *skip = w->job_skip;
+        size_t n = w->job_n;
+        pthread_mutex_unlock(&w->mu);
+        size_t from = n * k->index / w->nworkers, to = n * (k->index + 1) / w->nworkers;
+        int rc = compress_slice(w, &k->c, pages, skip, from, to, k->buf, &k->len);
+        pthread_mutex_lock(&w->mu);
+        if (rc < 0 && !w->failed)
+            w->failed = rc;
+        if (--w->pending)
+            continue;
+        if (!w->failed) {
+            pthread_mutex_unlock(&w->mu);
+            rc = write_batch(w, n, w->workers[0].len);
+            pthread_mutex_lock(&w->mu);
+            if (rc < 0)
+                w->failed = rc;
+        }
+        w->busy = false;
+        pthread_cond_broadcast(&w->done);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* Waits for the batch in flight; then no worker touches w until the next is handed over. */
+static int wait_idle(struct xd_dd *w)
+{
+    pthread_mutex_lock(&w->mu);
+    while (w->busy)
+        pthread_cond_wait(&w->done, &w->mu);
+    int rc = w->failed;
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+int xd_dd_wait(struct xd_dd *w)
+{
+    return w->nworkers ? wait_idle(w) : 0;
+}
+
+static void stop_threads(struct xd_dd *w)
+{
+    if (!w->workers)
+        return;
+    pthread_mutex_lock(&w->mu);
+    while (w->busy)
+        pthread_cond_wait(&w->done, &w->mu);
+    w->quit = true;
+    pthread_cond_broadcast(&w->work);
+    pthread_mutex_unlock(&w->mu);
+    for (unsigned k = 0; k < w->nthreads; k++) {
+        struct worker *x = &w->workers[k];
+        if (x->started)
+            pthread_join(x->tid, NULL);
+        coder_close(&x->c);
+        if (k)
+            free(x->buf);
+    }
+    pthread_cond_destroy(&w->work);
+    pthread_cond_destroy(&w->done);
+    pthread_mutex_destroy(&w->mu);
+    free(w->workers);
+    w->workers = NULL;
+    w->nworkers = w->nthreads = 0;
+}
+
+int xd_dd_threads(struct xd_dd *w, unsigned n)
+{
+    if (w->workers || w->rank || n > XD_DD_MAX_THREADS)
+        return -XD_DD_E_STATE;
+    if (!n)
+        return 0;
+    if (!(w->workers = calloc(n, sizeof(*w->workers))))
+        return -XD_DD_E_MEMORY;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->work, NULL);
+    pthread_cond_init(&w->done, NULL);
+    w->nthreads = n;
+    /* each slice holds at most ceil(XD_BATCH / n) pages of at most a block each */
+    size_t cap = (XD_BATCH + n - 1) / n * XD_DD_BLOCK;
+    int rc = 0;
+    for (unsigned k = 0; k < n && rc == 0; k++) {
+        struct worker *x = &w->workers[k];
+        x->w = w;
+        x->index = k;
+        x->buf = k ? malloc(cap) : w->data;
+        rc = x->buf ? coder_open(&x->c, w->codec) : -XD_DD_E_MEMORY;
+    }
+    w->nworkers = n; /* before the threads: they read it */
+    for (unsigned k = 0; k < n && rc == 0; k++) {
+        struct worker *x = &w->workers[k];
+        if (pthread_create(&x->tid, NULL, worker_main, x) != 0)
+            rc = -XD_DD_E_MEMORY;
+        else
+            x->started = true;
+    }
+    if (rc < 0)
+        stop_threads(w);
+    return rc;
+}
+
+int xd_dd_pages_async(struct xd_dd *w, const uint8_t *pages, size_t n, const int *skip)
+{
+    if (!w->nworkers) {
+        if (n > XD_BATCH || w->rank + n > w->p.ndumpable)
+            return -XD_DD_E_STATE;
+        size_t len;
+        int rc = compress_slice(w, &w->c0, pages, skip, 0, n, w->data, &len);
+        return rc < 0 ? rc : write_batch(w, n, len);
+    }
+    pthread_mutex_lock(&w->mu);
+    while (w->busy)
+        pthread_cond_wait(&w->done, &w->mu);
+    int rc = w->failed;
+    if (rc == 0 && (n > XD_BATCH || w->rank + n > w->p.ndumpable))
+        rc = -XD_DD_E_STATE;
+    if (rc == 0 && n) {
+        w->job_pages = pages;
+        w->job_skip = skip;
+        w->job_n = n;
+        w->pending = w->nworkers;
+        w->busy = true;
+        w->seq++;
+        pthread_cond_broadcast(&w->work);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+int xd_dd_pages(struct xd_dd *w, const uint8_t *pages, size_t n, const int *skip)
+{
+    int rc = xd_dd_pages_async(w, pages, n, skip);
+    return rc < 0 ? rc : xd_dd_wait(w);
 }
 
 /* The descriptor of the first VMCOREINFO note among the notes: its offset in them and size. */
@@ -380,10 +595,13 @@ static void put_str(uint8_t *p, const char *s, size_t cap)
 int xd_dd_finish(struct xd_dd *w, const struct xd_dd_head *h, const uint8_t *notes,
                  size_t notes_len)
 {
+    int rc = xd_dd_wait(w);
+    if (rc < 0)
+        return rc;
     if (notes_len > w->p.notes_room || (!h->incomplete && w->rank != w->p.ndumpable))
         return -XD_DD_E_STATE;
     uint64_t note_off = XD_DD_BLOCK + XD_DD_SUB_SIZE;
-    int rc = put(w, note_off, notes, notes_len);
+    rc = put(w, note_off, notes, notes_len);
 
     uint8_t sub[XD_DD_SUB_SIZE] = {0};
     xd_put_le64(sub + XD_DD_S_PHYS_BASE, h->phys_base);
@@ -443,10 +661,8 @@ void xd_dd_free(struct xd_dd *w)
 {
     if (!w)
         return;
-    if (w->z_init)
-        deflateEnd(&w->z);
-    ZSTD_freeCCtx(w->zstd);
-    free(w->lzo_mem);
+    stop_threads(w);
+    coder_close(&w->c0);
     free(w->data);
     free(w->desc);
     free(w);

@@ -21,9 +21,12 @@
  * `makedumpfile -R` writes each record at its offset.
  *
  * The writer: xd_dd_plan() from counts alone, then xd_dd_open(), xd_dd_pages() batch after
- * batch in pfn order, xd_dd_finish() with the notes (known only at the end). Pages are
- * compressed one at a time in the caller's thread; a page that does not shrink is kept raw
- * (crash rejects a descriptor bigger than a block).
+ * batch in pfn order, xd_dd_finish() with the notes (known only at the end). A page that does
+ * not shrink is kept raw (crash rejects a descriptor bigger than a block). Without threads the
+ * pages are compressed one at a time in the caller's thread; with xd_dd_threads(w, n), n
+ * threads compress each batch in n slices while the caller maps the next one
+ * (xd_dd_pages_async()), and the last slice done writes the batch - batches one at a time,
+ * in the order given, so the file is byte for byte the one the caller's thread would write.
  */
 #ifndef XD_DISKDUMP_H
 #define XD_DISKDUMP_H
@@ -170,14 +173,28 @@ int xd_dd_open(const struct xd_dd_plan *p, const struct xd_frames *f, int codec,
 int xd_dd_open_filtered(const struct xd_dd_plan *p, const struct xd_frames *f, const uint8_t *excl,
                         int codec, bool share_zero, const struct xd_dd_out *out, struct xd_dd **w);
 /* The next n pages in pfn order (ranks ascending, as the runs say); skip[i] non-zero: the frame
-   could not be read, it reads as the zero page. */
+   could not be read, it reads as the zero page. Returns when they are written. */
 int xd_dd_pages(struct xd_dd *w, const uint8_t *pages, size_t n, const int *skip);
+
+#define XD_DD_MAX_THREADS 64u
+/* Starts n (<= XD_DD_MAX_THREADS) compressing threads, before the first page; 0: none (the
+   default). Returns 0, or -XD_DD_E_MEMORY (no thread then: w is as it was), -XD_DD_E_STATE. */
+int xd_dd_threads(struct xd_dd *w, unsigned n);
+/* xd_dd_pages() that returns once the previous batch is written and this one handed to the
+   threads: pages and skip must stay as they are until the next call, xd_dd_wait(),
+   xd_dd_finish() or xd_dd_free(). A failure in a thread (the codec's, the output's) is
+   returned by the next xd_dd_pages_async(), xd_dd_wait() or xd_dd_finish(), and by every one
+   after it. Without threads: xd_dd_pages(). */
+int xd_dd_pages_async(struct xd_dd *w, const uint8_t *pages, size_t n, const int *skip);
+/* Waits for the batch in flight: 0, or the threads' first failure. */
+int xd_dd_wait(struct xd_dd *w);
 /* The notes (the VMCOREINFO note among them is found and pointed at by the sub-header), the
-   sub-header and the header; a stream's end record. notes_len <= notes_room. */
+   sub-header and the header; a stream's end record. notes_len <= notes_room. Waits for the
+   batch in flight first. */
 int xd_dd_finish(struct xd_dd *w, const struct xd_dd_head *h, const uint8_t *notes,
                  size_t notes_len);
 /* Counters: pages written, of which zero (sharing the zero page) and kept raw; bytes of page
-   data. */
+   data. After xd_dd_wait() or xd_dd_finish(). */
 struct xd_dd_stats {
     uint64_t pages, zero, raw, data_bytes;
 };

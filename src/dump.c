@@ -509,13 +509,15 @@ static int kdump_open(struct dump *d)
         return fail(d, XDUMP_E_FAIL, "%llu pfns do not fit the kdump format",
                     (unsigned long long)max_mapnr);
     struct xd_dd_out out = {d, kd_append, kd_zeros, xd_sink_is_stream(d->sink) ? NULL : kd_rewrite};
-    return kdump_status(d, xd_dd_open_filtered(&d->kplan, f, d->kexcl, d->o->kdump_compress,
-                                               d->klevel & 1, &out, &d->kd));
-}
-
-static int kdump_pages(struct dump *d, const uint8_t *base, size_t n, const int *errs)
-{
-    return kdump_status(d, xd_dd_pages(d->kd, base, n, errs));
+    int rc = xd_dd_open_filtered(&d->kplan, f, d->kexcl, d->o->kdump_compress, d->klevel & 1, &out,
+                                 &d->kd);
+    /* the pages compressed by `threads` threads (0: one per online CPU) while this one maps
+       the next batch */
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned n = d->o->threads ? d->o->threads : cpus > 0 ? (unsigned)cpus : 1;
+    if (rc == 0)
+        rc = xd_dd_threads(d->kd, n < XD_DD_MAX_THREADS ? n : XD_DD_MAX_THREADS);
+    return kdump_status(d, rc);
 }
 
 static uint8_t *encode_notes(struct dump *d, uint64_t size, uint64_t *pad_at, uint64_t *pad_len);
@@ -712,8 +714,9 @@ struct batch {
 };
 
 /* Batches of up to XD_BATCH frames, in pfn order, each mapped with one call into one of two
-   windows in turn: while the sink's writer thread checks and writes batch k from its window,
-   batch k + 1 is mapped into the other (and scanned for VMCOREINFO, its failures recorded).
+   windows in turn: while the sink's writer thread checks and writes batch k from its window
+   (--format kdump: the kdump writer's threads compress and write it), batch k + 1 is mapped
+   into the other (and scanned for VMCOREINFO, its failures recorded).
    Handing batch k + 1 over waits for batch k, so a window is never mapped again while its
    pages are being written. */
 static int copy_memory(struct dump *d)
@@ -760,7 +763,7 @@ static int copy_memory(struct dump *d)
         if (rc < 0)
             break;
         if (d->kd)
-            rc = kdump_pages(d, base, n, bk->errs);
+            rc = kdump_status(d, xd_dd_pages_async(d->kd, base, n, bk->errs));
         else if ((rc = xd_sink_pages_async(d->sink, base, n, bk->errs)) < 0)
             rc = pass(d, rc, xd_sink_error(d->sink));
         if (rc < 0)
@@ -778,6 +781,9 @@ static int copy_memory(struct dump *d)
     int w = d->sink ? xd_sink_wait(d->sink) : 0;
     if (rc == 0 && w < 0)
         rc = pass(d, w, xd_sink_error(d->sink));
+    w = d->kd ? xd_dd_wait(d->kd) : 0; /* the kdump writer's threads, likewise */
+    if (rc == 0 && w < 0)
+        rc = kdump_status(d, w);
     free(b);
     return rc;
 }

@@ -255,8 +255,9 @@ int cmd_dump(int argc, char **argv)
                 codecs[codec]);
         return XDUMP_E_USAGE;
     }
-    if (threads_given && !o.compress) {
-        fprintf(stderr, "xdump: --threads sets how many threads compress: it needs -z\n");
+    if (threads_given && !o.compress && o.format != XDUMP_FORMAT_KDUMP) {
+        fprintf(stderr, "xdump: --threads sets how many threads compress: it needs -z or "
+                        "--format kdump\n");
         return XDUMP_E_USAGE;
     }
     if (argc - optind > 2) {

@@ -21,6 +21,13 @@ for e in EIO ENOSPC; do
   [ -z "$(ls -A "$T/out")" ] || { ls -la "$T/out"; fail "a file was left"; }
   [ "$(simstat w 1 pause_count)" = 0 ] || fail "left paused"
 done
+say "--format kdump: EIO after 5 MiB, met by the kdump writer's thread"
+LD_PRELOAD=$IOFAULT IOFAULT_MATCH=xdump- IOFAULT_AFTER=$((5 << 20)) IOFAULT_ERRNO=EIO \
+  expect_rc 7 sim w "$XDUMP" --format kdump -d 0 --compress none 1 "$T/out/d.kdump"
+[ "$(wc -l < "$T/stderr")" = 1 ] || { cat "$T/stderr"; fail "one line"; }
+grep -q "writing $T/out/d.kdump: Input/output error" "$T/stderr" || { cat "$T/stderr"; fail msg; }
+[ -z "$(ls -A "$T/out")" ] || { ls -la "$T/out"; fail "a file was left"; }
+[ "$(simstat w 1 pause_count)" = 0 ] || fail "left paused"
 say "a full disk for real: a small tmpfs (needs a mount namespace)"
 if unshare -m true 2>/dev/null; then
   expect_rc 7 unshare -m sh -c "mount -t tmpfs -o size=4m none '$T/out' && \

@@ -64,6 +64,18 @@ for c in none zlib lzo snappy zstd; do
   *) expect pages.raw 5119 ;;
   esac
 done
+# the pages compressed by 1 and by 5 threads (the default: one per CPU) - each page where the
+# reader looks for it, and the same data as the default's file
+for n in 1 5; do
+  say "HVM, --compress zlib --threads $n: every page"
+  sim w "$XDUMP" -q --format kdump --compress zlib --threads $n 1 "$T/d1.t$n" || fail "dump t$n"
+  kd 1 "$T/d1.t$n"
+  all_pages 6144
+  # from the bitmaps on (before them: the time stamps): block 1 + sub_hdr_size (header 432)
+  at=$(((1 + $(od -An -tu4 -j 432 -N 4 "$T/d1.zlib")) * 4096))
+  cmp -s <(tail -c +$((at + 1)) "$T/d1.t$n") <(tail -c +$((at + 1)) "$T/d1.zlib") ||
+    fail "--threads $n: not the default's bitmaps, descriptors and data"
+done
 # the text compresses: every codec's file is smaller by at least a quarter of its pages
 for c in zlib lzo snappy zstd; do
   [ "$(stat -c %s "$T/d1.$c")" -lt $(($(stat -c %s "$T/d1.none") - 256 * 4096)) ] ||

@@ -395,3 +395,162 @@ Test(diskdump, filtered_bitmap2)
                  -XD_DD_E_STATE);
     free(m2.b);
 }
+
+/* ---- the compressing threads (xd_dd_threads, xd_dd_pages_async) ---------------------------- */
+
+/* A bigger guest for the threads: 2,600 pfns in three runs, so batches of XD_BATCH pages and a
+   short last one; every page its own (its rank written into it), a third of them zero, some
+   random (raw). */
+#define TN 2600
+static struct xd_run truns[] = {{0, 1100, 0}, {1200, 1000, 1100}, {3000, 500, 2100}};
+static const struct xd_frames tframes = {.runs = truns, .nruns = 3, .npages = TN};
+
+static void tpage(uint8_t *p, uint32_t rank)
+{
+    if (rank % 3 == 0) {
+        memset(p, 0, PG);
+    } else if (rank % 7 == 2) {
+        srand(rank);
+        for (int j = 0; j < PG; j++)
+            p[j] = (uint8_t)rand();
+    } else {
+        for (int j = 0; j < PG; j += 8)
+            memcpy(p + j, "rank", 4), memcpy(p + j + 4, &rank, 4);
+    }
+}
+
+/* Writes the guest as dump.c's copy does: batches of up to `batch` pages, filled into two
+   buffers in turn and handed over with xd_dd_pages_async() (threads > 0), each buffer filled
+   again as soon as the call after the one that handed it over returned. */
+static int write_threaded(int codec, bool flat, unsigned threads, size_t batch, struct mem *m)
+{
+    static uint8_t buf[2][XD_BATCH * PG];
+    static int skip[2][XD_BATCH];
+    struct xd_dd_plan p;
+    cr_assert_eq(xd_dd_plan(3500, TN, 512, &p), 0);
+    struct xd_dd_out out = {m, m_append, m_zeros, flat ? NULL : m_rewrite};
+    struct xd_dd *w;
+    int rc = xd_dd_open(&p, &tframes, codec, true, &out, &w);
+    if (rc < 0)
+        return rc;
+    if ((rc = xd_dd_threads(w, threads)) < 0) {
+        xd_dd_free(w);
+        return rc;
+    }
+    for (uint32_t done = 0, k = 0; rc == 0 && done < TN; k ^= 1) {
+        size_t n = TN - done < batch ? TN - done : batch;
+        for (size_t i = 0; i < n; i++) {
+            tpage(buf[k] + i * PG, done + (uint32_t)i);
+            skip[k][i] = (done + i) % 1000 == 500; /* not read: the zero page */
+        }
+        rc = xd_dd_pages_async(w, buf[k], n, skip[k]);
+        done += (uint32_t)n;
+    }
+    if (rc == 0) {
+        struct xd_dd_head h = {.dump_level = 1, .nr_cpus = 1, .timestamp = 1764000000};
+        rc = xd_dd_finish(w, &h, NULL, 0);
+    }
+    xd_dd_free(w);
+    return rc;
+}
+
+/* Every page of m read back by its rank's descriptor, as crash finds it: the page written at
+   that rank. */
+static void check_ranks(int codec, const struct mem *m)
+{
+    struct xd_dd_plan p;
+    cr_assert_eq(xd_dd_plan(3500, TN, 512, &p), 0);
+    uint8_t want[PG], page[PG];
+    for (uint32_t r = 0; r < TN; r++) {
+        const uint8_t *d = m->b + p.desc_off + (uint64_t)r * 24;
+        uint64_t off = le64(d);
+        uint32_t size = le32(d + 8), fl = le32(d + 12);
+        cr_assert(size <= PG && off + size <= m->len, "rank %u", r);
+        if (fl)
+            decompress(codec, m->b + off, size, page);
+        else
+            memcpy(page, m->b + off, PG);
+        tpage(want, r);
+        if (r % 1000 == 500)
+            memset(want, 0, PG);
+        cr_assert_eq(memcmp(page, want, PG), 0, "rank %u, codec %d: another page's", r, codec);
+    }
+}
+
+Test(diskdump, threads_write_the_same_bytes_in_order)
+{
+    /* the same file byte for byte with 1, 2, 3 and 7 threads as without, batch after batch
+       (whole, and of 5 pages: fewer than the threads), each page at its rank */
+    static const size_t batches[] = {XD_BATCH, 5};
+    for (int c = 0; c < XD_DD_NCODECS; c++)
+        for (int flat = 0; flat < 2; flat++) {
+            struct mem ref = {.fail_after = -1};
+            cr_assert_eq(write_threaded(c, flat, 0, XD_BATCH, &ref), 0);
+            if (!flat)
+                check_ranks(c, &ref);
+            static const unsigned threads[] = {1, 2, 3, 7};
+            for (size_t t = 0; t < 4; t++)
+                for (size_t b = 0; b < 2; b++) {
+                    struct mem m = {.fail_after = -1};
+                    cr_assert_eq(write_threaded(c, flat, threads[t], batches[b], &m), 0);
+                    if (!flat)
+                        check_ranks(c, &m);
+                    /* batches of 5 write the stream in more records: the file is the same */
+                    if (!flat || !b) {
+                        cr_assert_eq(m.len, ref.len, "codec %d, %u threads", c, threads[t]);
+                        cr_assert_eq(memcmp(m.b, ref.b, m.len), 0, "codec %d, %u threads, flat %d",
+                                     c, threads[t], flat);
+                    }
+                    free(m.b);
+                }
+            free(ref.b);
+        }
+}
+
+Test(diskdump, a_threads_failure_is_returned_and_sticks)
+{
+    /* the output fails in a thread's write of a batch: the next call says so, every call after
+       it too, and nothing hangs */
+    for (int after = 2; after < 6; after++) {
+        struct mem m = {.fail_after = -1};
+        struct xd_dd_plan p;
+        cr_assert_eq(xd_dd_plan(3500, TN, 512, &p), 0);
+        struct xd_dd_out out = {&m, m_append, m_zeros, m_rewrite};
+        struct xd_dd *w;
+        cr_assert_eq(xd_dd_open(&p, &tframes, XD_DD_ZSTD, true, &out, &w), 0);
+        cr_assert_eq(xd_dd_threads(w, 2), 0);
+        cr_assert_eq(xd_dd_threads(w, 2), -XD_DD_E_STATE, "started once");
+        m.fail_after = after; /* a file appends a batch's data (its descriptors are rewritten) */
+        static uint8_t pages[XD_BATCH * PG];
+        static int skip[XD_BATCH];
+        for (uint32_t i = 0; i < XD_BATCH; i++)
+            tpage(pages + i * PG, i);
+        int rc = 0, calls = 0;
+        while (rc == 0 && calls < 8)
+            rc = xd_dd_pages_async(w, pages, 100, skip), calls++;
+        if (rc == 0)
+            rc = xd_dd_wait(w);
+        cr_assert_eq(rc, -7, "after %d appends", after);
+        cr_assert_eq(xd_dd_pages_async(w, pages, 100, skip), -7);
+        cr_assert_eq(xd_dd_wait(w), -7);
+        struct xd_dd_head h = {0};
+        cr_assert_eq(xd_dd_finish(w, &h, NULL, 0), -7);
+        xd_dd_free(w);
+        free(m.b);
+    }
+    /* too many threads, or a batch beyond the plan: refused as without threads */
+    struct mem m = {.fail_after = -1};
+    struct xd_dd_plan p;
+    cr_assert_eq(xd_dd_plan(24, 16, 512, &p), 0);
+    struct xd_dd_out out = {&m, m_append, m_zeros, m_rewrite};
+    struct xd_dd *w;
+    cr_assert_eq(xd_dd_open(&p, &frames, XD_DD_LZO, true, &out, &w), 0);
+    cr_assert_eq(xd_dd_threads(w, XD_DD_MAX_THREADS + 1), -XD_DD_E_STATE);
+    cr_assert_eq(xd_dd_threads(w, 3), 0);
+    static uint8_t pages[17 * PG];
+    int skip[17] = {0};
+    cr_assert_eq(xd_dd_pages_async(w, pages, 17, skip), -XD_DD_E_STATE);
+    cr_assert_eq(xd_dd_pages(w, pages, 16, skip), 0);
+    xd_dd_free(w);
+    free(m.b);
+}
