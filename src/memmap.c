@@ -268,6 +268,13 @@ static bool any_present(const struct xd_mm_in *in, uint64_t lo, uint64_t hi)
     return a < in->npresent && in->present[a].pfn < hi;
 }
 
+/* A root, SECTIONS_PER_ROOT struct mem_sections (a page), is allocated by Linux's
+   sparse_index_alloc() (mm/sparse.c, 6.1 and 6.12) with kzalloc_node() or, at boot,
+   memblock_alloc_node(array_size, SMP_CACHE_BYTES, nid): aligned to a cache line (64 bytes on
+   x86-64, L1_CACHE_SHIFT 6), not to a page - Debian 13's 6.12 guest on real Xen had root 0 at
+   0x...680, so a root may cross a page. */
+#define ROOT_ALIGN 64
+
 /* The present sections that hold pfns of the guest, ascending: 0, or -1. */
 static int sections(struct mm *m, struct section **out, size_t *nout)
 {
@@ -294,12 +301,18 @@ static int sections(struct mm *m, struct section **out, size_t *nout)
         }
         if (!root)
             continue; /* no memory in these sections */
-        if (root & (XD_PAGE_SIZE - 1) || read_kva(m, root, root_page, XD_PAGE_SIZE) < 0) {
+        if (root & (ROOT_ALIGN - 1) || root > UINT64_MAX - XD_PAGE_SIZE) {
             free(s);
-            return root & (XD_PAGE_SIZE - 1)
-                       ? bad(m, "mem_section root %llu (%#llx) is not page-aligned",
-                             (unsigned long long)r, (unsigned long long)root)
-                       : -1;
+            return bad(m, "mem_section root %llu (%#llx) is not aligned to a cache line",
+                       (unsigned long long)r, (unsigned long long)root);
+        }
+        /* a page of struct mem_section, in the pages it crosses */
+        size_t head = XD_PAGE_SIZE - (size_t)(root & (XD_PAGE_SIZE - 1));
+        if (read_kva(m, root, root_page, head) < 0 ||
+            (head < XD_PAGE_SIZE &&
+             read_kva(m, root + head, root_page + head, XD_PAGE_SIZE - head) < 0)) {
+            free(s);
+            return -1;
         }
         for (uint64_t k = first; k < last && k < nsec; k++) {
             uint64_t map = xd_get_le64(root_page + (k - first) * v->size_ms + v->off_ms_map);
