@@ -25,7 +25,7 @@ struct vi {
     int64_t size_page, size_ms, len_ms, off_ms_map, section_bits, physmem_bits, free_area;
     int64_t off_flags, off_mapcount, off_mapping, off_private, off_head, off_order, off_dtor;
     int64_t pg_lru, pg_private, pg_swapcache, pg_swapbacked, pg_slab, pg_hwpoison, head_mask;
-    int64_t buddy, offline, hugetlb_dtor;
+    int64_t buddy, offline, hugetlb_dtor, slab_type;
     int64_t pg_reserved; /* not exported: derived from 6.1's enum pageflags (check_vi()) */
 };
 
@@ -101,6 +101,7 @@ static void read_vi(const struct xd_vmci *c, struct vi *v)
     v->buddy = get(c, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)");
     v->offline = get(c, "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)");
     v->hugetlb_dtor = get(c, "NUMBER(HUGETLB_PAGE_DTOR)");
+    v->slab_type = get(c, "NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)"); /* Linux 6.10 and later */
 }
 
 /* A field of SIZE bytes at an offset of struct page that fits in it. */
@@ -415,7 +416,11 @@ static uint64_t classify(struct mm *m, uint64_t pfn, const uint8_t *pg, const ui
     bool has_mapcount = field_ok(v, v->off_mapcount, 4);
     int32_t mapcount = has_mapcount ? (int32_t)xd_get_le32(pg + v->off_mapcount) : 0;
     uint64_t private = field_ok(v, v->off_private, 8) ? xd_get_le64(pg + v->off_private) : 0;
-    bool slab = bit_ok(v->pg_slab) && flags >> v->pg_slab & 1;
+    /* Linux 6.10 and later have no PG_slab: a slab page's page type, in _mapcount, is
+       PAGE_SLAB_MAPCOUNT_VALUE (6.12: the top byte PGTY_slab), compared whole as makedumpfile
+       does since 72c3414 ("fix detection of typed (compound) pages (Linux 6.12)", isSlab()) */
+    bool slab = (bit_ok(v->pg_slab) && flags >> v->pg_slab & 1) ||
+                (has_mapcount && v->slab_type != NOT_FOUND && mapcount == (int32_t)v->slab_type);
 #define FLAG(b) (bit_ok(b) && (flags >> (b)&1))
     *counter = NULL;
 
@@ -433,7 +438,9 @@ static uint64_t classify(struct mm *m, uint64_t pfn, const uint8_t *pg, const ui
     uint64_t n = UINT64_C(1) << order;
     if (field_ok(v, v->off_head, 8) && xd_get_le64(pg + v->off_head) & 1)
         return 1; /* a tail: its head decided it */
-    bool anon = mapping & PAGE_MAPPING_ANON;
+    /* not a slab page, whose struct slab overlays mapping with its own fields (6.12: a partial
+       slab's `slabs` count there, often 1): makedumpfile 1.7.6's isAnon() */
+    bool anon = mapping & PAGE_MAPPING_ANON && !slab;
     bool cache = FLAG(v->pg_lru) || (FLAG(v->pg_swapbacked) && FLAG(v->pg_swapcache));
     if (level & XD_DL_FREE && has_mapcount && v->buddy != NOT_FOUND && !slab &&
         mapcount == (int32_t)v->buddy && field_ok(v, v->off_private, 8)) {

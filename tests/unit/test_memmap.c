@@ -291,6 +291,20 @@ Test(memmap, cacheline_aligned_root_across_pages)
     cr_assert_eq(st.sections, 5);
 }
 
+/* Linux 6.12 (Debian 13's guest on real Xen): no PG_slab; a slab page is typed by
+   PAGE_SLAB_MAPCOUNT_VALUE in _mapcount, and its struct slab puts a partial slab's count (1)
+   where mapping is: kept, not taken for an anonymous page (a task_struct slab was dropped). */
+Test(memmap, typed_slab_page_kept)
+{
+    mmg_vmci(g, "NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)=-184549376\n");
+    strstr(g->vmci.text, "NUMBER(PG_slab)=9")[10] = 'X'; /* no PG_slab */
+    mmg_set(g, 14, 0, 0x1, 0, (int32_t)0xf5000000);      /* slab, `slabs` = 1 */
+    mmg_set(g, 15, 0, 0x2001, 0, 0);                     /* anonymous */
+    cr_assert_eq(run(8), 0, "%s", why);
+    cr_assert(!out(14), "%s", outs());
+    cr_assert(out(15), "%s", outs());
+}
+
 Test(memmap, no_vmcoreinfo_refused)
 {
     g->vmci.found = false;
