@@ -89,11 +89,15 @@ for s in $(echo "$SCENARIOS" | tr '+' ' '); do
             "$OUT/images/guest-vmlinux" >"$R/$s.check" 2>&1
         sh "$HERE/checks/linuxcrash.sh" "$R/$s" "$OUT/images/guest-vmlinux" >"$R/$s.crash.check" 2>&1
         cat "$R/$s.crash.check" >>"$R/$s.check"
+        sh "$HERE/checks/linuxcrash.sh" "$R/$s" "$OUT/images/guest-vmlinux" crash.kdump >"$R/$s/kdump.check" 2>&1
+        cat "$R/$s/kdump.check" >>"$R/$s.check"
         if [ $s = pv ]; then other=$([ -d "$R/pvh" ] && echo pvh || echo pvh-noxl); else other=pv; fi
         XDUMP_HOST_BIN=$XDUMP_BIN sh "$HERE/checks/readers.sh" "$R/$s" "$OUT/images/guest-vmlinux" \
             "$R/$other" >>"$R/$s.check" 2>&1
         mkdir -p "$R/$s/readers"
         echo "crash, drgn, gdb on xdump's crash core (linuxcrash.sh)=$(grep -q '^FAIL:' "$R/$s.crash.check" && echo FAIL || echo PASS)" \
+            >>"$R/$s/readers/matrix.txt"
+        echo "crash, drgn on xdump's kdump file of the crash, -d 31 zstd (linuxcrash.sh)=$(grep -q '^FAIL:' "$R/$s/kdump.check" && echo FAIL || echo PASS)" \
             >>"$R/$s/readers/matrix.txt"
         ;;
     pvguest) sh "$HERE/checks/pvguest.sh" "$R/$s" "$OUT/corecmp" "$OUT/images/pvguest/kernel.elf" \
@@ -130,7 +134,7 @@ grep -h '^TIME:' "$R"/*.check 2>/dev/null | sed 's/^/  /'
 } >"$OUT/timings.txt"
 echo "  total (assemble + boot + checks): $(since "$T0") s"
 if [ $nfail -eq 0 ] && [ "${XDUMP_REALXEN_KEEP_CORES:-0}" != 1 ]; then
-    rm -f "$R"/*/*.core
+    rm -f "$R"/*/*.core "$R"/*/*.kdump
 fi
 echo "realxen ($NAME, $SCENARIOS): $npass passed, $nfail failed, $(since "$T0") s" | tee "$OUT/summary.txt"
 [ $nfail -eq 0 ]
