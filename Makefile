@@ -191,6 +191,8 @@ check: deps
 # each on TCG); `make realxen-all` runs every scenario on both. precopy: issue 20's pre-copy
 # dump of a writing PVH guest (~1 minute a release, 2-3 on a loaded host): in make check on
 # Debian 12 only, to keep make check under its 20 minutes; realxen-all runs it on both.
+# kdump: issue 19's kdump files of the crashed pv/pvh guests, read by crash and drgn (~45 s a
+# release, mostly the host's crash sessions): realxen-all only.
 REALXEN_SCENARIOS ?= pvguest+watch+pv+pvh-noxl+precopy
 realxen:
 	$(MAKE) --no-print-directory O=build all
@@ -208,8 +210,8 @@ realxen13:
 	  tests/realxen/check.sh build/debian13/xdump
 
 realxen-all:
-	$(MAKE) --no-print-directory realxen REALXEN_SCENARIOS=pvguest+watch+pv+pvh+precopy
-	$(MAKE) --no-print-directory realxen13 REALXEN13_SCENARIOS=pvguest+watch+pv+pvh+precopy
+	$(MAKE) --no-print-directory realxen REALXEN_SCENARIOS=pvguest+watch+pv+pvh+precopy+kdump
+	$(MAKE) --no-print-directory realxen13 REALXEN13_SCENARIOS=pvguest+watch+pv+pvh+precopy+kdump
 	@cat build/realxen/summary.txt build/realxen13/summary.txt
 
 check-run: format-check include-check unit e2e fuzz-smoke

@@ -25,7 +25,7 @@ struct vi {
     int64_t size_page, size_ms, len_ms, off_ms_map, section_bits, physmem_bits, free_area;
     int64_t off_flags, off_mapcount, off_mapping, off_private, off_head, off_order, off_dtor;
     int64_t pg_lru, pg_private, pg_swapcache, pg_swapbacked, pg_slab, pg_hwpoison, head_mask;
-    int64_t buddy, offline, hugetlb_dtor;
+    int64_t buddy, offline, hugetlb_dtor, slab_type;
     int64_t pg_reserved; /* not exported: derived from 6.1's enum pageflags (check_vi()) */
 };
 
@@ -101,6 +101,7 @@ static void read_vi(const struct xd_vmci *c, struct vi *v)
     v->buddy = get(c, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)");
     v->offline = get(c, "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)");
     v->hugetlb_dtor = get(c, "NUMBER(HUGETLB_PAGE_DTOR)");
+    v->slab_type = get(c, "NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)"); /* Linux 6.10 and later */
 }
 
 /* A field of SIZE bytes at an offset of struct page that fits in it. */
@@ -268,6 +269,13 @@ static bool any_present(const struct xd_mm_in *in, uint64_t lo, uint64_t hi)
     return a < in->npresent && in->present[a].pfn < hi;
 }
 
+/* A root, SECTIONS_PER_ROOT struct mem_sections (a page), is allocated by Linux's
+   sparse_index_alloc() (mm/sparse.c, 6.1 and 6.12) with kzalloc_node() or, at boot,
+   memblock_alloc_node(array_size, SMP_CACHE_BYTES, nid): aligned to a cache line (64 bytes on
+   x86-64, L1_CACHE_SHIFT 6), not to a page - Debian 13's 6.12 guest on real Xen had root 0 at
+   0x...680, so a root may cross a page. */
+#define ROOT_ALIGN 64
+
 /* The present sections that hold pfns of the guest, ascending: 0, or -1. */
 static int sections(struct mm *m, struct section **out, size_t *nout)
 {
@@ -294,12 +302,18 @@ static int sections(struct mm *m, struct section **out, size_t *nout)
         }
         if (!root)
             continue; /* no memory in these sections */
-        if (root & (XD_PAGE_SIZE - 1) || read_kva(m, root, root_page, XD_PAGE_SIZE) < 0) {
+        if (root & (ROOT_ALIGN - 1) || root > UINT64_MAX - XD_PAGE_SIZE) {
             free(s);
-            return root & (XD_PAGE_SIZE - 1)
-                       ? bad(m, "mem_section root %llu (%#llx) is not page-aligned",
-                             (unsigned long long)r, (unsigned long long)root)
-                       : -1;
+            return bad(m, "mem_section root %llu (%#llx) is not aligned to a cache line",
+                       (unsigned long long)r, (unsigned long long)root);
+        }
+        /* a page of struct mem_section, in the pages it crosses */
+        size_t head = XD_PAGE_SIZE - (size_t)(root & (XD_PAGE_SIZE - 1));
+        if (read_kva(m, root, root_page, head) < 0 ||
+            (head < XD_PAGE_SIZE &&
+             read_kva(m, root + head, root_page + head, XD_PAGE_SIZE - head) < 0)) {
+            free(s);
+            return -1;
         }
         for (uint64_t k = first; k < last && k < nsec; k++) {
             uint64_t map = xd_get_le64(root_page + (k - first) * v->size_ms + v->off_ms_map);
@@ -402,7 +416,11 @@ static uint64_t classify(struct mm *m, uint64_t pfn, const uint8_t *pg, const ui
     bool has_mapcount = field_ok(v, v->off_mapcount, 4);
     int32_t mapcount = has_mapcount ? (int32_t)xd_get_le32(pg + v->off_mapcount) : 0;
     uint64_t private = field_ok(v, v->off_private, 8) ? xd_get_le64(pg + v->off_private) : 0;
-    bool slab = bit_ok(v->pg_slab) && flags >> v->pg_slab & 1;
+    /* Linux 6.10 and later have no PG_slab: a slab page's page type, in _mapcount, is
+       PAGE_SLAB_MAPCOUNT_VALUE (6.12: the top byte PGTY_slab), compared whole as makedumpfile
+       does since 72c3414 ("fix detection of typed (compound) pages (Linux 6.12)", isSlab()) */
+    bool slab = (bit_ok(v->pg_slab) && flags >> v->pg_slab & 1) ||
+                (has_mapcount && v->slab_type != NOT_FOUND && mapcount == (int32_t)v->slab_type);
 #define FLAG(b) (bit_ok(b) && (flags >> (b)&1))
     *counter = NULL;
 
@@ -420,7 +438,9 @@ static uint64_t classify(struct mm *m, uint64_t pfn, const uint8_t *pg, const ui
     uint64_t n = UINT64_C(1) << order;
     if (field_ok(v, v->off_head, 8) && xd_get_le64(pg + v->off_head) & 1)
         return 1; /* a tail: its head decided it */
-    bool anon = mapping & PAGE_MAPPING_ANON;
+    /* not a slab page, whose struct slab overlays mapping with its own fields (6.12: a partial
+       slab's `slabs` count there, often 1): makedumpfile 1.7.6's isAnon() */
+    bool anon = mapping & PAGE_MAPPING_ANON && !slab;
     bool cache = FLAG(v->pg_lru) || (FLAG(v->pg_swapbacked) && FLAG(v->pg_swapcache));
     if (level & XD_DL_FREE && has_mapcount && v->buddy != NOT_FOUND && !slab &&
         mapcount == (int32_t)v->buddy && field_ok(v, v->off_private, 8)) {

@@ -18,13 +18,18 @@
  *   - free (16): _mapcount == PAGE_BUDDY_MAPCOUNT_VALUE and not PG_slab (page_is_buddy_v3());
  *     the whole buddy block, 2^private pages, private < LENGTH(zone.free_area);
  *   - cache (2): cache (PG_lru, or PG_swapbacked and PG_swapcache: is_cache_page()), not
- *     PG_private, not anonymous (mapping & 1: isAnon());
+ *     PG_private, not anonymous (mapping & 1 and not a slab page: isAnon());
  *   - cache (4): cache and not anonymous, PG_private or not;
  *   - user (8): anonymous, or a hugetlb head (compound_dtor == HUGETLB_PAGE_DTOR: isHugetlb());
  *   - hwpoison (PG_hwpoison) and offline (_mapcount == PAGE_OFFLINE_MAPCOUNT_VALUE, not
  *     PG_slab: isOffline()): at every level (makedumpfile drops them whatever the level);
  *   a compound head's class covers its 2^order pages (the order is the byte at
  *   OFFSET(page.compound_order) of the first tail, rejected when not aligned).
+ * "PG_slab" is, on Linux 6.10 and later (which have no such flag), _mapcount ==
+ * NUMBER(PAGE_SLAB_MAPCOUNT_VALUE) (makedumpfile 72c3414, isSlab()); 6.12 exports no
+ * OFFSET(page.compound_order) or compound_dtor either, so there a head is decided alone and its
+ * tails kept, and no hugetlb page is taken for user memory (found on Debian 13's guest on real
+ * Xen, tests/realxen/README.md; not a full port of makedumpfile's 6.12 rules).
  * Zero pages (1) are the writer's (diskdump.h), by content.
  *
  * Kept whatever the rules say: the live kernel image - pages the kernel-image map maps

@@ -11,7 +11,8 @@
 #   XDUMP_REALXEN_RELEASE        12 (default): Debian 12, Xen 4.17; 13: Debian 13, Xen 4.20, crash
 #                                and drgn of the Debian 13 build root (release.sh, buildroot.sh)
 #   XDUMP_REALXEN_OUT            work directory (default: build/realxen, build/realxen13 for 13)
-#   XDUMP_REALXEN_SCENARIOS      default "pvguest+watch+pv+pvh"
+#   XDUMP_REALXEN_SCENARIOS      default "pvguest+watch+pv+pvh"; with "kdump" the pv/pvh
+#                                scenarios also write and check a kdump file (issue 19)
 #   XDUMP_REALXEN_CACHE          where the .debs are kept (default /var/cache/xdump-realxen)
 #   XDUMP_REALXEN_TIMEOUT        bound of the QEMU run in seconds (default 900)
 #   XDUMP_REALXEN_KEEP_CORES=1   keep the cores after a successful check (they are ~130 MiB each)
@@ -26,6 +27,7 @@ XDUMP_BIN=$1
 NAME="Debian $REL, Xen $XENVER"
 OUT=${XDUMP_REALXEN_OUT:-$TOP/build/realxen$([ "$REL" = 12 ] || echo "$REL")}
 SCENARIOS=${XDUMP_REALXEN_SCENARIOS:-pvguest+watch+pv+pvh}
+case "+$SCENARIOS+" in *+kdump+*) KDUMP=1 ;; *) KDUMP=0 ;; esac
 T0=$(date +%s.%N)
 since() { echo "$(date +%s.%N) $1" | awk '{printf "%.1f", $1 - $2}'; }
 
@@ -89,11 +91,17 @@ for s in $(echo "$SCENARIOS" | tr '+' ' '); do
             "$OUT/images/guest-vmlinux" >"$R/$s.check" 2>&1
         sh "$HERE/checks/linuxcrash.sh" "$R/$s" "$OUT/images/guest-vmlinux" >"$R/$s.crash.check" 2>&1
         cat "$R/$s.crash.check" >>"$R/$s.check"
+        if [ "$KDUMP" = 1 ]; then
+            sh "$HERE/checks/linuxcrash.sh" "$R/$s" "$OUT/images/guest-vmlinux" crash.kdump >"$R/$s/kdump.check" 2>&1
+            cat "$R/$s/kdump.check" >>"$R/$s.check"
+        fi
         if [ $s = pv ]; then other=$([ -d "$R/pvh" ] && echo pvh || echo pvh-noxl); else other=pv; fi
         XDUMP_HOST_BIN=$XDUMP_BIN sh "$HERE/checks/readers.sh" "$R/$s" "$OUT/images/guest-vmlinux" \
             "$R/$other" >>"$R/$s.check" 2>&1
         mkdir -p "$R/$s/readers"
         echo "crash, drgn, gdb on xdump's crash core (linuxcrash.sh)=$(grep -q '^FAIL:' "$R/$s.crash.check" && echo FAIL || echo PASS)" \
+            >>"$R/$s/readers/matrix.txt"
+        [ "$KDUMP" = 1 ] && echo "crash, drgn on xdump's kdump file of the crash, -d 31 zstd (linuxcrash.sh)=$(grep -q '^FAIL:' "$R/$s/kdump.check" && echo FAIL || echo PASS)" \
             >>"$R/$s/readers/matrix.txt"
         ;;
     pvguest) sh "$HERE/checks/pvguest.sh" "$R/$s" "$OUT/corecmp" "$OUT/images/pvguest/kernel.elf" \
@@ -101,6 +109,10 @@ for s in $(echo "$SCENARIOS" | tr '+' ' '); do
     watch) sh "$HERE/checks/watch.sh" "$R/$s" >"$R/$s.check" 2>&1 ;;
     precopy) sh "$HERE/checks/precopy.sh" "$R/$s" "$OUT/sweepcheck" "$OUT/images/guest-vmlinux" \
         >"$R/$s.check" 2>&1 ;;
+    kdump) case "+$SCENARIOS+" in # a switch for the pv/pvh scenarios (scenarios/kdump.sh)
+        *+pv+* | *+pvh+* | *+pvh-noxl+*) echo "PASS: kdump: the crashed pv/pvh guests' kdump files are checked with them" ;;
+        *) echo "FAIL: kdump: no pv, pvh or pvh-noxl scenario in this run to write a kdump file" ;;
+        esac >"$R/$s.check" ;;
     *) echo "FAIL: $s: no host check for this scenario" >"$R/$s.check" ;;
     esac
     cat "$R/$s.check"
@@ -131,7 +143,7 @@ grep -h '^TIME:' "$R"/*.check 2>/dev/null | sed 's/^/  /'
 } >"$OUT/timings.txt"
 echo "  total (assemble + boot + checks): $(since "$T0") s"
 if [ $nfail -eq 0 ] && [ "${XDUMP_REALXEN_KEEP_CORES:-0}" != 1 ]; then
-    rm -f "$R"/*/*.core
+    rm -f "$R"/*/*.core "$R"/*/*.kdump
 fi
 echo "realxen ($NAME, $SCENARIOS): $npass passed, $nfail failed, $(since "$T0") s" | tee "$OUT/summary.txt"
 [ $nfail -eq 0 ]

@@ -269,6 +269,42 @@ Test(memmap, unaligned_root_refused)
     cr_assert(strstr(why, "aligned"), "%s", why);
 }
 
+/* A root aligned to a cache line only, as Linux's memblock allocates it (memmap.c ROOT_ALIGN):
+   the last 64 bytes of page 49 hold sections 0..3, section 4 is at the start of the next
+   virtual page (48, whose root pointer moves to 0x800): the same pfns left out as before. */
+Test(memmap, cacheline_aligned_root_across_pages)
+{
+    cr_assert_eq(run(31), 0, "%s", why);
+    char before[512];
+    snprintf(before, sizeof(before), "%s", outs());
+    memset(g->mem[49], 0, MMG_PG);
+    for (unsigned k = 0; k < 4; k++)
+        mmg_put64(g->mem[49] + 0xfc0 + 16 * k, MMG_VMEMMAP | 1);
+    mmg_put64(g->mem[48], MMG_VMEMMAP | 1);
+    mmg_put64(g->mem[48] + 0x800, MMG_VMEMMAP + MMG_PG + 0xfc0);
+    char *sym = strstr(g->vmci.text, "SYMBOL(mem_section)=ffffea0000002000");
+    cr_assert(sym);
+    sym[strlen("SYMBOL(mem_section)=ffffea000000") + 1] = '8';
+    cr_assert(strstr(g->vmci.text, "SYMBOL(mem_section)=ffffea0000002800"), "%s", g->vmci.text);
+    cr_assert_eq(run(31), 0, "%s", why);
+    cr_assert_str_eq(outs(), before);
+    cr_assert_eq(st.sections, 5);
+}
+
+/* Linux 6.12 (Debian 13's guest on real Xen): no PG_slab; a slab page is typed by
+   PAGE_SLAB_MAPCOUNT_VALUE in _mapcount, and its struct slab puts a partial slab's count (1)
+   where mapping is: kept, not taken for an anonymous page (a task_struct slab was dropped). */
+Test(memmap, typed_slab_page_kept)
+{
+    mmg_vmci(g, "NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)=-184549376\n");
+    strstr(g->vmci.text, "NUMBER(PG_slab)=9")[10] = 'X'; /* no PG_slab */
+    mmg_set(g, 14, 0, 0x1, 0, (int32_t)0xf5000000);      /* slab, `slabs` = 1 */
+    mmg_set(g, 15, 0, 0x2001, 0, 0);                     /* anonymous */
+    cr_assert_eq(run(8), 0, "%s", why);
+    cr_assert(!out(14), "%s", outs());
+    cr_assert(out(15), "%s", outs());
+}
+
 Test(memmap, no_vmcoreinfo_refused)
 {
     g->vmci.found = false;
