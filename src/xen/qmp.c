@@ -398,10 +398,8 @@ int xd_dm_cont(struct xd_domain *d)
     xd_qmp_path(d->domid, path, sizeof(path));
     return fail(d, XDUMP_E_FAIL,
                 "domain %u: cannot continue its device model (%s, %s): its emulated devices do "
-                "not answer the guest until it is (xl qemu-monitor-command %u cont... or QMP "
-                "'cont')",
-                d->domid, path, e == ETIME || e == ETIMEDOUT ? "no answer in 5 s" : strerror(e),
-                d->domid);
+                "not answer the guest until QMP 'cont' is sent on that socket",
+                d->domid, path, e == ETIME || e == ETIMEDOUT ? "no answer in 5 s" : strerror(e));
 }
 
 int xd_dm_dirty_off(struct xd_domain *d)
